@@ -1,0 +1,21 @@
+/* Shared by the CLI's subcommands: one file per subcommand (cmd_<name>.c),
+ * each a `int cmd_<name>(int argc, char **argv)` listed in main.c's table. */
+#ifndef VKATTN_CLI_H
+#define VKATTN_CLI_H
+
+#include "vkattn.h"
+
+#include <stdio.h>
+
+int cmd_info(int argc, char **argv);
+
+/* Prints "vkattn: <what>: <status>: <message>" to stderr; returns 1. */
+int cli_fail(const char *what, vkattn_status st, const vkattn_context *ctx);
+/* True when argv[i] is -h / --help. */
+int cli_is_help(const char *arg);
+/* Creates a context on `device` (NULL: default selection); prints errors. */
+vkattn_context *cli_context(const char *device, int profiling);
+/* Prints the per-kernel GPU time table of a profiling context. */
+void cli_print_profile(const vkattn_context *ctx, FILE *f);
+
+#endif

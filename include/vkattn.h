@@ -1,0 +1,265 @@
+/*
+ * vkattn: a Vulkan compute engine for attention and transformer inference.
+ *
+ * One public header. Conventions (as in volk / VMA / sqlite):
+ *   - every handle is opaque and has a _create / _destroy pair;
+ *     _destroy(NULL) is a no-op; on failure _create sets *out = NULL;
+ *   - every fallible call returns a vkattn_status; the context keeps a message
+ *     that says what went wrong and what to do (vkattn_context_error);
+ *   - the library never prints, aborts or exits.
+ *
+ * Ops are recorded into the context's current batch (vkattn_begin ... vkattn_submit):
+ * many dispatches, one command buffer, only the barriers the data needs, one
+ * submit and one wait. An op called outside a batch runs at once (its own batch).
+ */
+#ifndef VKATTN_H
+#define VKATTN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VKATTN_VERSION_MAJOR 0
+#define VKATTN_VERSION_MINOR 1
+#define VKATTN_VERSION_PATCH 0
+
+#define VKATTN_MAX_DIMS 4
+
+/* ------------------------------------------------------------------------ */
+/* Status                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum vkattn_status {
+    VKATTN_OK = 0,
+    VKATTN_ERROR_INVALID_ARGUMENT = -1,   /* wrong shape, dtype, NULL, ... */
+    VKATTN_ERROR_OUT_OF_HOST_MEMORY = -2,
+    VKATTN_ERROR_OUT_OF_DEVICE_MEMORY = -3,
+    VKATTN_ERROR_DEVICE_LOST = -4,        /* driver reset or crash: recreate the context */
+    VKATTN_ERROR_UNSUPPORTED = -5,        /* the device lacks a needed feature */
+    VKATTN_ERROR_NO_DEVICE = -6,          /* no Vulkan loader / no matching device */
+    VKATTN_ERROR_TOO_LARGE = -7,          /* exceeds a device limit (buffer range, ...) */
+    VKATTN_ERROR_IO = -8,                 /* file could not be read or written */
+    VKATTN_ERROR_FORMAT = -9,             /* malformed or unsupported file content */
+    VKATTN_ERROR_VULKAN = -10,            /* any other Vulkan failure */
+    VKATTN_ERROR_STATE = -11              /* call not allowed now (e.g. inside a batch) */
+} vkattn_status;
+
+/* A short constant name for a status ("VKATTN_ERROR_TOO_LARGE"). */
+const char *vkattn_status_string(vkattn_status status);
+
+/* ------------------------------------------------------------------------ */
+/* Devices                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum vkattn_device_type {
+    VKATTN_DEVICE_OTHER = 0,
+    VKATTN_DEVICE_INTEGRATED = 1,
+    VKATTN_DEVICE_DISCRETE = 2,
+    VKATTN_DEVICE_VIRTUAL = 3,
+    VKATTN_DEVICE_CPU = 4
+} vkattn_device_type;
+
+const char *vkattn_device_type_string(vkattn_device_type type);
+
+/* What a device can do, probed once. Limits are the driver's own numbers. */
+typedef struct vkattn_device_info {
+    uint32_t index;                  /* position in the loader's enumeration */
+    char name[256];
+    char driver_name[256];           /* e.g. "llvmpipe" (VK_KHR_driver_properties) */
+    char driver_info[256];
+    vkattn_device_type type;
+    uint32_t vendor_id, device_id;
+    uint32_t api_version;            /* VK_MAKE_API_VERSION-encoded */
+    uint32_t driver_version;
+    uint8_t uuid[16];                /* pipelineCacheUUID */
+
+    uint32_t subgroup_size;          /* default subgroup size */
+    uint32_t subgroup_min, subgroup_max; /* with subgroup size control, else = default */
+    int subgroup_size_control;       /* VK_EXT_subgroup_size_control usable */
+    int subgroup_arithmetic;         /* subgroupAdd/Max in compute shaders */
+    int fp16_arithmetic;             /* shaderFloat16 */
+    int storage16;                   /* storageBuffer16BitAccess: f16 tensors */
+    int storage8;                    /* storageBuffer8BitAccess */
+    int int8_arithmetic;             /* shaderInt8 */
+    int int8_dot;                    /* VK_KHR_shader_integer_dot_product */
+    int cooperative_matrix;          /* VK_KHR_cooperative_matrix */
+    int timestamps;                  /* compute queue can write timestamps */
+    float timestamp_period_ns;
+
+    uint32_t shared_memory_bytes;    /* maxComputeSharedMemorySize */
+    uint32_t max_workgroup_invocations;
+    uint32_t max_workgroup_size[3];
+    uint32_t max_workgroup_count[3];
+    uint32_t max_push_constants;
+    uint64_t max_storage_buffer_range;
+    uint64_t max_allocation_size;    /* maxMemoryAllocationSize */
+    uint64_t max_buffer_size;        /* maxBufferSize (maintenance4) or max_allocation_size */
+    uint64_t min_storage_offset_alignment;
+    uint64_t device_local_bytes;     /* sum of device-local heaps */
+    uint64_t host_visible_device_local_bytes;
+    int unified_memory;              /* device-local memory is host-visible: no staging copies */
+    uint32_t compute_units;          /* parallel execution units (CPU cores on CPU drivers); 0 = unknown */
+    int compute_only_queue;          /* a queue family without graphics was used */
+} vkattn_device_info;
+
+/* Lists the Vulkan devices the loader sees. `infos` may be NULL to count only.
+ * *count receives the number of devices; at most `capacity` are written. */
+vkattn_status vkattn_list_devices(vkattn_device_info *infos, uint32_t capacity, uint32_t *count);
+
+/* ------------------------------------------------------------------------ */
+/* Context                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct vkattn_context vkattn_context;
+
+typedef struct vkattn_context_desc {
+    /* Device selection: NULL or "" uses $VKATTN_DEVICE, else the best device
+     * (discrete > integrated > virtual > CPU). Accepts an index ("1"), a type
+     * ("discrete", "integrated", "virtual", "cpu") or a name substring ("swiftshader"). */
+    const char *device;
+    /* Enable VK_LAYER_KHRONOS_validation; every message is counted and kept
+     * (vkattn_context_validation_messages). Also on with $VKATTN_VALIDATION=1. */
+    int validation;
+    /* Record GPU timestamps around every dispatch (vkattn_profile_*). */
+    int profiling;
+    /* Pipeline cache directory. NULL: $XDG_CACHE_HOME/vkattn (or ~/.cache/vkattn);
+     * "" disables the disk cache. */
+    const char *cache_dir;
+} vkattn_context_desc;
+
+/* Creates a context on one device. desc may be NULL (all defaults).
+ * On failure *out = NULL and vkattn_context_error(NULL) says why. */
+vkattn_status vkattn_context_create(const vkattn_context_desc *desc, vkattn_context **out);
+void vkattn_context_destroy(vkattn_context *ctx);
+
+/* Last error message of ctx; with ctx == NULL the last context-less error of
+ * this thread (e.g. from a failed vkattn_context_create). Never NULL. */
+const char *vkattn_context_error(const vkattn_context *ctx);
+
+const vkattn_device_info *vkattn_context_device(const vkattn_context *ctx);
+
+/* Number of validation messages (errors and warnings) seen so far; the first
+ * one is copied to `first` (may be NULL) when non-zero. */
+uint32_t vkattn_context_validation_messages(const vkattn_context *ctx, char *first, size_t first_size);
+
+typedef struct vkattn_stats {
+    uint64_t dispatches, barriers, submits;
+    uint64_t pipelines_created;
+    double pipeline_create_ms;       /* time spent creating pipelines */
+    int pipeline_cache_loaded;       /* a disk cache for this device/driver was accepted */
+    uint64_t device_bytes_in_use, device_bytes_peak, device_bytes_reserved;
+} vkattn_stats;
+
+void vkattn_context_stats(const vkattn_context *ctx, vkattn_stats *stats);
+/* Resets the peak-memory counter to the current use (for per-op measurements). */
+void vkattn_context_reset_peak(vkattn_context *ctx);
+
+/* Writes the pipeline cache to disk now (also done by _destroy). */
+vkattn_status vkattn_context_save_cache(vkattn_context *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Batches                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Opens a batch: subsequent ops are recorded, not run. */
+vkattn_status vkattn_begin(vkattn_context *ctx);
+/* Submits the open batch and waits for it. */
+vkattn_status vkattn_submit(vkattn_context *ctx);
+
+/* Profiling (context created with profiling = 1): per-label GPU time of the
+ * batches submitted since the last reset. */
+typedef struct vkattn_profile_entry {
+    char label[48];
+    uint32_t count;
+    double total_ms;
+} vkattn_profile_entry;
+
+uint32_t vkattn_profile_get(const vkattn_context *ctx, vkattn_profile_entry *entries, uint32_t capacity);
+void vkattn_profile_reset(vkattn_context *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Tensors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum vkattn_dtype {
+    VKATTN_F32 = 0,
+    VKATTN_F16 = 1,
+    VKATTN_BF16 = 2,
+    VKATTN_I32 = 3,
+    VKATTN_Q8_0 = 4,     /* GGUF block: f16 scale + 32 x int8 (34 bytes / 32 values) */
+    VKATTN_Q4_0 = 5      /* GGUF block: f16 scale + 16 bytes of nibbles (18 bytes / 32 values) */
+} vkattn_dtype;
+
+const char *vkattn_dtype_string(vkattn_dtype dtype);
+/* Bytes for n elements of dtype (n a multiple of 32 for block types). */
+uint64_t vkattn_dtype_bytes(vkattn_dtype dtype, uint64_t n);
+
+typedef struct vkattn_tensor vkattn_tensor;
+
+/* A device tensor, row-major, shape[0] outermost. Block-quantized types need
+ * the last dimension to be a multiple of 32. */
+vkattn_status vkattn_tensor_create(vkattn_context *ctx, vkattn_dtype dtype, uint32_t ndim,
+                                   const int64_t *shape, vkattn_tensor **out);
+/* A strided view of `base` (element strides; offset in elements). Shares the
+ * base's memory; the base must outlive the view. Not for block types. */
+vkattn_status vkattn_tensor_view(vkattn_tensor *base, uint64_t offset, uint32_t ndim,
+                                 const int64_t *shape, const int64_t *strides, vkattn_tensor **out);
+void vkattn_tensor_destroy(vkattn_tensor *t);
+
+vkattn_dtype vkattn_tensor_dtype(const vkattn_tensor *t);
+uint32_t vkattn_tensor_ndim(const vkattn_tensor *t);
+int64_t vkattn_tensor_dim(const vkattn_tensor *t, uint32_t i);    /* 1 past ndim */
+int64_t vkattn_tensor_stride(const vkattn_tensor *t, uint32_t i); /* elements */
+uint64_t vkattn_tensor_numel(const vkattn_tensor *t);
+uint64_t vkattn_tensor_bytes(const vkattn_tensor *t);             /* of a contiguous tensor */
+int vkattn_tensor_is_contiguous(const vkattn_tensor *t);
+
+/* Copies host data into / out of a whole contiguous tensor; `bytes` must equal
+ * vkattn_tensor_bytes. Waits for the device; not allowed inside a batch. */
+vkattn_status vkattn_tensor_upload(vkattn_tensor *t, const void *data, size_t bytes);
+vkattn_status vkattn_tensor_download(const vkattn_tensor *t, void *data, size_t bytes);
+/* Uploads f32 host data converting to the tensor's dtype (F32, F16, BF16), and back. */
+vkattn_status vkattn_tensor_upload_f32(vkattn_tensor *t, const float *data, size_t count);
+vkattn_status vkattn_tensor_download_f32(const vkattn_tensor *t, float *data, size_t count);
+
+/* ------------------------------------------------------------------------ */
+/* Ops: basic                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* dst = src (any strides, same shape; F32/F16 either side: converts). */
+vkattn_status vkattn_copy(vkattn_context *ctx, const vkattn_tensor *src, vkattn_tensor *dst);
+/* Every element of dst = value (F32, F16, I32). */
+vkattn_status vkattn_fill(vkattn_context *ctx, vkattn_tensor *dst, float value);
+
+/* ------------------------------------------------------------------------ */
+/* Ops: attention                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Ops: linear algebra                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Ops: elementwise, norms, positions, embeddings                            */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Layers                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                    */
+/* ------------------------------------------------------------------------ */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VKATTN_H */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs vkattn's build, run and test dependencies from Debian 12 packages.
+# Idempotent: packages already present are skipped by apt. Needs root (or sudo).
+set -euo pipefail
+
+PKGS=(
+  cmake make gcc pkg-config          # build
+  libvulkan-dev                      # Vulkan headers (+ loader, loaded at run time by volk)
+  libvulkan-volk-dev                 # volk meta-loader: no link-time dependency on libvulkan
+  glslang-tools                      # glslangValidator: GLSL -> SPIR-V at build time
+  spirv-tools                        # spirv-val: every shader is validated at build time
+  libstb-dev                         # stb_image / stb_image_write (images, attention maps)
+  libcjson-dev                       # config.json parsing for Hugging Face models
+  mesa-vulkan-drivers                # lavapipe: CPU Vulkan driver #1
+  chromium-common                    # SwiftShader: CPU Vulkan driver #2
+  vulkan-validationlayers            # VK_LAYER_KHRONOS_validation for every test
+  vulkan-tools                       # vulkaninfo, for humans debugging a device
+  python3-torch python3-numpy        # independent reference computations in tests
+  libopenblas-dev                    # native CPU baseline in GEMM benchmarks
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the whole suite: every GPU test on
+# every Vulkan driver present (lavapipe and SwiftShader on CI) with validation
+# on, then the host-side tests again under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+JOBS=$(nproc)
+
+echo "== build (release) =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$JOBS"
+echo "== tests: both drivers, validation on =="
+ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1500
+
+echo "== build (ASan + UBSan) =="
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVKATTN_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+echo "== tests under ASan + UBSan (host tests, and GPU tests on lavapipe) =="
+# The drivers themselves are not instrumented and keep some allocations for the
+# process lifetime, so leak checking stays on for host tests only.
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L host
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L lavapipe -E "^py_" --timeout 1500
