@@ -39,14 +39,17 @@ static vkattn_tensor *weight_tensor(vkattn_context *ctx, vkattn_dtype dt, int64_
     return t;
 }
 
+/* Weight magnitude: 1e-3 makes Q8_0/Q4_0 scales f16 subnormals, which the shader must decode too. */
+static float w_scale = 1.0f;
+
 /* One case: x [lead..., K] -> y [lead..., N]; lead = {B, M/B} when B > 1. */
 static void run_case(vkattn_context *ctx, int64_t B, int64_t M, int64_t N, int64_t K, vkattn_dtype xdt, vkattn_dtype wdt,
                      vkattn_dtype ydt, int with_bias) {
     size_t nx = (size_t)(M * K), nw = (size_t)(N * K), ny = (size_t)(M * N);
     float *x = th_alloc(nx), *w = th_alloc(nw), *b = th_alloc((size_t)N), *want = th_alloc(ny);
     th_fill_uniform(x, nx, -1, 1);
-    th_fill_uniform(w, nw, -1, 1);
-    th_fill_uniform(b, (size_t)N, -1, 1);
+    th_fill_uniform(w, nw, -w_scale, w_scale);
+    th_fill_uniform(b, (size_t)N, -w_scale, w_scale);
     round_to(xdt, x, nx);
     int64_t xs3[3] = {B, M / B, K}, ys3[3] = {B, M / B, N}, xs2[2] = {M, K}, ys2[2] = {M, N}, bs[1] = {N};
     uint32_t nd = B > 1 ? 3 : 2;
@@ -146,6 +149,10 @@ int main(void) {
     test_quant(ctx, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32);
     test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32);
     run_case(ctx, 3, 12, 20, 9, VKATTN_F32, VKATTN_F32, VKATTN_F32, 1); /* 3-D x */
+    w_scale = 1e-3f; /* subnormal block scales */
+    run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32, 0);
+    run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32, 0);
+    w_scale = 1.0f;
     if (info->storage16) {
         test_float(ctx, VKATTN_F16, VKATTN_F16, VKATTN_F16);
         test_float(ctx, VKATTN_F32, VKATTN_F16, VKATTN_F32);
