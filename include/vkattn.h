@@ -286,6 +286,11 @@ vkattn_status vkattn_safetensors_at(const vkattn_safetensors *st, uint32_t i, vk
 /* Tensor by name; VKATTN_ERROR_INVALID_ARGUMENT when absent. */
 vkattn_status vkattn_safetensors_find(const vkattn_safetensors *st, const char *name, vkattn_st_tensor *out);
 
+/* Decodes a tensor's elements (F32, F16, BF16 or I32) into f32 values, or into
+ * i32 values (float tensors must then hold integers); count = its element count. */
+vkattn_status vkattn_st_tensor_read_f32(const vkattn_st_tensor *t, float *dst, uint64_t count);
+vkattn_status vkattn_st_tensor_read_i32(const vkattn_st_tensor *t, int32_t *dst, uint64_t count);
+
 /* Writer: collects tensors in memory, then writes one file readable by the
  * safetensors package, PyTorch and numpy (tensors in the order added). */
 typedef struct vkattn_st_writer vkattn_st_writer;

@@ -112,6 +112,29 @@ static void round_trip(void) {
     CHECK(t.ndim == 2 && t.shape[0] == 4 && t.shape[1] == 0 && t.bytes == 0, "empty tensor");
     CHECK_OK(NULL, vkattn_safetensors_find(st, "four_d", &t));
     CHECK(t.ndim == 4 && t.shape[3] == 3 && t.bytes == 24, "4-d tensor");
+    /* decoding to f32 / i32 */
+    float fv[6];
+    int32_t iv[6];
+    CHECK_OK(NULL, vkattn_safetensors_find(st, "half", &t));
+    CHECK_OK(NULL, vkattn_st_tensor_read_f32(&t, fv, 5));
+    CHECK(fv[0] == 1.0f && fv[1] == -2.0f && fv[2] == 65504.0f && fv[3] > 5.9e-8f && fv[3] < 6.0e-8f && fv[4] == 0,
+          "f16 decode: %g %g %g %g %g", fv[0], fv[1], fv[2], fv[3], fv[4]);
+    CHECK_STATUS(NULL, vkattn_st_tensor_read_f32(&t, fv, 4), VKATTN_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(NULL, vkattn_st_tensor_read_i32(&t, iv, 5), VKATTN_ERROR_INVALID_ARGUMENT); /* 6e-8 is no integer */
+    CHECK_OK(NULL, vkattn_safetensors_find(st, order[2], &t));
+    CHECK_OK(NULL, vkattn_st_tensor_read_f32(&t, fv, 3));
+    CHECK(fv[0] == 1.0f && fv[1] == -3.0f && fv[2] > 3e38f, "bf16 decode: %g %g %g", fv[0], fv[1], fv[2]);
+    CHECK_OK(NULL, vkattn_safetensors_find(st, "ints", &t));
+    CHECK_OK(NULL, vkattn_st_tensor_read_i32(&t, iv, 4));
+    CHECK(memcmp(iv, i32, 16) == 0, "i32 decode");
+    CHECK_OK(NULL, vkattn_st_tensor_read_f32(&t, fv, 4));
+    CHECK(fv[0] == 7.0f && fv[1] == -1.0f, "i32 -> f32 decode");
+    CHECK_OK(NULL, vkattn_safetensors_find(st, "layer.0/weight", &t));
+    CHECK_STATUS(NULL, vkattn_st_tensor_read_i32(&t, iv, 6), VKATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vkattn_context_error(NULL), "must hold integers") != NULL, "i32 decode message");
+    CHECK_OK(NULL, vkattn_st_tensor_read_f32(&t, fv, 6));
+    CHECK(memcmp(fv, f32, 24) == 0, "f32 decode");
+
     CHECK_STATUS(NULL, vkattn_safetensors_find(st, "nope", &t), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK(strstr(vkattn_context_error(NULL), "nope") != NULL, "find message names the tensor");
     vkattn_safetensors_close(st);

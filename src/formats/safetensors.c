@@ -280,6 +280,61 @@ vkattn_status vkattn_safetensors_find(const vkattn_safetensors *st, const char *
                         st->count);
 }
 
+/* ---- decoding ---------------------------------------------------------------- */
+
+static vkattn_status check_read(const vkattn_st_tensor *t, const void *dst, uint64_t count, const char *fn) {
+    if (!t || !dst || (!t->data && t->bytes))
+        return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    if (!st_dtype_name(t->dtype))
+        return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: \"%s\" is %s, not f32/f16/bf16/i32", fn,
+                            t->name ? t->name : "?", vkattn_dtype_string(t->dtype));
+    uint64_t want;
+    if (!vkattn__mul_u64(count, vkattn_dtype_bytes(t->dtype, 1), &want) || want != t->bytes)
+        return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: \"%s\" has %llu elements, %llu asked", fn,
+                            t->name ? t->name : "?", (unsigned long long)(t->bytes / vkattn_dtype_bytes(t->dtype, 1)),
+                            (unsigned long long)count);
+    return VKATTN_OK;
+}
+
+/* Element i as a double (exact for every supported dtype); the data may be unaligned. */
+static double element(const vkattn_st_tensor *t, uint64_t i) {
+    const uint8_t *p = (const uint8_t *)t->data;
+    uint16_t h;
+    uint32_t u;
+    switch (t->dtype) {
+    case VKATTN_F16: memcpy(&h, p + 2 * i, 2); return vkattn__f16_to_f32(h);
+    case VKATTN_BF16: memcpy(&h, p + 2 * i, 2); return vkattn__bf16_to_f32(h);
+    case VKATTN_I32: memcpy(&u, p + 4 * i, 4); return (int32_t)u;
+    default: {
+        float f;
+        memcpy(&f, p + 4 * i, 4);
+        return f;
+    }
+    }
+}
+
+vkattn_status vkattn_st_tensor_read_f32(const vkattn_st_tensor *t, float *dst, uint64_t count) {
+    vkattn_status s = check_read(t, dst, count, "st_tensor_read_f32");
+    if (s) return s;
+    if (t->dtype == VKATTN_F32) memcpy(dst, t->data, (size_t)t->bytes);
+    else for (uint64_t i = 0; i < count; i++) dst[i] = (float)element(t, i);
+    return VKATTN_OK;
+}
+
+vkattn_status vkattn_st_tensor_read_i32(const vkattn_st_tensor *t, int32_t *dst, uint64_t count) {
+    vkattn_status s = check_read(t, dst, count, "st_tensor_read_i32");
+    if (s) return s;
+    for (uint64_t i = 0; i < count; i++) {
+        double x = element(t, i);
+        if (!(x >= INT32_MIN && x <= INT32_MAX && x == (double)(int32_t)x))
+            return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT,
+                                "st_tensor_read_i32: \"%s\" must hold integers; element %llu is %g",
+                                t->name ? t->name : "?", (unsigned long long)i, x);
+        dst[i] = (int32_t)x;
+    }
+    return VKATTN_OK;
+}
+
 /* ---- writer ---------------------------------------------------------------- */
 
 typedef struct w_entry {
