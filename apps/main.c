@@ -10,6 +10,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"info", cmd_info, "list Vulkan devices and their capabilities"},
+    {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
 };
 

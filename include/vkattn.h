@@ -340,11 +340,13 @@ int64_t vkattn_gguf_find_key(const vkattn_gguf *g, const char *key);
 /* Typed getters by key. A missing key, a value of another kind or out of the
  * target's range gives VKATTN_ERROR_FORMAT with a message naming the key.
  * Integers convert between integer types when the value fits; get_f32 also takes
- * float64 and integers; get_bool only bool. */
+ * float64 and integers (get_f64 likewise); get_bool only bool. */
 vkattn_status vkattn_gguf_get_u32(const vkattn_gguf *g, const char *key, uint32_t *out);
 vkattn_status vkattn_gguf_get_i32(const vkattn_gguf *g, const char *key, int32_t *out);
 vkattn_status vkattn_gguf_get_u64(const vkattn_gguf *g, const char *key, uint64_t *out);
+vkattn_status vkattn_gguf_get_i64(const vkattn_gguf *g, const char *key, int64_t *out);
 vkattn_status vkattn_gguf_get_f32(const vkattn_gguf *g, const char *key, float *out);
+vkattn_status vkattn_gguf_get_f64(const vkattn_gguf *g, const char *key, double *out);
 vkattn_status vkattn_gguf_get_bool(const vkattn_gguf *g, const char *key, int *out);
 /* The string stays valid until close; len may be NULL. */
 vkattn_status vkattn_gguf_get_string(const vkattn_gguf *g, const char *key, const char **out, uint64_t *len);
@@ -355,11 +357,16 @@ vkattn_status vkattn_gguf_get_array(const vkattn_gguf *g, const char *key, vkatt
 /* Element i of an array of strings (e.g. tokenizer.ggml.tokens); len may be NULL. */
 vkattn_status vkattn_gguf_array_string(const vkattn_gguf *g, const char *key, uint64_t i, const char **out,
                                        uint64_t *len);
-/* Elements [first, first + n) of a numeric array as f32 (any integer or float
- * type), or as i32 (integer or bool types, values must fit). */
+/* Elements [first, first + n) of a numeric array as f32 / f64 (any integer or
+ * float type), or as i32 / i64 / u64 (integer or bool types, values must fit). */
 vkattn_status vkattn_gguf_array_f32(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, float *dst);
+vkattn_status vkattn_gguf_array_f64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, double *dst);
 vkattn_status vkattn_gguf_array_i32(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n,
                                     int32_t *dst);
+vkattn_status vkattn_gguf_array_i64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n,
+                                    int64_t *dst);
+vkattn_status vkattn_gguf_array_u64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n,
+                                    uint64_t *dst);
 
 typedef struct vkattn_gguf_tensor {
     const char *name;

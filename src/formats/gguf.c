@@ -56,6 +56,11 @@ const char *vkattn_gguf_type_string(vkattn_gguf_type t) {
 }
 
 static int is_int_type(uint32_t t) { return t <= VKATTN_GGUF_INT32 || t == VKATTN_GGUF_UINT64 || t == VKATTN_GGUF_INT64; }
+/* element kinds the typed getters accept */
+static int elem_string(uint32_t t) { return t == VKATTN_GGUF_STRING; }
+static int elem_number(uint32_t t) { return is_int_type(t) || t == VKATTN_GGUF_FLOAT32 || t == VKATTN_GGUF_FLOAT64; }
+static int elem_integer(uint32_t t) { return is_int_type(t) || t == VKATTN_GGUF_BOOL; }
+
 typedef struct gg_str {
     const char *s; /* NUL-terminated copy */
     uint64_t len;
@@ -570,14 +575,27 @@ vkattn_status vkattn_gguf_get_u64(const vkattn_gguf *g, const char *key, uint64_
     return st;
 }
 
-vkattn_status vkattn_gguf_get_f32(const vkattn_gguf *g, const char *key, float *out) {
+vkattn_status vkattn_gguf_get_i64(const vkattn_gguf *g, const char *key, int64_t *out) {
+    num n = {0};
+    vkattn_status st = get_int(g, key, out, INT64_MIN, INT64_MAX, "i64", &n);
+    if (!st) *out = n.neg ? n.i : (int64_t)n.u;
+    return st;
+}
+
+vkattn_status vkattn_gguf_get_f64(const vkattn_gguf *g, const char *key, double *out) {
     vkattn_status st;
-    const gg_kv *kv = get_kv(g, key, out, "gguf_get_f32", &st);
+    const gg_kv *kv = get_kv(g, key, out, "gguf_get_f64", &st);
     if (!kv) return st;
-    if (!is_int_type(kv->type) && kv->type != VKATTN_GGUF_FLOAT32 && kv->type != VKATTN_GGUF_FLOAT64)
-        return wrong_type(g, kv, "a number");
-    *out = (float)load_num(kv->type, kv->raw).f;
+    if (!elem_number(kv->type)) return wrong_type(g, kv, "a number");
+    *out = load_num(kv->type, kv->raw).f;
     return VKATTN_OK;
+}
+
+vkattn_status vkattn_gguf_get_f32(const vkattn_gguf *g, const char *key, float *out) {
+    double d = 0;
+    vkattn_status st = vkattn_gguf_get_f64(g, key, out ? &d : NULL);
+    if (!st) *out = (float)d;
+    return st;
 }
 
 vkattn_status vkattn_gguf_get_bool(const vkattn_gguf *g, const char *key, int *out) {
@@ -610,10 +628,6 @@ vkattn_status vkattn_gguf_get_array(const vkattn_gguf *g, const char *key, vkatt
     return VKATTN_OK;
 }
 
-static int elem_string(uint32_t t) { return t == VKATTN_GGUF_STRING; }
-static int elem_number(uint32_t t) { return is_int_type(t) || t == VKATTN_GGUF_FLOAT32 || t == VKATTN_GGUF_FLOAT64; }
-static int elem_integer(uint32_t t) { return is_int_type(t) || t == VKATTN_GGUF_BOOL; }
-
 /* The array for `key`, its elements accepted by elem_ok and [first, first + n) in
  * range, or NULL with *st set. */
 static const gg_kv *get_slice(const vkattn_gguf *g, const char *key, const void *out, uint64_t first, uint64_t n,
@@ -642,25 +656,48 @@ vkattn_status vkattn_gguf_array_string(const vkattn_gguf *g, const char *key, ui
     return VKATTN_OK;
 }
 
-vkattn_status vkattn_gguf_array_f32(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, float *dst) {
+enum { OUT_F32, OUT_F64, OUT_I32, OUT_I64, OUT_U64 };
+
+/* Elements [first, first + n) of a numeric array converted to f32/f64 (any number)
+ * or i32/i64/u64 (integers and bools, values must fit). */
+static vkattn_status array_out(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, void *dst, int kind,
+                               const char *fn) {
     vkattn_status st;
-    const gg_kv *kv = get_slice(g, key, dst, first, n, elem_number, "an array of numbers", "gguf_array_f32", &st);
-    for (uint64_t i = 0; kv && i < n; i++)
-        dst[i] = (float)load_num(kv->elem_type, kv->raw + (first + i) * scalar_size[kv->elem_type]).f;
+    int integer = kind >= OUT_I32;
+    const gg_kv *kv = get_slice(g, key, dst, first, n, integer ? elem_integer : elem_number,
+                                integer ? "an array of integers" : "an array of numbers", fn, &st);
+    int64_t lo = kind == OUT_I32 ? INT32_MIN : kind == OUT_I64 ? INT64_MIN : 0;
+    uint64_t hi = kind == OUT_I32 ? INT32_MAX : kind == OUT_I64 ? INT64_MAX : UINT64_MAX;
+    for (uint64_t i = 0; kv && i < n; i++) {
+        num v = load_num(kv->elem_type, kv->raw + (first + i) * scalar_size[kv->elem_type]);
+        if (integer && (v.neg ? v.i < lo : v.u > hi))
+            return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: \"%s\"[%llu] does not fit in %s", g->path, key,
+                                (unsigned long long)(first + i), kind == OUT_I32 ? "i32" : kind == OUT_I64 ? "i64" : "u64");
+        switch (kind) {
+        case OUT_F32: ((float *)dst)[i] = (float)v.f; break;
+        case OUT_F64: ((double *)dst)[i] = v.f; break;
+        case OUT_I32: ((int32_t *)dst)[i] = (int32_t)(v.neg ? v.i : (int64_t)v.u); break;
+        case OUT_I64: ((int64_t *)dst)[i] = v.neg ? v.i : (int64_t)v.u; break;
+        default: ((uint64_t *)dst)[i] = v.u;
+        }
+    }
     return st;
 }
 
+vkattn_status vkattn_gguf_array_f32(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, float *dst) {
+    return array_out(g, key, first, n, dst, OUT_F32, "gguf_array_f32");
+}
+vkattn_status vkattn_gguf_array_f64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, double *dst) {
+    return array_out(g, key, first, n, dst, OUT_F64, "gguf_array_f64");
+}
 vkattn_status vkattn_gguf_array_i32(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, int32_t *dst) {
-    vkattn_status st;
-    const gg_kv *kv = get_slice(g, key, dst, first, n, elem_integer, "an array of integers", "gguf_array_i32", &st);
-    for (uint64_t i = 0; kv && i < n; i++) {
-        num v = load_num(kv->elem_type, kv->raw + (first + i) * scalar_size[kv->elem_type]);
-        if (v.neg ? v.i < INT32_MIN : v.u > INT32_MAX)
-            return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: \"%s\"[%llu] does not fit in i32", g->path, key,
-                                (unsigned long long)(first + i));
-        dst[i] = v.neg ? (int32_t)v.i : (int32_t)v.u;
-    }
-    return st;
+    return array_out(g, key, first, n, dst, OUT_I32, "gguf_array_i32");
+}
+vkattn_status vkattn_gguf_array_i64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, int64_t *dst) {
+    return array_out(g, key, first, n, dst, OUT_I64, "gguf_array_i64");
+}
+vkattn_status vkattn_gguf_array_u64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, uint64_t *dst) {
+    return array_out(g, key, first, n, dst, OUT_U64, "gguf_array_u64");
 }
 
 /* ---- public: tensors ---------------------------------------------------------------- */
