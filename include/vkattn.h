@@ -375,7 +375,7 @@ typedef struct vkattn_gguf_tensor {
     uint32_t ndim;                  /* 1..4 */
     int64_t shape[VKATTN_MAX_DIMS]; /* row-major, outermost first (GGUF's ne[] reversed); unused dims 0 */
     uint64_t offset;                /* bytes from the start of the data section */
-    const void *data;               /* `bytes` bytes inside the mapping */
+    const void *data;               /* `bytes` bytes inside the mapping, aligned to vkattn_gguf_alignment */
     uint64_t bytes;
 } vkattn_gguf_tensor;
 
