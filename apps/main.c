@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"info", cmd_info, "list Vulkan devices and their capabilities"},
     {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
+    {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
 };
 

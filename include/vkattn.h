@@ -325,6 +325,89 @@ vkattn_status vkattn_st_writer_add(vkattn_st_writer *w, const char *name, vkattn
 vkattn_status vkattn_st_writer_save(vkattn_st_writer *w, const char *path);
 void vkattn_st_writer_destroy(vkattn_st_writer *w);
 
+/* GGUF (llama.cpp / ggml model files), versions 2 and 3, little-endian: a header
+ * with typed metadata (key -> value) and a tensor table, then the aligned tensor
+ * data. Opening validates everything (counts, string and array lengths, types,
+ * dims, offsets: aligned, in bounds, not overlapping). Tensors of any known ggml
+ * type are listed; vkattn_gguf_tensor_dtype accepts F32, F16, BF16, Q8_0, Q4_0.
+ * Strings are returned NUL-terminated with their length (they may hold NULs). */
+typedef struct vkattn_gguf vkattn_gguf;
+
+typedef enum vkattn_gguf_type {  /* metadata value types, numbered as in the file */
+    VKATTN_GGUF_UINT8 = 0, VKATTN_GGUF_INT8 = 1, VKATTN_GGUF_UINT16 = 2, VKATTN_GGUF_INT16 = 3,
+    VKATTN_GGUF_UINT32 = 4, VKATTN_GGUF_INT32 = 5, VKATTN_GGUF_FLOAT32 = 6, VKATTN_GGUF_BOOL = 7,
+    VKATTN_GGUF_STRING = 8, VKATTN_GGUF_ARRAY = 9, VKATTN_GGUF_UINT64 = 10, VKATTN_GGUF_INT64 = 11,
+    VKATTN_GGUF_FLOAT64 = 12
+} vkattn_gguf_type;
+
+/* "uint32", "string", "array", ... */
+const char *vkattn_gguf_type_string(vkattn_gguf_type type);
+
+vkattn_status vkattn_gguf_open(const char *path, vkattn_gguf **out);
+void vkattn_gguf_close(vkattn_gguf *g);
+uint32_t vkattn_gguf_version(const vkattn_gguf *g);
+/* general.alignment (default 32), and the data section's offset in the file. */
+uint64_t vkattn_gguf_alignment(const vkattn_gguf *g);
+uint64_t vkattn_gguf_data_offset(const vkattn_gguf *g);
+
+/* Metadata, in file order: key and type of entry i (0 <= i < kv_count; NULL / -1 past it). */
+uint64_t vkattn_gguf_kv_count(const vkattn_gguf *g);
+const char *vkattn_gguf_kv_key(const vkattn_gguf *g, uint64_t i);
+int vkattn_gguf_kv_type(const vkattn_gguf *g, uint64_t i);
+/* Index of `key`, or -1 when absent. */
+int64_t vkattn_gguf_find_key(const vkattn_gguf *g, const char *key);
+
+/* Typed getters by key. A missing key, a value of another kind or out of the
+ * target's range gives VKATTN_ERROR_FORMAT with a message naming the key.
+ * Integers convert between integer types when the value fits; get_f32 also takes
+ * float64 and integers (get_f64 likewise); get_bool only bool. */
+vkattn_status vkattn_gguf_get_u32(const vkattn_gguf *g, const char *key, uint32_t *out);
+vkattn_status vkattn_gguf_get_i32(const vkattn_gguf *g, const char *key, int32_t *out);
+vkattn_status vkattn_gguf_get_u64(const vkattn_gguf *g, const char *key, uint64_t *out);
+vkattn_status vkattn_gguf_get_i64(const vkattn_gguf *g, const char *key, int64_t *out);
+vkattn_status vkattn_gguf_get_f32(const vkattn_gguf *g, const char *key, float *out);
+vkattn_status vkattn_gguf_get_f64(const vkattn_gguf *g, const char *key, double *out);
+vkattn_status vkattn_gguf_get_bool(const vkattn_gguf *g, const char *key, int *out);
+/* The string stays valid until close; len may be NULL. */
+vkattn_status vkattn_gguf_get_string(const vkattn_gguf *g, const char *key, const char **out, uint64_t *len);
+/* An array's element type (may be VKATTN_GGUF_ARRAY for nested arrays, whose
+ * elements cannot be read) and element count. */
+vkattn_status vkattn_gguf_get_array(const vkattn_gguf *g, const char *key, vkattn_gguf_type *elem_type,
+                                    uint64_t *count);
+/* Element i of an array of strings (e.g. tokenizer.ggml.tokens); len may be NULL. */
+vkattn_status vkattn_gguf_array_string(const vkattn_gguf *g, const char *key, uint64_t i, const char **out,
+                                       uint64_t *len);
+/* Elements [first, first + n) of a numeric array as f32 / f64 (any integer or
+ * float type), or as i32 / i64 / u64 (integer or bool types, values must fit). */
+vkattn_status vkattn_gguf_array_f32(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, float *dst);
+vkattn_status vkattn_gguf_array_f64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n, double *dst);
+vkattn_status vkattn_gguf_array_i32(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n,
+                                    int32_t *dst);
+vkattn_status vkattn_gguf_array_i64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n,
+                                    int64_t *dst);
+vkattn_status vkattn_gguf_array_u64(const vkattn_gguf *g, const char *key, uint64_t first, uint64_t n,
+                                    uint64_t *dst);
+
+typedef struct vkattn_gguf_tensor {
+    const char *name;
+    uint32_t ggml_type;             /* GGML_TYPE_* id as stored */
+    const char *type_name;          /* "F32", "Q8_0", "Q4_K", ... */
+    uint32_t ndim;                  /* 1..4 */
+    int64_t shape[VKATTN_MAX_DIMS]; /* row-major, outermost first (GGUF's ne[] reversed); unused dims 0 */
+    uint64_t offset;                /* bytes from the start of the data section */
+    const void *data;               /* `bytes` bytes inside the mapping, aligned to vkattn_gguf_alignment */
+    uint64_t bytes;
+} vkattn_gguf_tensor;
+
+uint64_t vkattn_gguf_tensor_count(const vkattn_gguf *g);
+/* Tensor i in file order. */
+vkattn_status vkattn_gguf_tensor_at(const vkattn_gguf *g, uint64_t i, vkattn_gguf_tensor *out);
+/* Tensor by name; VKATTN_ERROR_INVALID_ARGUMENT when absent. */
+vkattn_status vkattn_gguf_find_tensor(const vkattn_gguf *g, const char *name, vkattn_gguf_tensor *out);
+/* The vkattn dtype of a tensor: F32, F16, BF16, Q8_0 or Q4_0; other ggml types
+ * give VKATTN_ERROR_FORMAT naming the type and listing the supported ones. */
+vkattn_status vkattn_gguf_tensor_dtype(const vkattn_gguf_tensor *t, vkattn_dtype *out);
+
 /* ------------------------------------------------------------------------ */
 /* Images and attention maps                                                 */
 /* ------------------------------------------------------------------------ */

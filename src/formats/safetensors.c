@@ -65,6 +65,8 @@ static int cmp_name(const void *a, const void *b) {
     return strcmp((*(const st_entry *const *)a)->name, (*(const st_entry *const *)b)->name);
 }
 
+static int cmp_name_key(const void *name, const void *e) { return strcmp(name, (*(const st_entry *const *)e)->name); }
+
 static int cmp_begin(const void *a, const void *b) {
     const st_entry *x = *(const st_entry *const *)a, *y = *(const st_entry *const *)b;
     return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
@@ -265,16 +267,10 @@ vkattn_status vkattn_safetensors_at(const vkattn_safetensors *st, uint32_t i, vk
 
 vkattn_status vkattn_safetensors_find(const vkattn_safetensors *st, const char *name, vkattn_st_tensor *out) {
     if (!st || !name || !out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "safetensors_find: NULL argument");
-    uint32_t lo = 0, hi = st->count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(st->by_name[mid]->name, name);
-        if (c == 0) {
-            fill_tensor(st, st->by_name[mid], out);
-            return VKATTN_OK;
-        }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+    st_entry **hit = bsearch(name, st->by_name, st->count, sizeof *st->by_name, cmp_name_key);
+    if (hit) {
+        fill_tensor(st, *hit, out);
+        return VKATTN_OK;
     }
     return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "no tensor named \"%s\" in the file (%u tensors)", name,
                         st->count);
