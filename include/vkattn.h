@@ -238,6 +238,21 @@ vkattn_status vkattn_fill(vkattn_context *ctx, vkattn_tensor *dst, float value);
 /* Ops: attention                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* ---- Additive attention and multi-head attention layer ---- */
+
+/* Additive (Bahdanau) attention on pre-projected inputs:
+ *   e[b,t,i] = v . tanh(hp[b,i,:] + sp[b,t,:]),  alpha[b,t,:] = softmax_i(e[b,t,:]),
+ *   c[b,t,:] = sum_i alpha[b,t,i] h[b,i,:],
+ * with hp = h W_h^T [B,Lk,A] and sp = s W_s^T + b [B,T,A] (e.g. from vkattn_linear; a decoder computes hp once
+ * per source sequence and sp per step). h [B,Lk,Dh]; v [A] f32; mask [B,Lk] i32 or f32, nonzero = keep, or NULL:
+ * masked keys get alpha 0, a row with every key masked gets alpha 0 and c 0 (never NaN).
+ * Outputs alpha [B,T,Lk] f32 (required: it holds the scores in between) and c [B,T,Dh].
+ * hp, sp, h, c: one dtype, f32 or f16 (f16 needs 16-bit storage, else VKATTN_ERROR_UNSUPPORTED); any element
+ * strides. Accumulation and softmax in f32. */
+vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vkattn_tensor *hp, const vkattn_tensor *sp,
+                                                  const vkattn_tensor *v, const vkattn_tensor *h, const vkattn_tensor *mask,
+                                                  vkattn_tensor *alpha, vkattn_tensor *c);
+
 /* ------------------------------------------------------------------------ */
 /* Ops: linear algebra                                                       */
 /* ------------------------------------------------------------------------ */

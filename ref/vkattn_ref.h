@@ -11,4 +11,19 @@
 void ref_copy_strided(const float *src, const int64_t shape[4], const int64_t src_stride[4], float *dst,
                       const int64_t dst_stride[4]);
 
+/* ---- Additive (Bahdanau) attention ------------------------------------------------------------ */
+
+/* e[b,t,i] = v . tanh(hp[b,i,:] + sp[b,t,:]); alpha[b,t,:] = masked softmax_i(e[b,t,:]);
+ * c[b,t,:] = sum_i alpha[b,t,i] h[b,i,:]. All contiguous: hp [B,Lk,A], sp [B,T,A] (bias included),
+ * v [A], h [B,Lk,Dh], mask [B,Lk] (nonzero = keep) or NULL; outputs alpha [B,T,Lk], c [B,T,Dh].
+ * A row whose keys are all masked gets alpha = 0 and c = 0. */
+void ref_additive_attention_projected(const float *hp, const float *sp, const float *v, const float *h,
+                                      const int32_t *mask, int64_t B, int64_t T, int64_t Lk, int64_t A, int64_t Dh,
+                                      float *alpha, float *c);
+/* The whole op: hp = h W_h^T, sp = s W_s^T + b (s [B,T,Ds], W_h [A,Dh], W_s [A,Ds], b [A] or NULL),
+ * then ref_additive_attention_projected. alpha may be NULL. */
+void ref_additive_attention(const float *h, const float *s, const float *w_h, const float *w_s, const float *b,
+                            const float *v, const int32_t *mask, int64_t B, int64_t T, int64_t Lk, int64_t Dh,
+                            int64_t Ds, int64_t A, float *c, float *alpha);
+
 #endif

@@ -1,0 +1,175 @@
+/* Additive (Bahdanau) attention against ref/additive_attention_ref.c: odd sizes, key masks with fully masked
+ * rows, strided views, f16 storage where the device has it, batched recording, and argument errors.
+ * Tolerance: max abs error / max |ref| <= 1e-4 (f32 storage), 3e-3 (f16 storage), for c and alpha. */
+#include "harness.h"
+#include "vkattn_ref.h"
+
+#include <string.h>
+
+#define TOL_F32 1e-4
+#define TOL_F16 3e-3
+
+typedef struct {
+    int64_t B, T, Lk, A, Dh;
+    int mask;      /* 0 none, 1 random i32 keep-mask with batch 1 fully masked, 2 the same as f32 */
+    int views;     /* h, alpha and c as strided views */
+} shape;
+
+/* keep-mask: ~70% kept, batch 1 (if any) fully masked */
+static int32_t *make_mask(int64_t B, int64_t Lk) {
+    int32_t *m = calloc((size_t)(B * Lk), sizeof *m);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < Lk; i++) m[b * Lk + i] = b == 1 ? 0 : (th_uniform(0, 1) < 0.7f || i == 0 ? (int32_t)(i % 5 + 1) : 0);
+    return m;
+}
+
+/* A [d0,d1,d2] view into a fresh buffer [d1, d0, d2 + 3] at element offset 2 (dims 0 and 1 swapped, padded rows). */
+static vkattn_tensor *strided(vkattn_context *ctx, vkattn_dtype dt, const int64_t s[3], vkattn_tensor **base) {
+    int64_t bs[3] = {s[1], s[0], s[2] + 3}, st[3] = {s[2] + 3, s[0] * (s[2] + 3), 1};
+    *base = th_tensor(ctx, dt, 3, bs, NULL);
+    CHECK_OK(ctx, vkattn_fill(ctx, *base, 1e4f)); /* garbage around the view */
+    vkattn_tensor *v = NULL;
+    CHECK_OK(ctx, vkattn_tensor_view(*base, 2, 3, s, st, &v));
+    return v;
+}
+
+/* Uploads x ([d0,d1,d2] contiguous) into a strided view (through a contiguous tensor and vkattn_copy). */
+static vkattn_tensor *upload3(vkattn_context *ctx, vkattn_dtype dt, const int64_t s[3], const float *x, int view,
+                              vkattn_tensor **base) {
+    vkattn_tensor *c = th_tensor(ctx, dt, 3, s, x);
+    if (!view) {
+        *base = NULL;
+        return c;
+    }
+    vkattn_tensor *v = strided(ctx, dt, s, base);
+    CHECK_OK(ctx, vkattn_copy(ctx, c, v));
+    vkattn_tensor_destroy(c);
+    return v;
+}
+
+static void run_projected(vkattn_context *ctx, shape p, vkattn_dtype dt, int batched) {
+    int64_t B = p.B, T = p.T, Lk = p.Lk, A = p.A, Dh = p.Dh;
+    size_t nhp = (size_t)(B * Lk * A), nsp = (size_t)(B * T * A), nh = (size_t)(B * Lk * Dh);
+    size_t nal = (size_t)(B * T * Lk), nc = (size_t)(B * T * Dh);
+    float *hp = th_alloc(nhp), *sp = th_alloc(nsp), *v = th_alloc((size_t)A), *h = th_alloc(nh);
+    float *al_ref = th_alloc(nal), *c_ref = th_alloc(nc);
+    th_fill_uniform(hp, nhp, -2, 2);
+    th_fill_uniform(sp, nsp, -2, 2);
+    th_fill_uniform(v, (size_t)A, -1, 1);
+    th_fill_uniform(h, nh, -3, 3);
+    if (dt == VKATTN_F16) th_round_f16(hp, nhp), th_round_f16(sp, nsp), th_round_f16(h, nh);
+    int32_t *mask = p.mask ? make_mask(B, Lk) : NULL;
+    ref_additive_attention_projected(hp, sp, v, h, mask, B, T, Lk, A, Dh, al_ref, c_ref);
+
+    int64_t s_hp[3] = {B, Lk, A}, s_sp[3] = {B, T, A}, s_h[3] = {B, Lk, Dh}, s_al[3] = {B, T, Lk}, s_c[3] = {B, T, Dh};
+    vkattn_tensor *thp = th_tensor(ctx, dt, 3, s_hp, hp), *tsp = th_tensor(ctx, dt, 3, s_sp, sp);
+    vkattn_tensor *tv = th_tensor(ctx, VKATTN_F32, 1, &A, v), *tm = NULL, *hb, *ab, *cb;
+    vkattn_tensor *th = upload3(ctx, dt, s_h, h, p.views, &hb);
+    vkattn_tensor *tal = p.views ? strided(ctx, VKATTN_F32, s_al, &ab) : th_tensor(ctx, VKATTN_F32, 3, s_al, NULL);
+    vkattn_tensor *tc = p.views ? strided(ctx, dt, s_c, &cb) : th_tensor(ctx, dt, 3, s_c, NULL);
+    if (!p.views) ab = cb = NULL;
+    if (mask) {
+        int64_t s_m[2] = {B, Lk};
+        if (p.mask == 1) {
+            CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_I32, 2, s_m, &tm));
+            CHECK_OK(ctx, vkattn_tensor_upload(tm, mask, (size_t)(B * Lk) * sizeof *mask));
+        } else {
+            float *mf = th_alloc((size_t)(B * Lk));
+            for (int64_t i = 0; i < B * Lk; i++) mf[i] = mask[i] ? (float)mask[i] * 0.5f : (i % 2 ? 0.0f : -0.0f);
+            tm = th_tensor(ctx, VKATTN_F32, 2, s_m, mf);
+            free(mf);
+        }
+    }
+    if (batched) CHECK_OK(ctx, vkattn_begin(ctx));
+    CHECK_OK(ctx, vkattn_additive_attention_projected(ctx, thp, tsp, tv, th, tm, tal, tc));
+    if (batched) CHECK_OK(ctx, vkattn_submit(ctx));
+
+    /* views: bring the results back through contiguous copies */
+    vkattn_tensor *al_out = tal, *c_out = tc;
+    if (p.views) {
+        al_out = th_tensor(ctx, VKATTN_F32, 3, s_al, NULL);
+        c_out = th_tensor(ctx, dt, 3, s_c, NULL);
+        CHECK_OK(ctx, vkattn_copy(ctx, tal, al_out));
+        CHECK_OK(ctx, vkattn_copy(ctx, tc, c_out));
+    }
+    float *al = th_download(ctx, al_out), *c = th_download(ctx, c_out);
+    char what[160];
+    double tol = dt == VKATTN_F16 ? TOL_F16 : TOL_F32;
+    snprintf(what, sizeof what, "projected %s B%lld T%lld Lk%lld A%lld Dh%lld mask%d views%d batched%d",
+             vkattn_dtype_string(dt), (long long)B, (long long)T, (long long)Lk, (long long)A, (long long)Dh, p.mask,
+             p.views, batched);
+    char w2[200];
+    snprintf(w2, sizeof w2, "%s: alpha", what);
+    th_expect_close(w2, al, al_ref, nal, tol);
+    snprintf(w2, sizeof w2, "%s: c", what);
+    th_expect_close(w2, c, c_ref, nc, tol);
+    if (mask && B > 1) { /* the fully masked batch: exact zeros */
+        int bad = 0;
+        for (size_t i = (size_t)(T * Lk); i < (size_t)(2 * T * Lk); i++) bad += al[i] != 0.0f;
+        for (size_t i = (size_t)(T * Dh); i < (size_t)(2 * T * Dh); i++) bad += c[i] != 0.0f;
+        CHECK(bad == 0, "%s: %d non-zero outputs in the fully masked batch", what, bad);
+    }
+    if (p.views) vkattn_tensor_destroy(al_out), vkattn_tensor_destroy(c_out);
+    free(al), free(c);
+    vkattn_tensor *all[] = {thp, tsp, tv, tm, th, hb, tal, ab, tc, cb};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vkattn_tensor_destroy(all[i]);
+    free(hp), free(sp), free(v), free(h), free(al_ref), free(c_ref), free(mask);
+}
+
+static void test_projected_errors(vkattn_context *ctx) {
+    int64_t s_hp[3] = {2, 7, 5}, s_sp[3] = {2, 3, 5}, s_h[3] = {2, 7, 4}, s_al[3] = {2, 3, 7}, s_c[3] = {2, 3, 4}, A = 5;
+    int64_t s_bad[3] = {2, 3, 6}, s_m[2] = {2, 7}, s_mbad[2] = {2, 6};
+    vkattn_tensor *hp = th_tensor(ctx, VKATTN_F32, 3, s_hp, NULL), *sp = th_tensor(ctx, VKATTN_F32, 3, s_sp, NULL);
+    vkattn_tensor *v = th_tensor(ctx, VKATTN_F32, 1, &A, NULL), *h = th_tensor(ctx, VKATTN_F32, 3, s_h, NULL);
+    vkattn_tensor *al = th_tensor(ctx, VKATTN_F32, 3, s_al, NULL), *c = th_tensor(ctx, VKATTN_F32, 3, s_c, NULL);
+    vkattn_tensor *bad = th_tensor(ctx, VKATTN_F32, 3, s_bad, NULL), *mbad = th_tensor(ctx, VKATTN_F32, 2, s_mbad, NULL);
+    vkattn_tensor *m16 = NULL;
+    CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_BF16, 2, s_m, &m16));
+    const vkattn_status E = VKATTN_ERROR_INVALID_ARGUMENT;
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, bad, v, h, NULL, al, c), E);  /* sp: A differs */
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h, NULL, al, bad), E); /* c: wrong Dh */
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h, NULL, bad, c), E);  /* alpha: wrong Lk */
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, h, h, NULL, al, c), E);   /* v not [A] */
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h, mbad, al, c), E);   /* mask [B,Lk'] */
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h, m16, al, c), E);    /* mask dtype */
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h, NULL, NULL, c), E); /* alpha required */
+    CHECK(strstr(vkattn_context_error(ctx), "alpha") != NULL, "message: %s", vkattn_context_error(ctx));
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(NULL, hp, sp, v, h, NULL, al, c), E);
+    /* mixed storage dtypes, or f16 on a device without 16-bit storage */
+    vkattn_tensor *h16 = NULL;
+    CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_h, &h16));
+    CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h16, NULL, al, c), E);
+    if (!vkattn_context_device(ctx)->storage16) {
+        vkattn_tensor *hp16, *sp16, *c16;
+        CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_hp, &hp16));
+        CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_sp, &sp16));
+        CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_c, &c16));
+        CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp16, sp16, v, h16, NULL, al, c16), VKATTN_ERROR_UNSUPPORTED);
+        vkattn_tensor_destroy(hp16), vkattn_tensor_destroy(sp16), vkattn_tensor_destroy(c16);
+    }
+    vkattn_tensor *all[] = {hp, sp, v, h, al, c, bad, mbad, m16, h16};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vkattn_tensor_destroy(all[i]);
+}
+
+int main(void) {
+    vkattn_context *ctx = th_context();
+    const vkattn_device_info *info = vkattn_context_device(ctx);
+    th_seed(3);
+    static const int64_t Lks[] = {1, 7, 77, 1000}, As[] = {1, 33, 128}, Dhs[] = {40, 64}, Ts[] = {1, 5};
+    int n = 0;
+    for (size_t il = 0; il < 4; il++)
+        for (size_t ia = 0; ia < 3; ia++)
+            for (size_t id = 0; id < 2; id++)
+                for (size_t it = 0; it < 2; it++, n++) {
+                    shape p = {2, Ts[it], Lks[il], As[ia], Dhs[id], n % 3, n % 4 == 1};
+                    run_projected(ctx, p, VKATTN_F32, n % 5 == 2);
+                }
+    if (info->storage16) {
+        shape f16[] = {{2, 5, 77, 33, 40, 1, 0}, {2, 1, 1000, 128, 64, 2, 1}, {1, 5, 7, 1, 64, 0, 0}};
+        for (size_t i = 0; i < sizeof f16 / sizeof f16[0]; i++) run_projected(ctx, f16[i], VKATTN_F16, 0);
+    } else {
+        printf("note: f16 storage paths not run on %s: no 16-bit storage (the UNSUPPORTED error is checked)\n", info->name);
+    }
+    test_projected_errors(ctx);
+    return th_finish(ctx);
+}
