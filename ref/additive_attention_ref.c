@@ -32,24 +32,14 @@ void ref_additive_attention_projected(const float *hp, const float *sp, const fl
     free(e);
 }
 
-/* y[r, n] = x[r, :] . w[n, :] (+ bias[n]) in double */
-static void project(const float *x, const float *w, const float *bias, int64_t rows, int64_t n, int64_t k, float *y) {
-    for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < n; j++) {
-            double acc = bias ? bias[j] : 0;
-            for (int64_t i = 0; i < k; i++) acc += (double)x[r * k + i] * w[j * k + i];
-            y[r * n + j] = (float)acc;
-        }
-}
-
 void ref_additive_attention(const float *h, const float *s, const float *w_h, const float *w_s, const float *b,
                             const float *v, const int32_t *mask, int64_t B, int64_t T, int64_t Lk, int64_t Dh,
                             int64_t Ds, int64_t A, float *c, float *alpha) {
     float *hp = malloc((size_t)(B * Lk * A) * sizeof *hp), *sp = malloc((size_t)(B * T * A) * sizeof *sp);
     float *al = alpha ? alpha : malloc((size_t)(B * T * Lk) * sizeof *al);
     if (hp && sp && al) {
-        project(h, w_h, NULL, B * Lk, A, Dh, hp);
-        project(s, w_s, b, B * T, A, Ds, sp);
+        ref_linear(h, w_h, NULL, hp, B * Lk, A, Dh);
+        ref_linear(s, w_s, b, sp, B * T, A, Ds);
         ref_additive_attention_projected(hp, sp, v, h, mask, B, T, Lk, A, Dh, al, c);
     }
     free(hp), free(sp);

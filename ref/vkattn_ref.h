@@ -11,6 +11,11 @@
 void ref_copy_strided(const float *src, const int64_t shape[4], const int64_t src_stride[4], float *dst,
                       const int64_t dst_stride[4]);
 
+/* ---- linear algebra (gemm helper) ---------------------------------------- */
+
+/* y[M, N] = x[M, K] w[N, K]^T (+ bias[N] when non-NULL), row-major. */
+void ref_linear(const float *x, const float *w, const float *bias, float *y, int64_t M, int64_t N, int64_t K);
+
 /* ---- Additive (Bahdanau) attention ------------------------------------------------------------ */
 
 /* e[b,t,i] = v . tanh(hp[b,i,:] + sp[b,t,:]); alpha[b,t,:] = masked softmax_i(e[b,t,:]);
