@@ -238,6 +238,54 @@ vkattn_status vkattn_fill(vkattn_context *ctx, vkattn_tensor *dst, float value);
 /* Ops: attention                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* Scaled dot-product attention, PyTorch's scaled_dot_product_attention:
+ *     O = softmax(Q K^T * scale + M) V        (softmax over the keys; f32 math)
+ *
+ * Implementations (all give the same result; AUTO picks one):
+ *   VKATTN_ATTN_3PASS   scores S = Q K^T (materialized, f32), masked row softmax, P V.
+ *                       The only one that can return the probabilities (desc->probs).
+ *                       Scores beyond maxStorageBufferRange are processed in (batch, head)
+ *                       slices or query-row chunks through a bounded scratch buffer.
+ *   VKATTN_ATTN_FLASH   fused tiles with an online softmax; device memory O(L * D), never
+ *                       Lq x Lk; causal tiles above the diagonal are skipped.
+ *   VKATTN_ATTN_DECODE  for few queries (Lq <= 8) over a long cache: the keys are split
+ *                       across workgroups (split count from the device's parallelism and Lk),
+ *                       partial softmax results combined by a reduction pass; the query
+ *                       heads of one KV group share a workgroup (GQA).
+ *   VKATTN_ATTN_AUTO    3-pass when probs are requested, decode when Lq <= 8 and Lk >= 256,
+ *                       flash otherwise.
+ */
+typedef enum vkattn_attn_impl { VKATTN_ATTN_AUTO = 0, VKATTN_ATTN_3PASS, VKATTN_ATTN_FLASH, VKATTN_ATTN_DECODE } vkattn_attn_impl;
+
+typedef struct vkattn_attention_desc {
+    float scale;                  /* 0 = 1/sqrt(D) */
+    /* Causal mask aligned to the bottom-right corner (as in KV-cache decoding): query i
+     * sees keys j <= i + Lk - Lq. With Lq == Lk that is j <= i; with Lq < Lk the queries
+     * are the last Lq positions of the sequence; with Lq > Lk the first Lq - Lk queries
+     * see no key and give zeros. */
+    int causal;
+    /* Additive f32 mask (-inf allowed), shape [Lq,Lk], [B,1,Lq,Lk] or [B,Hq,Lq,Lk]
+     * (a 4-D mask may also have 1 in dim 0; any element strides, 0 = broadcast). NULL = none. */
+    const vkattn_tensor *mask;
+    /* i32 [B]: keys j >= kv_len[b] are masked (padding); values are clamped to [0, Lk]. NULL = none. */
+    const vkattn_tensor *kv_len;
+    vkattn_attn_impl impl;        /* AUTO, or force one implementation */
+    /* Optional f32 [B,Hq,Lq,Lk] contiguous output of the attention probabilities (masked
+     * entries 0); needs 3-pass (AUTO picks it; FLASH/DECODE with probs is an error). */
+    vkattn_tensor *probs;
+} vkattn_attention_desc;
+
+/* q [B,Hq,Lq,D], k [B,Hkv,Lk,D], v [B,Hkv,Lk,Dv] -> o [B,Hq,Lq,Dv].
+ * Any element strides (views: e.g. [B,L,H,D] projections or a fused QKV buffer viewed as
+ * [B,H,L,D] without a copy); q, k, v, o all f32, or all f16 (needs 16-bit storage, else
+ * VKATTN_ERROR_UNSUPPORTED: use f32). Hq % Hkv == 0 (grouped-query / multi-query heads);
+ * 1 <= D, Dv <= 256; Lq != Lk allowed. Accumulation and softmax are f32; f16 outputs are
+ * clamped to the f16 range. A query row whose keys are all masked yields zeros.
+ * desc may be NULL (scale 1/sqrt(D), no mask, AUTO). Recordable into a batch; 3-pass and
+ * decode keep temporary device memory until the batch completes. */
+vkattn_status vkattn_attention(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,
+                               const vkattn_tensor *v, vkattn_tensor *o, const vkattn_attention_desc *desc);
+
 /* ---- Additive attention and multi-head attention layer ---- */
 
 /* Additive (Bahdanau) attention on pre-projected inputs:

@@ -16,6 +16,22 @@ void ref_copy_strided(const float *src, const int64_t shape[4], const int64_t sr
 /* y[M, N] = x[M, K] w[N, K]^T (+ bias[N] when non-NULL), row-major. */
 void ref_linear(const float *x, const float *w, const float *bias, float *y, int64_t M, int64_t N, int64_t K);
 
+/* ---- attention (ref/attention_ref.c) ---------------------------------------------------------- */
+
+typedef struct ref_attention_args {
+    int64_t B, Hq, Hkv, Lq, Lk, D, Dv;
+    float scale;                 /* 0 = 1/sqrt(D) */
+    int causal;                  /* bottom-right aligned: query i sees keys j <= i + Lk - Lq */
+    const float *mask;           /* additive, element (b,h,i,j) at b*s[0] + h*s[1] + i*s[2] + j*s[3]; NULL = none */
+    int64_t mask_stride[4];      /* 0 broadcasts a dimension */
+    const int32_t *kv_len;       /* [B]: keys j >= kv_len[b] masked; NULL = none */
+} ref_attention_args;
+
+/* O = softmax(Q K^T * scale + M) V over dense row-major q [B,Hq,Lq,D], k [B,Hkv,Lk,D],
+ * v [B,Hkv,Lk,Dv] -> o [B,Hq,Lq,Dv]; probs [B,Hq,Lq,Lk] (may be NULL). Double accumulation;
+ * a row with every key masked gives zeros (and zero probabilities). */
+void ref_attention(const ref_attention_args *a, const float *q, const float *k, const float *v, float *o, float *probs);
+
 /* ---- Additive (Bahdanau) attention ------------------------------------------------------------ */
 
 /* e[b,t,i] = v . tanh(hp[b,i,:] + sp[b,t,:]); alpha[b,t,:] = masked softmax_i(e[b,t,:]);
