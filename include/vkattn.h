@@ -301,23 +301,16 @@ vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vka
                                                   const vkattn_tensor *v, const vkattn_tensor *h, const vkattn_tensor *mask,
                                                   vkattn_tensor *alpha, vkattn_tensor *c);
 
-/* The whole additive attention, as a layer that owns its scratch memory (so it records into an open batch):
- * hp = h W_h^T and sp = s W_s^T + b through vkattn_linear, then vkattn_additive_attention_projected.
- * The weights are borrowed: they must outlive the layer. w_h [A,Dh], w_s [A,Ds]: f32, f16, q8_0 or q4_0
- * (as vkattn_linear takes them); b [A] f32 or NULL; v [A] f32. */
-typedef struct vkattn_additive vkattn_additive;
-typedef struct vkattn_additive_desc {
-    const vkattn_tensor *w_h, *w_s, *b, *v;
-} vkattn_additive_desc;
-
-vkattn_status vkattn_additive_create(vkattn_context *ctx, const vkattn_additive_desc *desc, vkattn_additive **out);
-/* h [B,Lk,Dh] and s [B,T,Ds] contiguous, f32 or f16 (projections are stored in h's dtype); mask [B,Lk] i32 or
- * f32 (nonzero = keep) or NULL; outputs c [B,T,Dh] in h's dtype and alpha [B,T,Lk] f32 or NULL. Masking and
+/* The whole additive attention: hp = h W_h^T and sp = s W_s^T + b through vkattn_linear (into temporary device
+ * memory kept until the batch completes), then vkattn_additive_attention_projected.
+ * h [B,Lk,Dh] and s [B,T,Ds] contiguous, f32 or f16 (the projections are stored in h's dtype); w_h [A,Dh],
+ * w_s [A,Ds]: f32, f16, q8_0 or q4_0 (as vkattn_linear takes them); b [A] f32 or NULL; v [A] f32; mask [B,Lk]
+ * i32 or f32 (nonzero = keep) or NULL. Outputs c [B,T,Dh] in h's dtype, alpha [B,T,Lk] f32 or NULL. Masking and
  * fully masked rows as in vkattn_additive_attention_projected. */
-vkattn_status vkattn_additive_forward(vkattn_additive *layer, const vkattn_tensor *h, const vkattn_tensor *s,
-                                      const vkattn_tensor *mask, vkattn_tensor *c, vkattn_tensor *alpha);
-/* Not inside an open batch (its scratch may still be in use there). NULL is a no-op. */
-void vkattn_additive_destroy(vkattn_additive *layer);
+vkattn_status vkattn_additive_attention(vkattn_context *ctx, const vkattn_tensor *h, const vkattn_tensor *s,
+                                        const vkattn_tensor *w_h, const vkattn_tensor *w_s, const vkattn_tensor *b,
+                                        const vkattn_tensor *v, const vkattn_tensor *mask, vkattn_tensor *c,
+                                        vkattn_tensor *alpha);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: linear algebra                                                       */

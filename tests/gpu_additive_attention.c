@@ -1,6 +1,6 @@
 /* Additive (Bahdanau) attention against ref/additive_attention_ref.c: odd sizes, key masks with fully masked
  * rows, strided views, f16 storage where the device has it, batched recording, and argument errors.
- * Both the op on pre-projected inputs and the layer (projections through vkattn_linear; f32, f16 and q8_0
+ * Both the op on pre-projected inputs and the whole op (projections through vkattn_linear; f32, f16 and q8_0
  * weights, the reference using the dequantized weights). Tolerance: max abs error / max |ref| <= 1e-4 (f32 storage), 3e-3 (f16 storage), for c and alpha. */
 #include "harness.h"
 #include "vkattn_ref.h"
@@ -174,7 +174,6 @@ static vkattn_tensor *weight(vkattn_context *ctx, vkattn_dtype wdt, int64_t n, i
 typedef struct {
     vkattn_tensor *w_h, *w_s, *b, *v;
     float *hw_h, *hw_s, *hb, *hv;
-    vkattn_additive *layer;
 } weights;
 
 static weights make_weights(vkattn_context *ctx, int64_t A, int64_t Dh, int64_t Ds, vkattn_dtype wdt, int bias) {
@@ -189,28 +188,25 @@ static weights make_weights(vkattn_context *ctx, int64_t A, int64_t Dh, int64_t 
     w.w_s = weight(ctx, wdt, A, Ds, w.hw_s);
     w.b = bias ? th_tensor(ctx, VKATTN_F32, 1, &A, w.hb) : NULL;
     w.v = th_tensor(ctx, VKATTN_F32, 1, &A, w.hv);
-    vkattn_additive_desc d = {w.w_h, w.w_s, w.b, w.v};
-    CHECK_OK(ctx, vkattn_additive_create(ctx, &d, &w.layer));
     return w;
 }
 
 static void free_weights(weights *w) {
-    vkattn_additive_destroy(w->layer);
     vkattn_tensor_destroy(w->w_h), vkattn_tensor_destroy(w->w_s), vkattn_tensor_destroy(w->b), vkattn_tensor_destroy(w->v);
     free(w->hw_h), free(w->hw_s), free(w->hb), free(w->hv);
 }
 
-/* One forward of the layer: the results are checked after the (possibly shared) batch completes. */
+/* One call of the whole op: the results are checked after the (possibly shared) batch completes. */
 typedef struct {
     shape p;
     int64_t Ds;
     vkattn_dtype dt;
     float *c_ref, *al_ref;
     vkattn_tensor *h, *s, *mask, *c, *alpha;
-} layer_case;
+} full_case;
 
-static layer_case layer_record(vkattn_context *ctx, weights *w, shape p, int64_t Ds, vkattn_dtype dt, int want_alpha) {
-    layer_case lc = {p, Ds, dt};
+static full_case full_record(vkattn_context *ctx, weights *w, shape p, int64_t Ds, vkattn_dtype dt, int want_alpha) {
+    full_case lc = {p, Ds, dt};
     int64_t B = p.B, T = p.T, Lk = p.Lk, A = vkattn_tensor_dim(w->w_h, 0), Dh = p.Dh;
     size_t nh = (size_t)(B * Lk * Dh), ns = (size_t)(B * T * Ds);
     float *h = th_alloc(nh), *s = th_alloc(ns);
@@ -234,10 +230,10 @@ static layer_case layer_record(vkattn_context *ctx, weights *w, shape p, int64_t
     return lc;
 }
 
-static void layer_check(vkattn_context *ctx, layer_case *lc, vkattn_dtype wdt, const char *how) {
+static void full_check(vkattn_context *ctx, full_case *lc, vkattn_dtype wdt, const char *how) {
     shape p = lc->p;
     char what[200];
-    snprintf(what, sizeof what, "layer %s W %s B%lld T%lld Lk%lld Dh%lld Ds%lld mask%d %s: c", vkattn_dtype_string(lc->dt),
+    snprintf(what, sizeof what, "full %s W %s B%lld T%lld Lk%lld Dh%lld Ds%lld mask%d %s: c", vkattn_dtype_string(lc->dt),
              vkattn_dtype_string(wdt), (long long)p.B, (long long)p.T, (long long)p.Lk, (long long)p.Dh, (long long)lc->Ds,
              p.mask, how);
     double tol = lc->dt == VKATTN_F16 ? TOL_F16 : TOL_F32;
@@ -256,49 +252,49 @@ static void layer_check(vkattn_context *ctx, layer_case *lc, vkattn_dtype wdt, c
     free(lc->c_ref), free(lc->al_ref);
 }
 
-static void run_layer(vkattn_context *ctx, shape p, int64_t Ds, vkattn_dtype dt, vkattn_dtype wdt, int want_alpha) {
+static void run_full(vkattn_context *ctx, shape p, int64_t Ds, vkattn_dtype dt, vkattn_dtype wdt, int want_alpha) {
     weights w = make_weights(ctx, p.A, p.Dh, Ds, wdt, p.Lk != 7);
-    layer_case lc = layer_record(ctx, &w, p, Ds, dt, want_alpha);
-    CHECK_OK(ctx, vkattn_additive_forward(w.layer, lc.h, lc.s, lc.mask, lc.c, lc.alpha));
-    layer_check(ctx, &lc, wdt, want_alpha ? "alpha out" : "no alpha");
+    full_case lc = full_record(ctx, &w, p, Ds, dt, want_alpha);
+    CHECK_OK(ctx, vkattn_additive_attention(ctx, lc.h, lc.s, w.w_h, w.w_s, w.b, w.v, lc.mask, lc.c, lc.alpha));
+    full_check(ctx, &lc, wdt, want_alpha ? "alpha out" : "no alpha");
     free_weights(&w);
 }
 
-/* Several forwards in one batch, the later ones larger: the layer's scratch grows inside the batch. */
-static void test_layer_batch(vkattn_context *ctx) {
+/* Several calls in one batch: each keeps its projections in scratch memory until the batch completes. */
+static void test_full_batch(vkattn_context *ctx) {
     weights w = make_weights(ctx, 33, 40, 24, VKATTN_F32, 1);
     shape ps[3] = {{1, 1, 7, 33, 40, 0, 0}, {2, 5, 77, 33, 40, 1, 0}, {2, 3, 300, 33, 40, 0, 0}};
-    layer_case lc[3];
-    for (int i = 0; i < 3; i++) lc[i] = layer_record(ctx, &w, ps[i], 24, VKATTN_F32, i != 1);
+    full_case lc[3];
+    for (int i = 0; i < 3; i++) lc[i] = full_record(ctx, &w, ps[i], 24, VKATTN_F32, i != 1);
     CHECK_OK(ctx, vkattn_begin(ctx));
-    for (int i = 0; i < 3; i++) CHECK_OK(ctx, vkattn_additive_forward(w.layer, lc[i].h, lc[i].s, lc[i].mask, lc[i].c, lc[i].alpha));
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(ctx, vkattn_additive_attention(ctx, lc[i].h, lc[i].s, w.w_h, w.w_s, w.b, w.v, lc[i].mask, lc[i].c, lc[i].alpha));
     CHECK_OK(ctx, vkattn_submit(ctx));
-    for (int i = 0; i < 3; i++) layer_check(ctx, &lc[i], VKATTN_F32, "3 in one batch");
+    for (int i = 0; i < 3; i++) full_check(ctx, &lc[i], VKATTN_F32, "3 in one batch");
     free_weights(&w);
 }
 
-static void test_layer_errors(vkattn_context *ctx) {
+static void test_full_errors(vkattn_context *ctx) {
     int64_t A = 5, s_wh[2] = {5, 4}, s_ws[2] = {5, 3}, s_bad[2] = {6, 3}, s_h[3] = {2, 7, 4}, s_s[3] = {2, 3, 3};
     int64_t s_c[3] = {2, 3, 4}, s_hbad[3] = {2, 7, 5};
     vkattn_tensor *wh = th_tensor(ctx, VKATTN_F32, 2, s_wh, NULL), *ws = th_tensor(ctx, VKATTN_F32, 2, s_ws, NULL);
     vkattn_tensor *bad = th_tensor(ctx, VKATTN_F32, 2, s_bad, NULL), *v = th_tensor(ctx, VKATTN_F32, 1, &A, NULL);
     vkattn_tensor *h = th_tensor(ctx, VKATTN_F32, 3, s_h, NULL), *s = th_tensor(ctx, VKATTN_F32, 3, s_s, NULL);
     vkattn_tensor *c = th_tensor(ctx, VKATTN_F32, 3, s_c, NULL), *hbad = th_tensor(ctx, VKATTN_F32, 3, s_hbad, NULL);
-    vkattn_additive *l = (vkattn_additive *)1;
     const vkattn_status E = VKATTN_ERROR_INVALID_ARGUMENT;
-    CHECK_STATUS(ctx, vkattn_additive_create(ctx, &(vkattn_additive_desc){wh, bad, NULL, v}, &l), E); /* A differs */
-    CHECK(l == NULL, "out not cleared on failure");
-    CHECK_STATUS(ctx, vkattn_additive_create(ctx, &(vkattn_additive_desc){wh, ws, NULL, h}, &l), E);   /* v not [A] */
-    CHECK_STATUS(ctx, vkattn_additive_create(ctx, &(vkattn_additive_desc){wh, ws, wh, v}, &l), E);     /* b not [A] */
-    CHECK_STATUS(ctx, vkattn_additive_create(ctx, NULL, &l), E);
-    CHECK_OK(ctx, vkattn_additive_create(ctx, &(vkattn_additive_desc){wh, ws, NULL, v}, &l));
-    CHECK_STATUS(ctx, vkattn_additive_forward(l, hbad, s, NULL, c, NULL), E); /* h: Dh != w_h's */
-    CHECK_STATUS(ctx, vkattn_additive_forward(l, h, h, NULL, c, NULL), E);    /* s: Ds != w_s's */
-    CHECK_STATUS(ctx, vkattn_additive_forward(l, h, s, NULL, hbad, NULL), E); /* c: wrong shape */
-    CHECK_STATUS(ctx, vkattn_additive_forward(NULL, h, s, NULL, c, NULL), E);
-    CHECK_OK(ctx, vkattn_additive_forward(l, h, s, NULL, c, NULL));
-    vkattn_additive_destroy(l);
-    vkattn_additive_destroy(NULL);
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, h, s, wh, bad, NULL, v, NULL, c, NULL), E);  /* A differs */
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, h, s, wh, ws, NULL, h, NULL, c, NULL), E);    /* v not [A] */
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, h, s, wh, ws, wh, v, NULL, c, NULL), E);      /* b not [A] */
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, hbad, s, wh, ws, NULL, v, NULL, c, NULL), E); /* h: Dh != w_h's */
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, h, h, wh, ws, NULL, v, NULL, c, NULL), E);    /* s: Ds != w_s's */
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, h, s, wh, ws, NULL, v, NULL, hbad, NULL), E); /* c: wrong shape */
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, h, s, NULL, ws, NULL, v, NULL, c, NULL), E);
+    CHECK_STATUS(ctx, vkattn_additive_attention(NULL, h, s, wh, ws, NULL, v, NULL, c, NULL), E);
+    /* a failure inside an open batch leaves the batch usable */
+    CHECK_OK(ctx, vkattn_begin(ctx));
+    CHECK_STATUS(ctx, vkattn_additive_attention(ctx, h, s, wh, ws, NULL, v, NULL, hbad, NULL), E);
+    CHECK_OK(ctx, vkattn_additive_attention(ctx, h, s, wh, ws, NULL, v, NULL, c, NULL));
+    CHECK_OK(ctx, vkattn_submit(ctx));
     vkattn_tensor *all[] = {wh, ws, bad, v, h, s, c, hbad};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vkattn_tensor_destroy(all[i]);
 }
@@ -324,21 +320,21 @@ int main(void) {
     }
     test_projected_errors(ctx);
 
-    /* the layer: projections on the device (vkattn_linear) */
+    /* the whole op: projections on the device (vkattn_linear) */
     n = 0;
     for (size_t il = 0; il < 4; il++)
         for (size_t ia = 0; ia < 3; ia++)
             for (size_t id = 0; id < 2; id++, n++) {
                 shape p = {2, Ts[n % 2], Lks[il], As[ia], Dhs[id], n % 2, 0};
                 int q8 = Dhs[id] == 64 && n % 3 == 1; /* block weights need K % 32 == 0 */
-                run_layer(ctx, p, q8 ? 32 : n % 3 ? 24 : 50, VKATTN_F32, q8 ? VKATTN_Q8_0 : VKATTN_F32, n % 4 != 1);
+                run_full(ctx, p, q8 ? 32 : n % 3 ? 24 : 50, VKATTN_F32, q8 ? VKATTN_Q8_0 : VKATTN_F32, n % 4 != 1);
             }
     if (info->storage16) {
-        run_layer(ctx, (shape){2, 5, 77, 33, 40, 1, 0}, 24, VKATTN_F16, VKATTN_F16, 1);
-        run_layer(ctx, (shape){2, 1, 1000, 128, 64, 0, 0}, 50, VKATTN_F16, VKATTN_F16, 1);
-        run_layer(ctx, (shape){1, 5, 7, 1, 64, 1, 0}, 24, VKATTN_F16, VKATTN_F32, 0);
+        run_full(ctx, (shape){2, 5, 77, 33, 40, 1, 0}, 24, VKATTN_F16, VKATTN_F16, 1);
+        run_full(ctx, (shape){2, 1, 1000, 128, 64, 0, 0}, 50, VKATTN_F16, VKATTN_F16, 1);
+        run_full(ctx, (shape){1, 5, 7, 1, 64, 1, 0}, 24, VKATTN_F16, VKATTN_F32, 0);
     }
-    test_layer_batch(ctx);
-    test_layer_errors(ctx);
+    test_full_batch(ctx);
+    test_full_errors(ctx);
     return th_finish(ctx);
 }

@@ -1,10 +1,10 @@
 /* Additive (Bahdanau) attention: records shaders/additive_attention_score.comp (scores + masked softmax into
- * alpha) and shaders/additive_attention_context.comp (c = alpha h). The projections are the caller's GEMMs, or
- * the layer's (vkattn_additive_*, below: vkattn_linear into its workspace). */
-#include "workspace.h"
+ * alpha) and shaders/additive_attention_context.comp (c = alpha h). The projections are the caller's GEMMs
+ * (vkattn_additive_attention_projected), or vkattn_linear into batch-scoped scratch tensors
+ * (vkattn_additive_attention). */
+#include "../core/core.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -148,77 +148,33 @@ vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vka
     return vkattn__op_end(ctx, implicit, st);
 }
 
-/* ---- the layer: projections through vkattn_linear, then the two kernels ---- */
+/* ---- the whole op: projections through vkattn_linear into scratch, then the two kernels ---- */
 
-struct vkattn_additive {
-    vkattn_context *ctx;
-    vkattn_additive_desc w; /* borrowed weights */
-    vkattn__workspace ws;   /* slots: hp, sp, alpha when the caller wants none */
-};
-
-enum { WS_HP, WS_SP, WS_ALPHA };
-
-static const char *LAYER = "additive";
-
-vkattn_status vkattn_additive_create(vkattn_context *ctx, const vkattn_additive_desc *desc, vkattn_additive **out) {
-    if (!out) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_create: out is NULL", LAYER);
-    *out = NULL;
-    if (!ctx || !desc) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_create: ctx or desc is NULL", LAYER);
+vkattn_status vkattn_additive_attention(vkattn_context *ctx, const vkattn_tensor *h, const vkattn_tensor *s,
+                                        const vkattn_tensor *w_h, const vkattn_tensor *w_s, const vkattn_tensor *b,
+                                        const vkattn_tensor *v, const vkattn_tensor *mask, vkattn_tensor *c,
+                                        vkattn_tensor *alpha) {
     vkattn_status st;
-    const vkattn_tensor *wh = desc->w_h, *ws = desc->w_s;
-    if ((st = vkattn__check_tensor(ctx, wh, LAYER, "w_h")) || (st = vkattn__check_tensor(ctx, ws, LAYER, "w_s")) ||
-        (st = vkattn__check_tensor(ctx, desc->v, LAYER, "v")) || (desc->b && (st = vkattn__check_tensor(ctx, desc->b, LAYER, "b"))))
+    if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", OP);
+    if ((st = vkattn__check_tensor(ctx, h, OP, "h")) || (st = vkattn__check_tensor(ctx, s, OP, "s")) ||
+        (st = vkattn__check_tensor(ctx, w_h, OP, "w_h")) || (st = vkattn__check_tensor(ctx, w_s, OP, "w_s")))
         return st;
-    if (wh->ndim != 2 || ws->ndim != 2 || ws->shape[0] != wh->shape[0])
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_create: w_h must be [A,Dh] and w_s [A,Ds] with one A", LAYER);
-    int64_t A = wh->shape[0];
-    if (desc->v->dtype != VKATTN_F32 || desc->v->ndim != 1 || desc->v->shape[0] != A)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_create: v must be f32 [A = %lld]", LAYER, (long long)A);
-    if (desc->b && (desc->b->dtype != VKATTN_F32 || desc->b->ndim != 1 || desc->b->shape[0] != A))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_create: b must be f32 [A = %lld] or NULL", LAYER, (long long)A);
-    vkattn_additive *l = calloc(1, sizeof *l);
-    if (!l) return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    l->ctx = ctx;
-    l->w = *desc;
-    l->ws.ctx = ctx;
-    *out = l;
-    return VKATTN_OK;
-}
-
-void vkattn_additive_destroy(vkattn_additive *l) {
-    if (!l) return;
-    vkattn__ws_free(&l->ws);
-    free(l);
-}
-
-vkattn_status vkattn_additive_forward(vkattn_additive *l, const vkattn_tensor *h, const vkattn_tensor *s,
-                                      const vkattn_tensor *mask, vkattn_tensor *c, vkattn_tensor *alpha) {
-    if (!l) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s_forward: layer is NULL", LAYER);
-    vkattn_context *ctx = l->ctx;
-    vkattn_status st;
-    if ((st = vkattn__check_tensor(ctx, h, LAYER, "h")) || (st = vkattn__check_tensor(ctx, s, LAYER, "s"))) return st;
-    int64_t A = l->w.w_h->shape[0];
-    if (h->ndim != 3 || s->ndim != 3 || s->shape[0] != h->shape[0] || h->shape[2] != l->w.w_h->shape[1] ||
-        s->shape[2] != l->w.w_s->shape[1])
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_forward: h must be [B,Lk,Dh = %lld] and s [B,T,Ds = %lld]",
-                            LAYER, (long long)l->w.w_h->shape[1], (long long)l->w.w_s->shape[1]);
-    if (!vkattn_tensor_is_contiguous(h) || !vkattn_tensor_is_contiguous(s))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_forward: h and s must be contiguous (copy views first)", LAYER);
+    if (w_h->ndim != 2 || w_s->ndim != 2 || w_s->shape[0] != w_h->shape[0])
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: w_h must be [A,Dh] and w_s [A,Ds] with one A", OP);
+    if (h->ndim != 3 || s->ndim != 3 || s->shape[0] != h->shape[0] || h->shape[2] != w_h->shape[1] ||
+        s->shape[2] != w_s->shape[1])
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: h must be [B,Lk,Dh = %lld] and s [B,T,Ds = %lld]", OP,
+                            (long long)w_h->shape[1], (long long)w_s->shape[1]);
     if (h->dtype != VKATTN_F32 && h->dtype != VKATTN_F16)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s_forward: h must be f32 or f16", LAYER);
-    int64_t B = h->shape[0], Lk = h->shape[1], T = s->shape[1];
-    vkattn__ws_collect(&l->ws);
-    vkattn_tensor *hp = NULL, *sp = NULL, *al = NULL;
-    if ((st = vkattn__ws_view(&l->ws, WS_HP, h->dtype, 3, (int64_t[]){B, Lk, A}, &hp)) ||
-        (st = vkattn__ws_view(&l->ws, WS_SP, h->dtype, 3, (int64_t[]){B, T, A}, &sp)) ||
-        (!alpha && (st = vkattn__ws_view(&l->ws, WS_ALPHA, VKATTN_F32, 3, (int64_t[]){B, T, Lk}, &al))))
-        goto done;
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: h must be f32 or f16", OP);
+    int64_t B = h->shape[0], Lk = h->shape[1], T = s->shape[1], A = w_h->shape[0];
     int implicit;
-    if ((st = vkattn__op_begin(ctx, &implicit))) goto done;
-    if (!(st = vkattn_linear(ctx, h, l->w.w_h, NULL, hp)) && !(st = vkattn_linear(ctx, s, l->w.w_s, l->w.b, sp)))
-        st = vkattn_additive_attention_projected(ctx, hp, sp, l->w.v, h, mask, alpha ? alpha : al, c);
-    st = vkattn__op_end(ctx, implicit, st);
-done:
-    vkattn_tensor_destroy(hp), vkattn_tensor_destroy(sp), vkattn_tensor_destroy(al);
-    return st;
+    if ((st = vkattn__op_begin(ctx, &implicit))) return st;
+    vkattn_tensor *hp = NULL, *sp = NULL, *al = alpha;
+    if (!(st = vkattn__scratch(ctx, h->dtype, 3, (int64_t[]){B, Lk, A}, &hp)) &&
+        !(st = vkattn__scratch(ctx, h->dtype, 3, (int64_t[]){B, T, A}, &sp)) &&
+        !(st = alpha ? VKATTN_OK : vkattn__scratch(ctx, VKATTN_F32, 3, (int64_t[]){B, T, Lk}, &al)) &&
+        !(st = vkattn_linear(ctx, h, w_h, NULL, hp)) && !(st = vkattn_linear(ctx, s, w_s, b, sp)))
+        st = vkattn_additive_attention_projected(ctx, hp, sp, v, h, mask, al, c);
+    return vkattn__op_end(ctx, implicit, st);
 }
