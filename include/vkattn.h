@@ -312,6 +312,37 @@ vkattn_status vkattn_additive_attention(vkattn_context *ctx, const vkattn_tensor
                                         const vkattn_tensor *v, const vkattn_tensor *mask, vkattn_tensor *c,
                                         vkattn_tensor *alpha);
 
+/* Multi-head attention layer: PyTorch's nn.MultiheadAttention with batch_first=True, plus grouped-query heads.
+ *   q = query Wq^T + bq, k = key Wk^T + bk, v = value Wv^T + bv    (vkattn_linear)
+ *   o = vkattn_attention over q, k, v viewed as [B,H,L,hd] (no copies), out = o Wo^T + bo.
+ * E = embed_dim = num_heads * head_dim. Weights are borrowed (they must outlive the layer); f32, f16, q8_0 or
+ * q4_0 as vkattn_linear takes them; biases f32 or NULL. Projection weights come in one of two formats:
+ *   in_proj_weight [3E,E] (+ in_proj_bias [3E]), rows q|k|v as in PyTorch's state dict; needs
+ *     num_kv_heads == num_heads and kdim == vdim == E. Self-attention runs it as one fused GEMM.
+ *   q_proj_weight [E,E], k_proj_weight [Hkv*hd, kdim], v_proj_weight [Hkv*hd, vdim] (+ q/k/v_proj_bias).
+ * out_proj_weight [E,E] (+ out_proj_bias [E]) always. */
+typedef struct vkattn_mha vkattn_mha;
+typedef struct vkattn_mha_desc {
+    uint32_t embed_dim;    /* E: width of the query input and of the output */
+    uint32_t num_heads;    /* Hq; head_dim = E / Hq <= 256 */
+    uint32_t num_kv_heads; /* Hkv, divides Hq (grouped-query; 1 = multi-query); 0 = num_heads */
+    uint32_t kdim, vdim;   /* widths of the key and value inputs; 0 = E */
+    const vkattn_tensor *in_proj_weight, *in_proj_bias;
+    const vkattn_tensor *q_proj_weight, *k_proj_weight, *v_proj_weight;
+    const vkattn_tensor *q_proj_bias, *k_proj_bias, *v_proj_bias;
+    const vkattn_tensor *out_proj_weight, *out_proj_bias;
+} vkattn_mha_desc;
+
+vkattn_status vkattn_mha_create(vkattn_context *ctx, const vkattn_mha_desc *desc, vkattn_mha **out);
+/* query [B,Lq,E], key [B,Lk,kdim] (NULL = query: self-attention), value [B,Lk,vdim] (NULL = key); contiguous,
+ * f32 or f16 (the projections and the attention use query's dtype); out [B,Lq,E] f32 or f16. attn (may be NULL)
+ * is passed to vkattn_attention as is: scale, causal, mask ([Lq,Lk], [B,1,Lq,Lk] or [B,Hq,Lq,Lk]), kv_len (key
+ * padding), impl, probs [B,Hq,Lq,Lk]. Recordable into a batch (intermediates live until it completes). */
+vkattn_status vkattn_mha_forward(vkattn_mha *mha, const vkattn_tensor *query, const vkattn_tensor *key,
+                                 const vkattn_tensor *value, vkattn_tensor *out, const vkattn_attention_desc *attn);
+/* NULL is a no-op. */
+void vkattn_mha_destroy(vkattn_mha *mha);
+
 /* ------------------------------------------------------------------------ */
 /* Ops: linear algebra                                                       */
 /* ------------------------------------------------------------------------ */

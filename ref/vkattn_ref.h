@@ -47,4 +47,17 @@ void ref_additive_attention(const float *h, const float *s, const float *w_h, co
                             const float *v, const int32_t *mask, int64_t B, int64_t T, int64_t Lk, int64_t Dh,
                             int64_t Ds, int64_t A, float *c, float *alpha);
 
+/* ---- Multi-head attention layer (ref/mha_ref.c) ----------------------------------------------- */
+
+/* PyTorch nn.MultiheadAttention (batch_first) with grouped-query heads, composed of ref_linear and
+ * ref_attention. Weights row-major: wq [E,E], wk [Hkv*hd,kdim], wv [Hkv*hd,vdim], wo [E,E] (for PyTorch's
+ * in_proj_weight pass its three row blocks); biases may be NULL. attn: scale, causal, mask (+ strides),
+ * kv_len; its sizes are filled in. query [B,Lq,E], key [B,Lk,kdim], value [B,Lk,vdim] -> out [B,Lq,E]. */
+typedef struct ref_mha_args {
+    int64_t B, Lq, Lk, E, H, Hkv, kdim, vdim;
+    const float *wq, *wk, *wv, *wo, *bq, *bk, *bv, *bo;
+    ref_attention_args attn;
+} ref_mha_args;
+void ref_mha(const ref_mha_args *a, const float *query, const float *key, const float *value, float *out);
+
 #endif

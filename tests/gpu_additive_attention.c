@@ -4,6 +4,7 @@
  * weights, the reference using the dequantized weights). Tolerance: max abs error / max |ref| <= 1e-4 (f32 storage), 3e-3 (f16 storage), for c and alpha. */
 #include "harness.h"
 #include "vkattn_ref.h"
+#include "weights.h"
 
 #include <math.h>
 #include <string.h>
@@ -153,24 +154,6 @@ static void test_projected_errors(vkattn_context *ctx) {
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vkattn_tensor_destroy(all[i]);
 }
 
-/* Weights in dtype wdt (f32, f16 or q8_0); the host copy w is replaced by what the device holds. */
-static vkattn_tensor *weight(vkattn_context *ctx, vkattn_dtype wdt, int64_t n, int64_t k, float *w) {
-    int64_t dims[2] = {n, k};
-    if (wdt != VKATTN_Q8_0) {
-        if (wdt == VKATTN_F16) th_round_f16(w, (size_t)(n * k));
-        return th_tensor(ctx, wdt, 2, dims, w);
-    }
-    vkattn_tensor *t = NULL;
-    size_t bytes = vkattn_dtype_bytes(VKATTN_Q8_0, (uint64_t)(n * k));
-    void *q = malloc(bytes);
-    CHECK_OK(ctx, vkattn_quantize_q8_0(w, (uint64_t)(n * k), q));
-    CHECK_OK(ctx, vkattn_dequantize_q8_0(q, (uint64_t)(n * k), w));
-    CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_Q8_0, 2, dims, &t));
-    CHECK_OK(ctx, vkattn_tensor_upload(t, q, bytes));
-    free(q);
-    return t;
-}
-
 typedef struct {
     vkattn_tensor *w_h, *w_s, *b, *v;
     float *hw_h, *hw_s, *hb, *hv;
@@ -184,8 +167,8 @@ static weights make_weights(vkattn_context *ctx, int64_t A, int64_t Dh, int64_t 
     th_fill_uniform(w.hw_s, (size_t)(A * Ds), -1.0f / sqrtf((float)Ds), 1.0f / sqrtf((float)Ds));
     th_fill_uniform(w.hb, (size_t)A, -0.5f, 0.5f);
     th_fill_uniform(w.hv, (size_t)A, -4.0f / sqrtf((float)A), 4.0f / sqrtf((float)A));
-    w.w_h = weight(ctx, wdt, A, Dh, w.hw_h);
-    w.w_s = weight(ctx, wdt, A, Ds, w.hw_s);
+    w.w_h = th_weight(ctx, wdt, A, Dh, w.hw_h);
+    w.w_s = th_weight(ctx, wdt, A, Ds, w.hw_s);
     w.b = bias ? th_tensor(ctx, VKATTN_F32, 1, &A, w.hb) : NULL;
     w.v = th_tensor(ctx, VKATTN_F32, 1, &A, w.hv);
     return w;
