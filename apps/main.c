@@ -10,6 +10,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"info", cmd_info, "list Vulkan devices and their capabilities"},
+    {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
 };
 
 static void usage(FILE *f) {
