@@ -340,7 +340,7 @@ vkattn_status vkattn_mha_create(vkattn_context *ctx, const vkattn_mha_desc *desc
  * padding), impl, probs [B,Hq,Lq,Lk]. Recordable into a batch (intermediates live until it completes). */
 vkattn_status vkattn_mha_forward(vkattn_mha *mha, const vkattn_tensor *query, const vkattn_tensor *key,
                                  const vkattn_tensor *value, vkattn_tensor *out, const vkattn_attention_desc *attn);
-/* NULL is a no-op. */
+/* Not inside an open batch (the layer's bias copies may still be in use there). NULL is a no-op. */
 void vkattn_mha_destroy(vkattn_mha *mha);
 
 /* ------------------------------------------------------------------------ */
