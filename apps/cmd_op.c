@@ -11,12 +11,35 @@
 #define EXIT_USAGE 2
 #define EXIT_UNSUPPORTED 3
 
+/* The attention options (op_attention_desc), shared by attention and mha. */
+#define ATTENTION_FLAGS                                                                                          \
+    {"--causal", NULL, "causal mask, bottom-right aligned: query i sees keys j <= i + Lk - Lq"},                 \
+        {"--scale", "S", "score scale (default 1/sqrt(D))"},                                                     \
+        {"--impl", "auto|3pass|flash|decode", "implementation (default auto)"},                                  \
+        {"--probs", NULL, "also output the attention probabilities (forces 3-pass)"}
+
 static const op_desc ops[] = {
     {"copy", op_copy, "y = x on the device (dtype conversion, strided source)", "x [up to 4-D]",
      "y [x's shape; last two dims swapped with --transpose]",
      (const op_flag_desc[]){{"--to", "f32|f16", "dtype of y on the device (default: --dtype)"},
                             {"--transpose", NULL, "read x through a strided view with its last two dims swapped"},
                             {NULL}}},
+    {"attention", op_attention, "o = softmax(q k^T * scale + mask) v (3-pass, flash or decode)",
+     "q [B,Hq,Lq,D], k [B,Hkv,Lk,D], v [B,Hkv,Lk,Dv]; optional mask (additive f32 [Lq,Lk], [B,1,Lq,Lk] or "
+     "[B,Hq,Lq,Lk]), kv_len (int32 [B])",
+     "o [B,Hq,Lq,Dv]; p [B,Hq,Lq,Lk] (f32) with --probs",
+     (const op_flag_desc[]){ATTENTION_FLAGS, {NULL}}},
+    {"additive-attention", op_additive_attention, "Bahdanau attention: c_t = sum_i softmax_i(v . tanh(W_h h_i + W_s s_t + b)) h_i",
+     "h [B,Lk,Dh], s [B,T,Ds], W_h [A,Dh], W_s [A,Ds], v [A]; optional b [A], mask [B,Lk] (nonzero = keep)",
+     "c [B,T,Dh], alpha [B,T,Lk]", NULL},
+    {"mha", op_mha, "nn.MultiheadAttention(batch_first=True) forward, plus grouped-query heads",
+     "query [B,Lq,E]; key [B,Lk,kdim], value [B,Lk,vdim] (absent: self-attention); in_proj_weight [3E,E] or "
+     "q_proj_weight, k_proj_weight, v_proj_weight; optional in_proj_bias; out_proj.weight [E,E], optional "
+     "out_proj.bias; optional mask, kv_len as for attention",
+     "attn_output [B,Lq,E]; attn_output_weights [B,H,Lq,Lk] (per head) with --probs",
+     (const op_flag_desc[]){{"--heads", "N", "number of query heads (required)"},
+                            {"--kv-heads", "N", "number of key/value heads (grouped-query; default --heads)"},
+                            ATTENTION_FLAGS, {NULL}}},
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 

@@ -70,5 +70,10 @@ int op_fail(op_args *a, const char *what, vkattn_status st);
 
 /* ---- runners (one file each: apps/op_<name>.c) ---- */
 int op_copy(op_args *a);
+int op_attention(op_args *a);
+int op_additive_attention(op_args *a);
+int op_mha(op_args *a);
+/* Shared by attention and mha: --causal, --scale, --impl, --probs and the optional inputs mask / kv_len. */
+int op_attention_desc(op_args *a, int64_t B, int64_t Hq, int64_t Lq, int64_t Lk, vkattn_attention_desc *d);
 
 #endif

@@ -238,6 +238,111 @@ vkattn_status vkattn_fill(vkattn_context *ctx, vkattn_tensor *dst, float value);
 /* Ops: attention                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* Scaled dot-product attention, PyTorch's scaled_dot_product_attention:
+ *     O = softmax(Q K^T * scale + M) V        (softmax over the keys; f32 math)
+ *
+ * Implementations (all give the same result; AUTO picks one):
+ *   VKATTN_ATTN_3PASS   scores S = Q K^T (materialized, f32), masked row softmax, P V.
+ *                       The only one that can return the probabilities (desc->probs).
+ *                       Scores beyond maxStorageBufferRange are processed in (batch, head)
+ *                       slices or query-row chunks through a bounded scratch buffer.
+ *   VKATTN_ATTN_FLASH   fused tiles with an online softmax; device memory O(L * D), never
+ *                       Lq x Lk; causal tiles above the diagonal are skipped.
+ *   VKATTN_ATTN_DECODE  for few queries (Lq <= 8) over a long cache: the keys are split
+ *                       across workgroups (split count from the device's parallelism and Lk),
+ *                       partial softmax results combined by a reduction pass; the query
+ *                       heads of one KV group share a workgroup (GQA).
+ *   VKATTN_ATTN_AUTO    3-pass when probs are requested, decode when Lq <= 8 and Lk >= 256,
+ *                       flash otherwise.
+ */
+typedef enum vkattn_attn_impl { VKATTN_ATTN_AUTO = 0, VKATTN_ATTN_3PASS, VKATTN_ATTN_FLASH, VKATTN_ATTN_DECODE } vkattn_attn_impl;
+
+typedef struct vkattn_attention_desc {
+    float scale;                  /* 0 = 1/sqrt(D) */
+    /* Causal mask aligned to the bottom-right corner (as in KV-cache decoding): query i
+     * sees keys j <= i + Lk - Lq. With Lq == Lk that is j <= i; with Lq < Lk the queries
+     * are the last Lq positions of the sequence; with Lq > Lk the first Lq - Lk queries
+     * see no key and give zeros. */
+    int causal;
+    /* Additive f32 mask (-inf allowed), shape [Lq,Lk], [B,1,Lq,Lk] or [B,Hq,Lq,Lk]
+     * (a 4-D mask may also have 1 in dim 0; any element strides, 0 = broadcast). NULL = none. */
+    const vkattn_tensor *mask;
+    /* i32 [B]: keys j >= kv_len[b] are masked (padding); values are clamped to [0, Lk]. NULL = none. */
+    const vkattn_tensor *kv_len;
+    vkattn_attn_impl impl;        /* AUTO, or force one implementation */
+    /* Optional f32 [B,Hq,Lq,Lk] contiguous output of the attention probabilities (masked
+     * entries 0); needs 3-pass (AUTO picks it; FLASH/DECODE with probs is an error). */
+    vkattn_tensor *probs;
+} vkattn_attention_desc;
+
+/* q [B,Hq,Lq,D], k [B,Hkv,Lk,D], v [B,Hkv,Lk,Dv] -> o [B,Hq,Lq,Dv].
+ * Any element strides (views: e.g. [B,L,H,D] projections or a fused QKV buffer viewed as
+ * [B,H,L,D] without a copy); q, k, v, o all f32, or all f16 (needs 16-bit storage, else
+ * VKATTN_ERROR_UNSUPPORTED: use f32). Hq % Hkv == 0 (grouped-query / multi-query heads);
+ * 1 <= D, Dv <= 256; Lq != Lk allowed. Accumulation and softmax are f32; f16 outputs are
+ * clamped to the f16 range. A query row whose keys are all masked yields zeros.
+ * desc may be NULL (scale 1/sqrt(D), no mask, AUTO). Recordable into a batch; 3-pass and
+ * decode keep temporary device memory until the batch completes. */
+vkattn_status vkattn_attention(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,
+                               const vkattn_tensor *v, vkattn_tensor *o, const vkattn_attention_desc *desc);
+
+/* ---- Additive attention and multi-head attention layer ---- */
+
+/* Additive (Bahdanau) attention on pre-projected inputs:
+ *   e[b,t,i] = v . tanh(hp[b,i,:] + sp[b,t,:]),  alpha[b,t,:] = softmax_i(e[b,t,:]),
+ *   c[b,t,:] = sum_i alpha[b,t,i] h[b,i,:],
+ * with hp = h W_h^T [B,Lk,A] and sp = s W_s^T + b [B,T,A] (e.g. from vkattn_linear; a decoder computes hp once
+ * per source sequence and sp per step). h [B,Lk,Dh]; v [A] f32; mask [B,Lk] i32 or f32, nonzero = keep, or NULL:
+ * masked keys get alpha 0, a row with every key masked gets alpha 0 and c 0 (never NaN).
+ * Outputs alpha [B,T,Lk] f32 (required: it holds the scores in between) and c [B,T,Dh].
+ * hp, sp, h, c: one dtype, f32 or f16 (f16 needs 16-bit storage, else VKATTN_ERROR_UNSUPPORTED); any element
+ * strides. Accumulation and softmax in f32. */
+vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vkattn_tensor *hp, const vkattn_tensor *sp,
+                                                  const vkattn_tensor *v, const vkattn_tensor *h, const vkattn_tensor *mask,
+                                                  vkattn_tensor *alpha, vkattn_tensor *c);
+
+/* The whole additive attention: hp = h W_h^T and sp = s W_s^T + b through vkattn_linear (into temporary device
+ * memory kept until the batch completes), then vkattn_additive_attention_projected.
+ * h [B,Lk,Dh] and s [B,T,Ds] contiguous, f32 or f16 (the projections are stored in h's dtype); w_h [A,Dh],
+ * w_s [A,Ds]: f32, f16, q8_0 or q4_0 (as vkattn_linear takes them); b [A] f32 or NULL; v [A] f32; mask [B,Lk]
+ * i32 or f32 (nonzero = keep) or NULL. Outputs c [B,T,Dh] in h's dtype, alpha [B,T,Lk] f32 or NULL. Masking and
+ * fully masked rows as in vkattn_additive_attention_projected. */
+vkattn_status vkattn_additive_attention(vkattn_context *ctx, const vkattn_tensor *h, const vkattn_tensor *s,
+                                        const vkattn_tensor *w_h, const vkattn_tensor *w_s, const vkattn_tensor *b,
+                                        const vkattn_tensor *v, const vkattn_tensor *mask, vkattn_tensor *c,
+                                        vkattn_tensor *alpha);
+
+/* Multi-head attention layer: PyTorch's nn.MultiheadAttention with batch_first=True, plus grouped-query heads.
+ *   q = query Wq^T + bq, k = key Wk^T + bk, v = value Wv^T + bv    (vkattn_linear)
+ *   o = vkattn_attention over q, k, v viewed as [B,H,L,hd] (no copies), out = o Wo^T + bo.
+ * E = embed_dim = num_heads * head_dim. Weights are borrowed (they must outlive the layer); f32, f16, q8_0 or
+ * q4_0 as vkattn_linear takes them; biases f32 or NULL. Projection weights come in one of two formats:
+ *   in_proj_weight [3E,E] (+ in_proj_bias [3E]), rows q|k|v as in PyTorch's state dict; needs
+ *     num_kv_heads == num_heads and kdim == vdim == E. Self-attention runs it as one fused GEMM.
+ *   q_proj_weight [E,E], k_proj_weight [Hkv*hd, kdim], v_proj_weight [Hkv*hd, vdim] (+ q/k/v_proj_bias).
+ * out_proj_weight [E,E] (+ out_proj_bias [E]) always. */
+typedef struct vkattn_mha vkattn_mha;
+typedef struct vkattn_mha_desc {
+    uint32_t embed_dim;    /* E: width of the query input and of the output */
+    uint32_t num_heads;    /* Hq; head_dim = E / Hq <= 256 */
+    uint32_t num_kv_heads; /* Hkv, divides Hq (grouped-query; 1 = multi-query); 0 = num_heads */
+    uint32_t kdim, vdim;   /* widths of the key and value inputs; 0 = E */
+    const vkattn_tensor *in_proj_weight, *in_proj_bias;
+    const vkattn_tensor *q_proj_weight, *k_proj_weight, *v_proj_weight;
+    const vkattn_tensor *q_proj_bias, *k_proj_bias, *v_proj_bias;
+    const vkattn_tensor *out_proj_weight, *out_proj_bias;
+} vkattn_mha_desc;
+
+vkattn_status vkattn_mha_create(vkattn_context *ctx, const vkattn_mha_desc *desc, vkattn_mha **out);
+/* query [B,Lq,E], key [B,Lk,kdim] (NULL = query: self-attention), value [B,Lk,vdim] (NULL = key); contiguous,
+ * f32 or f16 (the projections and the attention use query's dtype); out [B,Lq,E] f32 or f16. attn (may be NULL)
+ * is passed to vkattn_attention as is: scale, causal, mask ([Lq,Lk], [B,1,Lq,Lk] or [B,Hq,Lq,Lk]), kv_len (key
+ * padding), impl, probs [B,Hq,Lq,Lk]. Recordable into a batch (intermediates live until it completes). */
+vkattn_status vkattn_mha_forward(vkattn_mha *mha, const vkattn_tensor *query, const vkattn_tensor *key,
+                                 const vkattn_tensor *value, vkattn_tensor *out, const vkattn_attention_desc *attn);
+/* Not inside an open batch (the layer's bias copies may still be in use there). NULL is a no-op. */
+void vkattn_mha_destroy(vkattn_mha *mha);
+
 /* ------------------------------------------------------------------------ */
 /* Ops: linear algebra                                                       */
 /* ------------------------------------------------------------------------ */
@@ -407,6 +512,35 @@ vkattn_status vkattn_gguf_find_tensor(const vkattn_gguf *g, const char *name, vk
 /* The vkattn dtype of a tensor: F32, F16, BF16, Q8_0 or Q4_0; other ggml types
  * give VKATTN_ERROR_FORMAT naming the type and listing the supported ones. */
 vkattn_status vkattn_gguf_tensor_dtype(const vkattn_gguf_tensor *t, vkattn_dtype *out);
+
+/* ------------------------------------------------------------------------ */
+/* Images and attention maps                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* An RGB image, row-major HWC, values in [0, 1]. */
+typedef struct vkattn_image {
+    int width, height;
+    float *rgb;
+} vkattn_image;
+
+/* Decodes PNG, JPEG, BMP, TGA or GIF (stb_image). Free with vkattn_image_free.
+ * Errors (no context): VKATTN_ERROR_IO, _FORMAT, _TOO_LARGE; see vkattn_context_error(NULL). */
+vkattn_status vkattn_image_load(const char *path, vkattn_image *out);
+void vkattn_image_free(vkattn_image *img);
+/* Bilinear (triangle filter) resize to width x height into a new image. */
+vkattn_status vkattn_image_resize(const vkattn_image *img, int width, int height, vkattn_image *out);
+/* Writes (rgb - mean[c]) / std[c] as planar CHW floats: out holds 3 * width * height. */
+vkattn_status vkattn_image_to_chw(const vkattn_image *img, const float mean[3], const float std[3], float *out);
+
+/* Heat map of rows x cols probabilities (row-major) with labels on both axes
+ * (may be NULL; non-ASCII characters are drawn as '?'), a colour bar and an
+ * optional title, written as PNG. */
+vkattn_status vkattn_attnmap_png(const char *path, const float *probs, int rows, int cols, const char *const *row_labels,
+                                 const char *const *col_labels, const char *title);
+/* The image with a grid_h x grid_w weight map (e.g. CLS attention over ViT
+ * patches) upsampled and blended over it, written as PNG. */
+vkattn_status vkattn_attnmap_overlay_png(const char *path, const vkattn_image *img, const float *weights, int grid_h,
+                                         int grid_w, const char *title);
 
 /* ------------------------------------------------------------------------ */
 /* Images and attention maps                                                 */

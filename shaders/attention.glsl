@@ -1,0 +1,116 @@
+// Shared by attention_flash.comp and attention_decode.comp: bindings, the push
+// block (mirrored by attn_push in src/ops/attention.h), and the fused inner loop
+// that runs an online softmax for RB query rows over a range of keys.
+//
+// Math: logits are kept in the log2 domain (q pre-scaled by scale*log2(e), the
+// mask multiplied by log2(e)) so the softmax uses exp2. The running max starts
+// at -FLT_MAX/2, not -inf: a block whose keys are all masked (-inf) then gives
+// exp2(-inf) = 0 and alpha = 1, never inf - inf; a row that saw no key keeps
+// l == 0 and is written as zeros.
+
+const uint FLAG_CAUSAL = 1u, FLAG_MASK = 2u, FLAG_KVLEN = 4u;
+const float LOG2E = 1.4426950408889634;
+const float NEG_BIG = -1.7014117e38; // -FLT_MAX / 2
+const float NEG_INF = -1.0 / 0.0; // folded to -inf by the compiler
+
+layout(std430, binding = 0) readonly buffer Qb { T qbuf[]; };
+layout(std430, binding = 1) readonly buffer Kb { T kbuf[]; };
+layout(std430, binding = 2) readonly buffer Vb { T vbuf[]; };
+layout(std430, binding = 4) readonly buffer Mb { float mbuf[]; };
+layout(std430, binding = 5) readonly buffer KLb { int kvlen[]; };
+
+layout(push_constant) uniform P {
+    uvec4 q_st, k_st, v_st, o_st; // element strides: batch, head, position, feature
+    uvec4 m_st;                   // mask strides: batch, head, query, key (0 = broadcast)
+    uint q_off, k_off, v_off, o_off;
+    uint m_off, Lq, Lk, heads;    // heads = Hq | (Hq / Hkv) << 16
+    float scale;
+    uint flags, kv_off, aux;      // aux: decode's keys per split
+} p;
+
+// Keys visible to batch b (kv_len) and, when causal, the bottom-right alignment
+// shift: query i sees keys j <= i + Lk - Lq.
+int batch_keys(uint b) {
+    return (p.flags & FLAG_KVLEN) != 0 ? clamp(kvlen[p.kv_off + b], 0, int(p.Lk)) : int(p.Lk);
+}
+int row_limit(int klen, uint i) { // one past the last key query i sees
+    return (p.flags & FLAG_CAUSAL) != 0 ? min(klen, int(i) + int(p.Lk) - int(p.Lq) + 1) : klen;
+}
+
+// Per-invocation state of RB query rows.
+float qr[RB][D];
+float acc[RB][DV];
+float mrow[RB], lrow[RB];
+int lim[RB];          // one past the last visible key of each row
+uint mbase[RB];       // mask offset of each row
+
+void rows_init() {
+    [[unroll]] for (uint r = 0; r < RB; r++) {
+        mrow[r] = NEG_BIG;
+        lrow[r] = 0.0;
+        for (uint c = 0; c < DV; c++) acc[r][c] = 0.0;
+    }
+}
+
+void row_load(uint r, uint b, uint h, uint i, int klen) {
+    float s = p.scale * LOG2E;
+    uint base = p.q_off + b * p.q_st.x + h * p.q_st.y + i * p.q_st.z;
+    for (uint c = 0; c < D; c++) qr[r][c] = float(qbuf[base + c * p.q_st.w]) * s;
+    lim[r] = row_limit(klen, i);
+    mbase[r] = p.m_off + b * p.m_st.x + h * p.m_st.y + i * p.m_st.z;
+}
+
+// Writes row r of the output normalized (zeros when no key was visible).
+// `o` is the output buffer, at index base + c * stride.
+#define ROW_STORE(obuf, r, base, stride, OT)                                        \
+    {                                                                              \
+        float inv = lrow[r] > 0.0 ? 1.0 / lrow[r] : 0.0;                          \
+        for (uint c = 0; c < DV; c++)                                  \
+            obuf[(base) + c * (stride)] = OT(clamp(acc[r][c] * inv, -F16_MAX, F16_MAX)); \
+    }
+
+// One tile: keys [kb, kb + BK) (only those < kend are read). key_at / val_at
+// fetch element c of key j (from shared memory or straight from the buffer).
+#define ATTEND_TILE(kb, kend, key_at, val_at)                                       \
+    {                                                                              \
+        float s[RB][BK];                                                           \
+        for (uint jj = 0; jj < BK; jj++) {                              \
+            uint j = (kb) + jj;                                                    \
+            float dot[RB];                                                         \
+            [[unroll]] for (uint r = 0; r < RB; r++) dot[r] = 0.0;                 \
+            if (int(j) < (kend)) {                                                 \
+                for (uint c = 0; c < D; c++) {                          \
+                    float kc = key_at(jj, j, c);                                   \
+                    [[unroll]] for (uint r = 0; r < RB; r++) dot[r] += qr[r][c] * kc; \
+                }                                                                  \
+            }                                                                      \
+            [[unroll]] for (uint r = 0; r < RB; r++) {                             \
+                s[r][jj] = NEG_INF;                                             \
+                if (int(j) < lim[r]) {                                             \
+                    s[r][jj] = dot[r];                                             \
+                    if ((p.flags & FLAG_MASK) != 0) s[r][jj] += mbuf[mbase[r] + j * p.m_st.w] * LOG2E; \
+                }                                                                  \
+            }                                                                      \
+        }                                                                          \
+        [[unroll]] for (uint r = 0; r < RB; r++) {                                 \
+            float mx = mrow[r];                                                    \
+            for (uint jj = 0; jj < BK; jj++) mx = max(mx, s[r][jj]);    \
+            float alpha = exp2(mrow[r] - mx);                                      \
+            mrow[r] = mx;                                                          \
+            lrow[r] *= alpha;                                                      \
+            for (uint c = 0; c < DV; c++) acc[r][c] *= alpha;           \
+            for (uint jj = 0; jj < BK; jj++) {                          \
+                s[r][jj] = exp2(s[r][jj] - mx);                                    \
+                lrow[r] += s[r][jj];                                               \
+            }                                                                      \
+        }                                                                          \
+        for (uint jj = 0; jj < BK; jj++) {                              \
+            uint j = (kb) + jj;                                                    \
+            if (int(j) < (kend)) {                                                 \
+                for (uint c = 0; c < DV; c++) {                         \
+                    float vc = val_at(jj, j, c);                                   \
+                    [[unroll]] for (uint r = 0; r < RB; r++) acc[r][c] += s[r][jj] * vc; \
+                }                                                                  \
+            }                                                                      \
+        }                                                                          \
+    }

@@ -1,0 +1,71 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+//! variants: f16
+// Fused (flash) attention: a workgroup takes WG*RB query rows of one (batch, head)
+// and walks the keys in tiles of BK with an online softmax; the Lq x Lk scores never
+// leave registers. Causal: the walk stops at the last key the workgroup's last row
+// sees, so tiles above the diagonal are never loaded or computed.
+// SHARED_KV = 1 stages each K/V tile in shared memory (GPUs); 0 reads K/V straight
+// from the buffer and relies on RB rows per invocation for reuse (CPU drivers, where
+// shared memory and barriers are emulated and slow).
+#include "common.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint D = 64;
+layout(constant_id = 2) const uint DV = 64;
+layout(constant_id = 3) const uint BK = 16;  // keys per tile
+layout(constant_id = 4) const uint RB = 1;   // query rows per invocation
+layout(constant_id = 5) const uint SHARED_KV = 1;
+
+#include "attention.glsl"
+
+layout(std430, binding = 3) writeonly buffer Ob { T obuf[]; };
+
+shared float sk[SHARED_KV != 0 ? BK * D : 1];
+shared float sv[SHARED_KV != 0 ? BK * DV : 1];
+
+uint kbase, vbase;
+#define KEY_SHARED(jj, j, c) sk[(jj) * D + (c)]
+#define VAL_SHARED(jj, j, c) sv[(jj) * DV + (c)]
+#define KEY_BUF(jj, j, c) float(kbuf[kbase + (j) * p.k_st.z + (c) * p.k_st.w])
+#define VAL_BUF(jj, j, c) float(vbuf[vbase + (j) * p.v_st.z + (c) * p.v_st.w])
+
+void main() {
+    uint Hq = p.heads & 0xffffu, group = p.heads >> 16;
+    uint bh = gl_WorkGroupID.z, b = bh / Hq, h = bh % Hq, hk = h / group;
+    uint wg = gl_WorkGroupSize.x, lid = gl_LocalInvocationID.x;
+    uint row0 = gl_WorkGroupID.x * wg * RB;
+    kbase = p.k_off + b * p.k_st.x + hk * p.k_st.y;
+    vbase = p.v_off + b * p.v_st.x + hk * p.v_st.y;
+    int klen = batch_keys(b);
+    // keys the workgroup needs: up to what its last row sees (causal tile skipping)
+    int wg_end = row_limit(klen, min(row0 + wg * RB, p.Lq) - 1);
+    int my_end = 0; // keys this invocation's rows need
+    rows_init();
+    [[unroll]] for (uint r = 0; r < RB; r++) {
+        uint i = min(row0 + r * wg + lid, p.Lq - 1); // rows past Lq compute a duplicate, not stored
+        row_load(r, b, h, i, klen);
+        my_end = max(my_end, lim[r]);
+    }
+    for (uint kb = 0; int(kb) < wg_end; kb += BK) {
+        if (SHARED_KV != 0) {
+            barrier(); // the previous tile is consumed
+            for (uint e = lid; e < BK * D; e += wg) {
+                uint j = kb + e / D;
+                sk[e] = int(j) < wg_end ? float(kbuf[kbase + j * p.k_st.z + (e % D) * p.k_st.w]) : 0.0;
+            }
+            for (uint e = lid; e < BK * DV; e += wg) {
+                uint j = kb + e / DV;
+                sv[e] = int(j) < wg_end ? float(vbuf[vbase + j * p.v_st.z + (e % DV) * p.v_st.w]) : 0.0;
+            }
+            barrier();
+            ATTEND_TILE(kb, my_end, KEY_SHARED, VAL_SHARED)
+        } else {
+            ATTEND_TILE(kb, my_end, KEY_BUF, VAL_BUF)
+        }
+    }
+    [[unroll]] for (uint r = 0; r < RB; r++) {
+        uint i = row0 + r * wg + lid;
+        if (i < p.Lq) ROW_STORE(obuf, r, p.o_off + b * p.o_st.x + h * p.o_st.y + i * p.o_st.z, p.o_st.w, T)
+    }
+}

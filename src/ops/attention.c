@@ -1,0 +1,261 @@
+/* Scaled dot-product attention: argument checks, the choice between the three
+ * implementations, and the fused ones (flash: shaders/attention_flash.comp;
+ * split-K decode: attention_decode.comp + attention_combine.comp). 3-pass is in
+ * attention_3pass.c. Tile and workgroup sizes come from the device's limits: CPU
+ * drivers (lavapipe, SwiftShader) emulate shared memory and barriers slowly, so
+ * there flash reads K/V straight from the buffer, several query rows per invocation
+ * reusing each loaded key; GPUs stage K/V tiles in shared memory.
+ * $VKATTN_ATTN_KV=shared|direct overrides that choice (tests cover both on any device). */
+#include "attention.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    uint32_t q_st[4], k_st[4], v_st[4], o_st[4], m_st[4];
+    uint32_t q_off, k_off, v_off, o_off;
+    uint32_t m_off, Lq, Lk, heads;
+    float scale;
+    uint32_t flags, kv_off, aux;
+} attn_push; /* matches shaders/attention.glsl */
+
+typedef struct {
+    uint32_t o_st[4];
+    uint32_t o_off, Lq, Hq, nsplit, rows;
+} combine_push; /* matches shaders/attention_combine.comp */
+
+static void fill_push(const attn_problem *a, attn_push *p) {
+    memset(p, 0, sizeof *p);
+    attn_strides(a->q, p->q_st);
+    attn_strides(a->k, p->k_st);
+    attn_strides(a->v, p->v_st);
+    attn_strides(a->o, p->o_st);
+    memcpy(p->m_st, a->m_st, sizeof p->m_st);
+    p->q_off = (uint32_t)a->q->offset;
+    p->k_off = (uint32_t)a->k->offset;
+    p->v_off = (uint32_t)a->v->offset;
+    p->o_off = (uint32_t)a->o->offset;
+    p->m_off = a->mask ? (uint32_t)a->mask->offset : 0;
+    p->Lq = a->Lq;
+    p->Lk = a->Lk;
+    p->heads = a->Hq | (a->Hq / a->Hkv) << 16;
+    p->scale = a->scale;
+    p->flags = a->flags;
+    p->kv_off = a->kv_len ? (uint32_t)a->kv_len->offset : 0;
+}
+
+/* The bindings every fused shader takes: q, k, v, out, mask, kv_len (absent ones
+ * bound to q, never read). */
+static void fused_args(const attn_problem *a, vkattn_tensor *out, vkattn__dispatch *d) {
+    d->args[0] = (vkattn__arg){a->q, VKATTN__READ, 0, 0};
+    d->args[1] = (vkattn__arg){a->k, VKATTN__READ, 0, 0};
+    d->args[2] = (vkattn__arg){a->v, VKATTN__READ, 0, 0};
+    d->args[3] = (vkattn__arg){out, VKATTN__WRITE, 0, 0};
+    d->args[4] = (vkattn__arg){a->mask ? a->mask : a->q, VKATTN__READ, 0, 0};
+    d->args[5] = (vkattn__arg){a->kv_len ? a->kv_len : a->q, VKATTN__READ, 0, 0};
+    d->n_args = 6;
+}
+
+static int cpu_device(const vkattn_context *ctx) { return ctx->info.type == VKATTN_DEVICE_CPU; }
+
+static vkattn_status attn_flash(const attn_problem *a) {
+    vkattn_context *ctx = a->ctx;
+    const vkattn_device_info *info = &ctx->info;
+    const char *kv = getenv("VKATTN_ATTN_KV");
+    int shared = kv && *kv ? strcmp(kv, "direct") != 0 : !cpu_device(ctx);
+    uint32_t wg, bk, rb;
+    if (shared) {
+        /* K and V tiles of bk keys in shared memory (f32) */
+        wg = info->max_workgroup_invocations < 64 ? info->max_workgroup_invocations : 64;
+        rb = 1;
+        bk = 32;
+        while (bk > 1 && (uint64_t)bk * (a->D + a->Dv) * 4 > info->shared_memory_bytes) bk /= 2;
+    } else {
+        /* a few SIMD widths per workgroup, 2 rows per invocation share each loaded key */
+        wg = info->subgroup_size ? info->subgroup_size * 2 : 16;
+        if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
+        rb = 2;
+        bk = 16;
+    }
+    attn_push p;
+    fill_push(a, &p);
+    vkattn__dispatch d = {.shader = a->f16 ? "attention_flash_f16" : "attention_flash", .label = "attention_flash",
+                          .spec = {wg, a->D, a->Dv, bk, rb, (uint32_t)shared}, .n_spec = 6, .push = &p,
+                          .push_size = sizeof p};
+    fused_args(a, a->o, &d);
+    d.groups[0] = vkattn__div_up(a->Lq, wg * rb);
+    d.groups[1] = 1;
+    d.groups[2] = a->B * a->Hq;
+    return vkattn__record(ctx, &d);
+}
+
+/* Splits of the keys for decode: enough (batch, KV head, split) work items to give
+ * every execution unit a few SIMD widths of invocations, each split at least 32 keys. */
+static uint32_t decode_keys_per_split(const attn_problem *a) {
+    const vkattn_device_info *info = &a->ctx->info;
+    uint64_t units = info->compute_units ? info->compute_units : 16;
+    uint64_t lanes = info->subgroup_size ? info->subgroup_size : 32;
+    uint64_t target = units * lanes * (cpu_device(a->ctx) ? 2 : 8);
+    uint64_t groups = (uint64_t)a->B * a->Hkv;
+    uint64_t nsplit = (target + groups - 1) / groups, max_split = (a->Lk + 31) / 32;
+    if (nsplit > max_split) nsplit = max_split;
+    if (nsplit < 1) nsplit = 1;
+    return vkattn__div_up(a->Lk, nsplit);
+}
+
+static vkattn_status attn_decode(const attn_problem *a) {
+    vkattn_context *ctx = a->ctx;
+    const vkattn_device_info *info = &ctx->info;
+    uint32_t per = decode_keys_per_split(a), nsplit = vkattn__div_up(a->Lk, per);
+    uint32_t rows = a->Hq / a->Hkv * a->Lq, rb = rows < 4 ? rows : 4;
+    uint32_t wg = info->subgroup_size ? info->subgroup_size * 2 : 32;
+    if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
+    if (a->Dv > info->max_workgroup_invocations)
+        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (decode): Dv %u exceeds the device's %u invocations "
+                            "per workgroup; use flash", a->Dv, info->max_workgroup_invocations);
+    int64_t shape[1] = {(int64_t)a->B * a->Hq * a->Lq * nsplit * (a->Dv + 2)};
+    vkattn_tensor *part;
+    vkattn_status st = vkattn__scratch(ctx, VKATTN_F32, 1, shape, &part);
+    if (st) return st;
+    attn_push p;
+    fill_push(a, &p);
+    p.aux = per;
+    vkattn__dispatch d = {.shader = a->f16 ? "attention_decode_f16" : "attention_decode", .label = "attention_decode",
+                          .spec = {wg, a->D, a->Dv, 8, rb}, .n_spec = 5, .push = &p, .push_size = sizeof p};
+    fused_args(a, part, &d);
+    d.groups[0] = vkattn__div_up(nsplit, wg);
+    d.groups[1] = a->Hkv;
+    d.groups[2] = a->B;
+    if ((st = vkattn__record(ctx, &d))) return st;
+
+    combine_push c = {.o_off = (uint32_t)a->o->offset, .Lq = a->Lq, .Hq = a->Hq, .nsplit = nsplit,
+                      .rows = a->B * a->Hq * a->Lq};
+    attn_strides(a->o, c.o_st);
+    vkattn__dispatch e = {.shader = a->f16 ? "attention_combine_f16" : "attention_combine", .spec = {a->Dv}, .n_spec = 1,
+                          .push = &c, .push_size = sizeof c,
+                          .args = {{part, VKATTN__READ, 0, 0}, {a->o, VKATTN__WRITE, 0, 0}}, .n_args = 2};
+    vkattn__grid_1d(c.rows, e.groups);
+    return vkattn__record(ctx, &e);
+}
+
+/* ---- argument checks ------------------------------------------------------------------ */
+
+#define BAD(...) vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "attention: " __VA_ARGS__)
+
+/* Non-negative strides and every element addressable with 32-bit indices. */
+static vkattn_status check_layout(vkattn_context *ctx, const vkattn_tensor *t, const char *name) {
+    uint64_t last = t->offset;
+    for (uint32_t i = 0; i < t->ndim; i++) {
+        if (t->strides[i] < 0) return BAD("%s has a negative stride; copy it to a contiguous tensor", name);
+        last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
+    }
+    if (last >= (1ull << 32))
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention: %s spans more than 2^32 elements", name);
+    return VKATTN_OK;
+}
+
+static vkattn_status check_mask(vkattn_context *ctx, const vkattn_tensor *m, attn_problem *a) {
+    vkattn_status st;
+    if ((st = vkattn__check_tensor(ctx, m, "attention", "mask")) || (st = check_layout(ctx, m, "mask"))) return st;
+    if (m->dtype != VKATTN_F32) return BAD("mask must be f32 (additive, -inf allowed), is %s", vkattn_dtype_string(m->dtype));
+    const int64_t *s = m->shape;
+    if (m->ndim == 2 && s[0] == a->Lq && s[1] == a->Lk) {
+        a->m_st[0] = a->m_st[1] = 0;
+        a->m_st[2] = (uint32_t)m->strides[0];
+        a->m_st[3] = (uint32_t)m->strides[1];
+        return VKATTN_OK;
+    }
+    if (m->ndim == 4 && (s[0] == a->B || s[0] == 1) && (s[1] == a->Hq || s[1] == 1) && s[2] == a->Lq && s[3] == a->Lk) {
+        for (int i = 0; i < 4; i++) a->m_st[i] = s[i] == 1 ? 0 : (uint32_t)m->strides[i];
+        return VKATTN_OK;
+    }
+    return BAD("mask shape must be [Lq,Lk], [B,1,Lq,Lk] or [B,Hq,Lq,Lk] (= [%u,%u], [%u,1,%u,%u], [%u,%u,%u,%u])", a->Lq,
+               a->Lk, a->B, a->Lq, a->Lk, a->B, a->Hq, a->Lq, a->Lk);
+}
+
+static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k, const vkattn_tensor *v,
+                           vkattn_tensor *o, const vkattn_attention_desc *desc, attn_problem *a) {
+    vkattn_status st;
+    const vkattn_tensor *ts[4] = {q, k, v, o};
+    const char *names[4] = {"q", "k", "v", "o"};
+    for (int i = 0; i < 4; i++) {
+        if ((st = vkattn__check_tensor(ctx, ts[i], "attention", names[i]))) return st;
+        if (ts[i]->ndim != 4) return BAD("%s must be 4-D ([B,H,L,D]), has %u dimensions", names[i], ts[i]->ndim);
+        if (ts[i]->dtype != VKATTN_F32 && ts[i]->dtype != VKATTN_F16)
+            return BAD("%s must be f32 or f16, is %s", names[i], vkattn_dtype_string(ts[i]->dtype));
+        if (ts[i]->dtype != q->dtype) return BAD("q, k, v and o must share one dtype (q %s, %s %s)",
+                                                vkattn_dtype_string(q->dtype), names[i], vkattn_dtype_string(ts[i]->dtype));
+        if ((st = check_layout(ctx, ts[i], names[i]))) return st;
+    }
+    memset(a, 0, sizeof *a);
+    a->ctx = ctx;
+    a->q = q, a->k = k, a->v = v, a->o = o;
+    a->B = (uint32_t)q->shape[0], a->Hq = (uint32_t)q->shape[1], a->Lq = (uint32_t)q->shape[2], a->D = (uint32_t)q->shape[3];
+    a->Hkv = (uint32_t)k->shape[1], a->Lk = (uint32_t)k->shape[2], a->Dv = (uint32_t)v->shape[3];
+    if (k->shape[0] != a->B || v->shape[0] != a->B || o->shape[0] != a->B)
+        return BAD("batch sizes differ (q %u, k %lld, v %lld, o %lld)", a->B, (long long)k->shape[0],
+                   (long long)v->shape[0], (long long)o->shape[0]);
+    if (k->shape[3] != a->D) return BAD("q and k head dims differ (%u vs %lld)", a->D, (long long)k->shape[3]);
+    if (v->shape[1] != a->Hkv || v->shape[2] != a->Lk)
+        return BAD("v must be [B,Hkv,Lk,Dv] = [%u,%u,%u,Dv], is [%lld,%lld,%lld,%lld]", a->B, a->Hkv, a->Lk,
+                   (long long)v->shape[0], (long long)v->shape[1], (long long)v->shape[2], (long long)v->shape[3]);
+    if (a->Hq % a->Hkv) return BAD("query heads (%u) must be a multiple of the key/value heads (%u)", a->Hq, a->Hkv);
+    if (o->shape[1] != a->Hq || o->shape[2] != a->Lq || o->shape[3] != a->Dv)
+        return BAD("o must be [B,Hq,Lq,Dv] = [%u,%u,%u,%u]", a->B, a->Hq, a->Lq, a->Dv);
+    if (a->D > 256 || a->Dv > 256) return BAD("head dims up to 256 are supported (D %u, Dv %u)", a->D, a->Dv);
+    if (a->Hq > 65535) return BAD("at most 65535 query heads (%u)", a->Hq);
+    a->f16 = q->dtype == VKATTN_F16;
+    if (a->f16 && !ctx->info.storage16)
+        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
+                            "attention: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 tensors", ctx->info.name);
+    if ((uint64_t)a->B * a->Hq > ctx->info.max_workgroup_count[2])
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention: B*Hq = %llu exceeds the device's %u workgroups",
+                            (unsigned long long)a->B * a->Hq, ctx->info.max_workgroup_count[2]);
+    vkattn_attention_desc none = {0};
+    if (!desc) desc = &none;
+    if (!isfinite(desc->scale)) return BAD("scale is not finite");
+    a->scale = desc->scale != 0 ? desc->scale : 1.0f / sqrtf((float)a->D);
+    a->causal = desc->causal != 0;
+    a->flags = a->causal ? ATTN_CAUSAL : 0;
+    if (desc->mask) {
+        if ((st = check_mask(ctx, desc->mask, a))) return st;
+        a->mask = desc->mask;
+        a->flags |= ATTN_MASK;
+    }
+    if (desc->kv_len) {
+        const vkattn_tensor *kl = desc->kv_len;
+        if ((st = vkattn__check_tensor(ctx, kl, "attention", "kv_len"))) return st;
+        if (kl->dtype != VKATTN_I32 || kl->ndim != 1 || kl->shape[0] != a->B || kl->strides[0] != 1)
+            return BAD("kv_len must be a contiguous i32 [B] = [%u] tensor", a->B);
+        a->kv_len = kl;
+        a->flags |= ATTN_KVLEN;
+    }
+    if (desc->probs) {
+        vkattn_tensor *pr = desc->probs;
+        if ((st = vkattn__check_tensor(ctx, pr, "attention", "probs"))) return st;
+        if (pr->dtype != VKATTN_F32 || pr->ndim != 4 || pr->shape[0] != a->B || pr->shape[1] != a->Hq ||
+            pr->shape[2] != a->Lq || pr->shape[3] != a->Lk || !vkattn_tensor_is_contiguous(pr))
+            return BAD("probs must be a contiguous f32 [B,Hq,Lq,Lk] = [%u,%u,%u,%u] tensor", a->B, a->Hq, a->Lq, a->Lk);
+        if (desc->impl == VKATTN_ATTN_FLASH || desc->impl == VKATTN_ATTN_DECODE)
+            return BAD("probs need the 3-pass implementation (flash and decode never materialize them); use AUTO or 3PASS");
+        a->probs = pr;
+    }
+    if ((unsigned)desc->impl > VKATTN_ATTN_DECODE) return BAD("unknown implementation %d", (int)desc->impl);
+    return VKATTN_OK;
+}
+
+vkattn_status vkattn_attention(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k, const vkattn_tensor *v,
+                               vkattn_tensor *o, const vkattn_attention_desc *desc) {
+    if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "attention: ctx is NULL");
+    attn_problem a;
+    vkattn_status st = check(ctx, q, k, v, o, desc, &a);
+    if (st) return st;
+    vkattn_attn_impl impl = desc ? desc->impl : VKATTN_ATTN_AUTO;
+    if (impl == VKATTN_ATTN_AUTO)
+        impl = a.probs ? VKATTN_ATTN_3PASS : a.Lq <= 8 && a.Lk >= 256 ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH;
+    int implicit;
+    if ((st = vkattn__op_begin(ctx, &implicit))) return st;
+    st = impl == VKATTN_ATTN_3PASS ? attn_3pass(&a) : impl == VKATTN_ATTN_DECODE ? attn_decode(&a) : attn_flash(&a);
+    return vkattn__op_end(ctx, implicit, st);
+}

@@ -1,0 +1,29 @@
+/* Internal to the attention op: the validated problem shared by the 3-pass
+ * (attention_3pass.c) and the fused flash / decode (attention.c) implementations. */
+#ifndef VKATTN_OPS_ATTENTION_H
+#define VKATTN_OPS_ATTENTION_H
+
+#include "../core/core.h"
+
+enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4 };
+
+typedef struct attn_problem {
+    vkattn_context *ctx;
+    const vkattn_tensor *q, *k, *v, *mask, *kv_len;
+    vkattn_tensor *o, *probs;
+    uint32_t B, Hq, Hkv, Lq, Lk, D, Dv;
+    float scale;
+    int causal, f16;
+    uint32_t m_st[4]; /* mask strides batch, head, query, key (0 = broadcast) */
+    uint32_t flags;   /* ATTN_* */
+} attn_problem;
+
+/* Strides of a 4-D tensor as the shaders take them. */
+static inline void attn_strides(const vkattn_tensor *t, uint32_t st[4]) {
+    for (int i = 0; i < 4; i++) st[i] = (uint32_t)t->strides[i];
+}
+
+/* Records 3-pass attention (QK^T, masked softmax, PV) for a validated problem. */
+vkattn_status attn_3pass(const attn_problem *a);
+
+#endif
