@@ -543,35 +543,6 @@ vkattn_status vkattn_attnmap_overlay_png(const char *path, const vkattn_image *i
                                          int grid_w, const char *title);
 
 /* ------------------------------------------------------------------------ */
-/* Images and attention maps                                                 */
-/* ------------------------------------------------------------------------ */
-
-/* An RGB image, row-major HWC, values in [0, 1]. */
-typedef struct vkattn_image {
-    int width, height;
-    float *rgb;
-} vkattn_image;
-
-/* Decodes PNG, JPEG, BMP, TGA or GIF (stb_image). Free with vkattn_image_free.
- * Errors (no context): VKATTN_ERROR_IO, _FORMAT, _TOO_LARGE; see vkattn_context_error(NULL). */
-vkattn_status vkattn_image_load(const char *path, vkattn_image *out);
-void vkattn_image_free(vkattn_image *img);
-/* Bilinear (triangle filter) resize to width x height into a new image. */
-vkattn_status vkattn_image_resize(const vkattn_image *img, int width, int height, vkattn_image *out);
-/* Writes (rgb - mean[c]) / std[c] as planar CHW floats: out holds 3 * width * height. */
-vkattn_status vkattn_image_to_chw(const vkattn_image *img, const float mean[3], const float std[3], float *out);
-
-/* Heat map of rows x cols probabilities (row-major) with labels on both axes
- * (may be NULL; non-ASCII characters are drawn as '?'), a colour bar and an
- * optional title, written as PNG. */
-vkattn_status vkattn_attnmap_png(const char *path, const float *probs, int rows, int cols, const char *const *row_labels,
-                                 const char *const *col_labels, const char *title);
-/* The image with a grid_h x grid_w weight map (e.g. CLS attention over ViT
- * patches) upsampled and blended over it, written as PNG. */
-vkattn_status vkattn_attnmap_overlay_png(const char *path, const vkattn_image *img, const float *weights, int grid_h,
-                                         int grid_w, const char *title);
-
-/* ------------------------------------------------------------------------ */
 /* Models                                                                    */
 /* ------------------------------------------------------------------------ */
 
