@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"info", cmd_info, "list Vulkan devices and their capabilities"},
     {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
+    {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
 };
 
 static void usage(FILE *f) {
