@@ -140,6 +140,7 @@ static void run(vkattn__enc *e, int pre, size_t ini, size_t end, vkattn_status *
 
 vkattn_status vkattn__pretokenize(vkattn__enc *e, int pre, const char *text, size_t n) {
     e->n_ends = 0;
+    if (n == 0) return VKATTN_OK;
     if (n > e->cap_cp) {
         uint32_t *cp = realloc(e->cp, n * sizeof *cp);
         if (cp) e->cp = cp;

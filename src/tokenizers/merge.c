@@ -59,8 +59,9 @@ vkattn_status vkattn__merge(vkattn__merger *m, const char *text, size_t n, vkatt
     if (!s) return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "tokenize: out of host memory");
     m->sym = s;
     for (size_t off = 0; off < n;) {
-        size_t len = vkattn__utf8_lead_len((uint8_t)text[off]);
-        if (len > n - off) len = n - off;
+        uint32_t cp;
+        int k = vkattn__utf8_next((const uint8_t *)text + off, n - off, &cp);
+        size_t len = k > 0 ? (size_t)k : 1;
         int32_t i = (int32_t)m->n_sym++;
         m->sym[i] = (vkattn__sym){i - 1, off + len == n ? -1 : i + 1, (uint32_t)off, (uint32_t)len};
         off += len;

@@ -28,9 +28,6 @@ enum { VKATTN__CLS_OTHER = 0, VKATTN__CLS_LETTER = 1, VKATTN__CLS_NUMBER = 2, VK
 int vkattn__utf8_next(const uint8_t *s, size_t n, uint32_t *cp);
 /* Writes cp (<= U+10FFFF) as UTF-8; returns the length (1..4). */
 size_t vkattn__utf8_put(uint32_t cp, char out[4]);
-/* Length of the sequence a lead byte announces (llama.cpp's unicode_len_utf8: 1 for ASCII and for
- * stray continuation bytes, 2/3/4 by the high bits). Used to cut text into initial merge symbols. */
-size_t vkattn__utf8_lead_len(uint8_t b);
 /* VKATTN__CLS_* of a code point (generated table, see scripts/gen_unicode_table.py). */
 int vkattn__unicode_class(uint32_t cp);
 /* GPT-2's bytes_to_unicode(): byte -> code point (printable bytes map to themselves, the other 68 to
@@ -74,8 +71,10 @@ typedef struct vkattn__merger {
 /* Whether the adjacent symbols l and r may merge, and with what priority. */
 typedef int (*vkattn__prio_fn)(const void *user, const char *l, size_t ln, const char *r, size_t rn, double *prio);
 
-/* Cuts text into UTF-8 characters (vkattn__utf8_lead_len), then repeatedly merges the queued adjacent pair
- * of highest priority (ties: leftmost) until no pair qualifies: llama.cpp's llm_tokenizer_spm/bpe loop.
+/* Cuts text into UTF-8 characters, then repeatedly merges the queued adjacent pair of highest priority
+ * (ties: leftmost) until no pair qualifies: llama.cpp's llm_tokenizer_spm/bpe loop. An ill-formed byte is a
+ * symbol of its own (llama.cpp takes as many bytes as the lead byte announces, which can swallow the next
+ * characters, e.g. an escaped space, and break exact round trips of invalid UTF-8).
  * Afterwards walk m->sym from index 0 along .next (-1 ends). Empty text gives no symbols. */
 vkattn_status vkattn__merge(vkattn__merger *m, const char *text, size_t n, vkattn__prio_fn fn, const void *user);
 void vkattn__merger_free(vkattn__merger *m);

@@ -69,11 +69,6 @@ size_t vkattn__utf8_put(uint32_t cp, char out[4]) {
     return 4;
 }
 
-size_t vkattn__utf8_lead_len(uint8_t b) {
-    static const uint8_t len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-    return len[b >> 4];
-}
-
 int vkattn__unicode_class(uint32_t cp) {
     size_t lo = 0, hi = sizeof vkattn__unicode_ranges / sizeof vkattn__unicode_ranges[0];
     while (lo < hi) { /* first range whose last >= cp */
