@@ -511,6 +511,49 @@ static void test_errors(void) {
 
 /* ---- speed: a long text through the byte-level tokenizer ------------------------------------------------ */
 
+/* A vocabulary of Qwen2's size: 152064 tokens, 151387 merges. */
+static void test_large_vocab(void) {
+    const uint32_t n = 152064, m = 151387;
+    char (*text)[16] = malloc((size_t)n * sizeof *text), (*merge)[32] = malloc((size_t)m * sizeof *merge);
+    const char **tok = malloc(n * sizeof *tok), **mer = malloc(m * sizeof *mer);
+    int32_t *types = malloc(n * sizeof *types);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i < 256) put_cp(text[i], gpt2_cp((int)i));
+        else snprintf(text[i], sizeof text[i], i < n - 300 ? "w%u" : "<|s%u|>", i);
+        tok[i] = text[i];
+        types[i] = i < n - 300 ? VKATTN_TOKEN_NORMAL : VKATTN_TOKEN_CONTROL;
+    }
+    for (uint32_t i = 0; i < m; i++) {
+        snprintf(merge[i], sizeof merge[i], "%s %s", text[rnd(n - 300)], text[rnd(n - 300)]);
+        mer[i] = merge[i];
+    }
+    vkattn_tokenizer_desc d;
+    vkattn_tokenizer_desc_default(&d);
+    d.model = "gpt2";
+    d.pre = "qwen2";
+    d.n_vocab = n;
+    d.tokens = tok;
+    d.token_types = types;
+    d.n_merges = m;
+    d.merges = mer;
+    vkattn_tokenizer *t = NULL;
+    clock_t c0 = clock();
+    CHECK_OK(NULL, vkattn_tokenizer_create(&d, &t));
+    double s = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    printf("create a %u-token, %u-merge tokenizer (300 control tokens): %.3f s\n", n, m, s);
+    CHECK(s < 10, "creation took %.1f s", s);
+    int32_t ids[64];
+    size_t k = 0;
+    CHECK_OK(NULL, vkattn_tokenize(t, "x<|s151800|>y", 13, 0, 1, ids, 64, &k));
+    CHECK(k == 3 && ids[1] == 151800, "a control token of the large vocabulary (%zu tokens)", k);
+    vkattn_tokenizer_destroy(t);
+    free(text);
+    free(merge);
+    free(tok);
+    free(mer);
+    free(types);
+}
+
 static void test_speed(void) {
     vocab v;
     vkattn_tokenizer *t = bpe_tok(&v, "llama-bpe", 0);
@@ -536,6 +579,7 @@ int main(void) {
     test_spm();
     test_streaming();
     test_errors();
+    test_large_vocab();
     test_speed();
     return th_finish(NULL);
 }

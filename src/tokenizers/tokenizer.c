@@ -205,7 +205,16 @@ static size_t render(const vkattn_tokenizer *t, uint32_t id, char *out) {
     return m;
 }
 
-static int cmp_special(const void *a, const void *b, void *t);
+typedef struct special_key {
+    uint32_t len;
+    int32_t id;
+} special_key;
+
+static int cmp_special(const void *a, const void *b) {
+    const special_key *x = a, *y = b;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
 
 static vkattn_status check_id(const char *what, int32_t id, uint32_t n_vocab) {
     if (id < -1 || (id >= 0 && (uint32_t)id >= n_vocab))
@@ -323,23 +332,21 @@ static vkattn_status build(vkattn_tokenizer *t, const vkattn_tokenizer_desc *d) 
     }
 
     /* special tokens for input splitting, longest first (ties: lower id) */
+    special_key *keys = malloc((n ? n : 1) * sizeof *keys);
     t->special = malloc((n ? n : 1) * sizeof *t->special);
-    if (!t->special) return OOM();
+    if (!keys || !t->special) {
+        free(keys);
+        return OOM();
+    }
     for (uint32_t id = 0; id < n; id++) {
         int ty = t->type[id];
         if ((ty == VKATTN_TOKEN_CONTROL || ty == VKATTN_TOKEN_UNKNOWN || ty == VKATTN_TOKEN_USER_DEFINED) &&
             t->text_len[id] > 0)
-            t->special[t->n_special++] = (int32_t)id;
+            keys[t->n_special++] = (special_key){t->text_len[id], (int32_t)id};
     }
-    for (uint32_t i = 1; i < t->n_special; i++) { /* insertion sort: stable, few specials */
-        int32_t x = t->special[i];
-        uint32_t j = i;
-        while (j > 0 && cmp_special(&t->special[j - 1], &x, t) > 0) {
-            t->special[j] = t->special[j - 1];
-            j--;
-        }
-        t->special[j] = x;
-    }
+    qsort(keys, t->n_special, sizeof *keys, cmp_special);
+    for (uint32_t i = 0; i < t->n_special; i++) t->special[i] = keys[i].id;
+    free(keys);
 
     /* decoded pieces */
     off = 0;
@@ -351,13 +358,6 @@ static vkattn_status build(vkattn_tokenizer *t, const vkattn_tokenizer_desc *d) 
         off += len;
     }
     return VKATTN_OK;
-}
-
-static int cmp_special(const void *a, const void *b, void *user) {
-    const vkattn_tokenizer *t = user;
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    if (t->text_len[x] != t->text_len[y]) return t->text_len[x] > t->text_len[y] ? -1 : 1;
-    return x < y ? -1 : x > y;
 }
 
 vkattn_status vkattn_tokenizer_create(const vkattn_tokenizer_desc *d, vkattn_tokenizer **out) {
