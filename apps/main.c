@@ -13,6 +13,7 @@ static const struct {
     {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
     {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
+    {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
 };
 
 static void usage(FILE *f) {

@@ -543,6 +543,156 @@ vkattn_status vkattn_attnmap_overlay_png(const char *path, const vkattn_image *i
                                          int grid_w, const char *title);
 
 /* ------------------------------------------------------------------------ */
+/* Tokenizers and sampling                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Host-side tokenizers built from the arrays a GGUF file's tokenizer.ggml.* metadata holds, behaving as
+ * llama.cpp's: byte-level BPE (model "gpt2": GPT-2 byte<->unicode mapping, regex-style pre-tokenization,
+ * merges by rank) and SentencePiece-style (model "llama": U+2581 for spaces, dummy prefix, score-greedy
+ * merges, <0xXX> byte fallback). Tokenizers and samplers need no context: errors are reported through
+ * vkattn_context_error(NULL) (per thread). A tokenizer is immutable after creation, so one handle may
+ * be used from several threads; a detokenizer or sampler belongs to one thread at a time. */
+
+typedef enum vkattn_token_type { /* tokenizer.ggml.token_type values */
+    VKATTN_TOKEN_UNDEFINED = 0,
+    VKATTN_TOKEN_NORMAL = 1,
+    VKATTN_TOKEN_UNKNOWN = 2,
+    VKATTN_TOKEN_CONTROL = 3,      /* BOS, EOS, <|im_end|>, ...: decoded only with VKATTN_DETOK_SPECIAL */
+    VKATTN_TOKEN_USER_DEFINED = 4, /* always matched in input text, decoded as its text */
+    VKATTN_TOKEN_UNUSED = 5,
+    VKATTN_TOKEN_BYTE = 6          /* "<0xXX>": decodes to that byte */
+} vkattn_token_type;
+
+typedef struct vkattn_tokenizer vkattn_tokenizer;
+
+/* What a tokenizer is made of. The arrays are only read during vkattn_tokenizer_create (it copies what
+ * it needs). Start from vkattn_tokenizer_desc_default(): ids -1 (none), flags -1 (the model's default). */
+typedef struct vkattn_tokenizer_desc {
+    const char *model;              /* tokenizer.ggml.model: "gpt2" (byte-level BPE) or "llama" (SentencePiece) */
+    const char *pre;                /* tokenizer.ggml.pre (BPE): "gpt2"/"gpt-2", "llama-bpe"/"llama3", "qwen2",
+                                     * "smollm", ... (llama.cpp's names); NULL or "default": GPT-2's regex */
+    uint32_t n_vocab;
+    const char *const *tokens;      /* tokenizer.ggml.tokens: n_vocab strings */
+    const uint32_t *token_lens;     /* their byte lengths (strings may hold NULs); NULL: NUL-terminated */
+    const float *scores;            /* tokenizer.ggml.scores (SentencePiece merge priority); NULL: all 0 */
+    const int32_t *token_types;     /* tokenizer.ggml.token_type (vkattn_token_type); NULL: all normal */
+    uint32_t n_merges;
+    const char *const *merges;      /* tokenizer.ggml.merges (BPE): "left right", rank = index */
+    const uint32_t *merge_lens;     /* NULL: NUL-terminated */
+    int32_t bos_id, eos_id, unknown_id, padding_id, eot_id; /* tokenizer.ggml.*_token_id; -1: none */
+    int add_bos, add_eos;           /* tokenizer.ggml.add_bos_token / add_eos_token: 1, 0, or -1 for the model's
+                                     * default (BOS for "llama" and for pre "llama-bpe"/"llama3", else none) */
+    int add_space_prefix;           /* tokenizer.ggml.add_space_prefix ("llama"): 1, 0, or -1 (default: 1) */
+} vkattn_tokenizer_desc;
+
+/* Fills desc with the defaults described above (all arrays NULL). */
+void vkattn_tokenizer_desc_default(vkattn_tokenizer_desc *desc);
+
+/* Builds a tokenizer. Fails with VKATTN_ERROR_INVALID_ARGUMENT (missing arrays, ids out of range,
+ * add_bos/add_eos without the id), VKATTN_ERROR_UNSUPPORTED (unknown model or pre-tokenizer: the message
+ * lists the supported ones) or VKATTN_ERROR_FORMAT (a merge that is not "left right"). */
+vkattn_status vkattn_tokenizer_create(const vkattn_tokenizer_desc *desc, vkattn_tokenizer **out);
+void vkattn_tokenizer_destroy(vkattn_tokenizer *tok);
+
+typedef struct vkattn_tokenizer_info {
+    const char *model;              /* "gpt2" or "llama" */
+    const char *pre;                /* the pre-tokenizer name ("" for "llama") */
+    uint32_t n_vocab, n_merges;
+    int32_t bos_id, eos_id, unknown_id, padding_id, eot_id;
+    int add_bos, add_eos, add_space_prefix; /* as resolved from the desc and the model's defaults */
+    uint32_t max_piece_bytes;       /* longest decoded token */
+} vkattn_tokenizer_info;
+
+void vkattn_tokenizer_get_info(const vkattn_tokenizer *tok, vkattn_tokenizer_info *info);
+
+/* Tokenizes text[0..len) (any bytes; invalid UTF-8 still round-trips). add_special: add BOS / EOS as the
+ * tokenizer's add_bos / add_eos say. parse_special: control tokens written in the text ("<|im_end|>")
+ * become those tokens (user-defined tokens always do), as llama.cpp's parse_special. Writes up to capacity
+ * ids; *n = the number of tokens. When capacity is too small, *n is the count needed, nothing is written
+ * and the result is VKATTN_ERROR_INVALID_ARGUMENT (ids may be NULL with capacity 0 to count). */
+vkattn_status vkattn_tokenize(const vkattn_tokenizer *tok, const char *text, size_t len, int add_special,
+                              int parse_special, int32_t *ids, size_t capacity, size_t *n);
+
+/* The bytes token id decodes to (not NUL-terminated; byte-fallback "<0xXX>" -> that byte, GPT-2
+ * byte-level code points -> their bytes, SentencePiece U+2581 -> space). Control and unknown tokens give
+ * nothing unless `special` is set (then their text). *n = the length; a short buffer gives
+ * VKATTN_ERROR_INVALID_ARGUMENT with *n = the size needed. A piece may be an incomplete UTF-8 sequence. */
+vkattn_status vkattn_token_to_piece(const vkattn_tokenizer *tok, int32_t id, int special, char *buf,
+                                    size_t capacity, size_t *n);
+
+/* Detokenization flags. */
+#define VKATTN_DETOK_SPECIAL 1u      /* render control and unknown tokens as their text */
+#define VKATTN_DETOK_STRIP_PREFIX 2u /* drop the space SentencePiece's dummy prefix added (at the start and after
+                                      * special tokens): with it, detokenize(tokenize(s)) == s exactly */
+
+/* The bytes of a whole token sequence, concatenated as is (no UTF-8 repair): an exact inverse of
+ * vkattn_tokenize for text without special tokens (with VKATTN_DETOK_STRIP_PREFIX for "llama").
+ * Short buffer: VKATTN_ERROR_INVALID_ARGUMENT with *n = the size needed. */
+vkattn_status vkattn_detokenize(const vkattn_tokenizer *tok, const int32_t *ids, size_t n_ids, uint32_t flags,
+                                char *text, size_t capacity, size_t *n);
+
+/* Streaming detokenizer: push tokens as they are generated, get text that is always complete, valid
+ * UTF-8. A character split across tokens is held back until complete (at most 3 bytes); ill-formed bytes
+ * become U+FFFD. The tokenizer must outlive it. */
+typedef struct vkattn_detok vkattn_detok;
+
+vkattn_status vkattn_detok_create(const vkattn_tokenizer *tok, uint32_t flags, vkattn_detok **out);
+/* Decodes one token into out (capacity bytes, not NUL-terminated); *n = bytes written (often 0 while a
+ * character is incomplete). Output never exceeds 3 * (max_piece_bytes + 3). A short buffer gives
+ * VKATTN_ERROR_INVALID_ARGUMENT with *n = the size needed, and the token is not consumed. */
+vkattn_status vkattn_detok_push(vkattn_detok *d, int32_t id, char *out, size_t capacity, size_t *n);
+/* End of input: a held-back incomplete character is emitted as U+FFFD (at most 3 bytes). */
+vkattn_status vkattn_detok_flush(vkattn_detok *d, char *out, size_t capacity, size_t *n);
+void vkattn_detok_destroy(vkattn_detok *d);
+
+/* End of generation: EOS, EOT, and tokens whose text is a known end marker (<|im_end|>, <|eot_id|>,
+ * <|endoftext|>, <end_of_turn>, ...), as llama.cpp's llama_vocab_is_eog. */
+int vkattn_tokenizer_is_eog(const vkattn_tokenizer *tok, int32_t id);
+/* VKATTN_TOKEN_UNDEFINED for an id out of range. */
+vkattn_token_type vkattn_tokenizer_token_type(const vkattn_tokenizer *tok, int32_t id);
+/* The raw vocabulary text of id (not NUL-terminated; *len its length); NULL when out of range. */
+const char *vkattn_tokenizer_token_text(const vkattn_tokenizer *tok, int32_t id, size_t *len);
+/* The id whose vocabulary text is exactly text[0..len), or -1. */
+int32_t vkattn_tokenizer_find(const vkattn_tokenizer *tok, const char *text, size_t len);
+
+/* Sampling a token from a row of logits, on the host, as llama.cpp's default chain: repetition
+ * penalties -> top-k -> top-p -> min-p -> temperature -> draw (top-p and min-p see the distribution
+ * before temperature, as llama.cpp). temperature <= 0 is greedy (argmax after penalties; ties: lowest id).
+ * O(V) per sample (top-k: O(V log k)); the RNG is the sampler's own (xoshiro256**, seeded by splitmix64),
+ * so a seed gives the same tokens on every platform. */
+typedef struct vkattn_sampler vkattn_sampler;
+
+typedef struct vkattn_sampler_desc {
+    uint64_t seed;
+    float temperature;          /* <= 0: greedy */
+    uint32_t top_k;             /* keep the k most likely; 0: off */
+    float top_p;                /* keep the smallest most-likely set with probability >= top_p; 0 or >= 1: off */
+    float min_p;                /* keep tokens with p >= min_p * p_max; <= 0: off */
+    float repeat_penalty;       /* llama.cpp's: logit / penalty if > 0 else logit * penalty, for each token in
+                                 * the last penalty_last_n accepted; 0 or 1: off */
+    float frequency_penalty;    /* logit -= count * frequency_penalty (over the same window); 0: off */
+    float presence_penalty;     /* logit -= presence_penalty if the token is in the window; 0: off */
+    uint32_t penalty_last_n;    /* window of accepted tokens the penalties look at; 0: penalties off */
+} vkattn_sampler_desc;
+
+/* llama.cpp's defaults: temperature 0.8, top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1 (off),
+ * penalty_last_n 64, seed 0. */
+void vkattn_sampler_desc_default(vkattn_sampler_desc *desc);
+
+/* Fails with VKATTN_ERROR_INVALID_ARGUMENT on NaN or negative parameters (the message names it). */
+vkattn_status vkattn_sampler_create(const vkattn_sampler_desc *desc, vkattn_sampler **out);
+void vkattn_sampler_destroy(vkattn_sampler *s);
+
+/* Draws a token from logits[0..n_vocab). The logits are not modified; -inf masks a token. NaN or +inf
+ * logits, or all -inf, give VKATTN_ERROR_INVALID_ARGUMENT. Does not record the token: call
+ * vkattn_sampler_accept with the token actually used (and with the prompt's tokens, for penalties). */
+vkattn_status vkattn_sampler_sample(vkattn_sampler *s, const float *logits, uint32_t n_vocab, int32_t *token);
+/* Appends a token to the penalty window (token >= 0). */
+vkattn_status vkattn_sampler_accept(vkattn_sampler *s, int32_t token);
+/* Forgets the accepted tokens and restarts the RNG from the seed. */
+void vkattn_sampler_reset(vkattn_sampler *s);
+
+/* ------------------------------------------------------------------------ */
 /* Models                                                                    */
 /* ------------------------------------------------------------------------ */
 

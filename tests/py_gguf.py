@@ -1,3 +1,4 @@
+# vkattn-test: host
 """scripts/gguf_writer.py against the C GGUF reader through `vkattn inspect --json --all`:
 every metadata value and type, tensor shapes/types/offsets/sizes and the tensor bytes
 at the offsets the reader reports, for alignments 32 and 64; the Q8_0/Q4_0 quantizers
