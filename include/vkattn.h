@@ -246,6 +246,57 @@ vkattn_status vkattn_fill(vkattn_context *ctx, vkattn_tensor *dst, float value);
 /* Ops: elementwise, norms, positions, embeddings                            */
 /* ------------------------------------------------------------------------ */
 
+/* Rules for this section unless a function says otherwise:
+ *  - activations (x, y, gate, up, a) are F32, or F16 on devices with 16-bit storage
+ *    (else VKATTN_ERROR_UNSUPPORTED); the tensors of one call share that dtype;
+ *  - parameters (norm weight and bias, the broadcast operand of add/mul, position
+ *    tables, RoPE frequencies) are F32 or F16 on any device, whatever the activations;
+ *  - up to 4 dims, any element strides (views: e.g. one head, or half of a packed
+ *    [.., 2F] projection); y may be the same tensor (or view) as the input;
+ *  - arithmetic in f32; f16 results are clamped to the finite f16 range;
+ *  - like every op: recorded into the open batch, or run at once. */
+
+/* LayerNorm over the last dim (torch.nn.functional.layer_norm with normalized_shape
+ * [D]): y = (x - mean) / sqrt(var + eps) * weight + bias, biased variance.
+ * x, y [..., D]; weight, bias [D] or NULL (= 1 / 0); eps finite, >= 0 (1e-5 typical). */
+vkattn_status vkattn_layer_norm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *weight,
+                                const vkattn_tensor *bias, float eps, vkattn_tensor *y);
+/* RMSNorm (LLaMA): y = x / sqrt(mean(x^2) + eps) * weight. x, y [..., D]; weight [D] or NULL. */
+vkattn_status vkattn_rms_norm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *weight, float eps,
+                              vkattn_tensor *y);
+
+/* Elementwise activations, x and y of one shape. GELU: exact x * Phi(x) (erf form,
+ * approximate_tanh = 0) or PyTorch's approximate='tanh' form (1). */
+vkattn_status vkattn_relu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y);
+vkattn_status vkattn_silu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y);
+vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int approximate_tanh);
+/* y = alpha * x. */
+vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y);
+
+/* Gated units on two inputs of one shape [..., F]: SwiGLU y = silu(gate) * up (LLaMA /
+ * GGUF ffn_gate, ffn_up), GeGLU y = gelu(gate) * up. A packed [..., 2F] projection
+ * output is passed as two views (offset 0 and F, same strides). */
+vkattn_status vkattn_swiglu(vkattn_context *ctx, const vkattn_tensor *gate, const vkattn_tensor *up, vkattn_tensor *y);
+vkattn_status vkattn_geglu(vkattn_context *ctx, const vkattn_tensor *gate, const vkattn_tensor *up, vkattn_tensor *y,
+                           int approximate_tanh);
+
+/* y = a + b and y = a * b, b broadcast numpy-style: b's dims align with a's trailing
+ * dims, each equal to a's or 1 (a bias [D], position rows [L, D], a per-row scale
+ * [.., 1]). a and y same shape and dtype; b a parameter (F32/F16 on any device). */
+vkattn_status vkattn_add(vkattn_context *ctx, const vkattn_tensor *a, const vkattn_tensor *b, vkattn_tensor *y);
+vkattn_status vkattn_mul(vkattn_context *ctx, const vkattn_tensor *a, const vkattn_tensor *b, vkattn_tensor *y);
+
+/* Learned position embeddings (GPT-2 wpe): y = x + table[offset + l] for the rows l
+ * along x's dim -2. x, y [..., L, D]; table [Lmax, D] F32/F16; offset + L <= Lmax
+ * (offset = tokens already in the KV cache). The same as vkattn_add with b a view of
+ * rows [offset, offset + L) of the table. */
+vkattn_status vkattn_position_embedding(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *table,
+                                        int64_t offset, vkattn_tensor *y);
+
+/* Softmax over the last dim, numerically stable (max subtracted); -inf entries give
+ * 0 and a row of only -inf gives zeros. x, y [..., D], D any size (vocabularies). */
+vkattn_status vkattn_softmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y);
+
 /* ------------------------------------------------------------------------ */
 /* Layers                                                                    */
 /* ------------------------------------------------------------------------ */

@@ -11,4 +11,22 @@
 void ref_copy_strided(const float *src, const int64_t shape[4], const int64_t src_stride[4], float *dst,
                       const int64_t dst_stride[4]);
 
+/* ---- Ops: elementwise, norms, positions, selection (ops helper) ----------
+ * Contiguous row-major arrays; "rows x d" means rows rows of d values. */
+
+/* LayerNorm / RMSNorm over each row; w, b may be NULL (1 / 0). */
+void ref_layer_norm(const float *x, const float *w, const float *b, float eps, size_t rows, size_t d, float *y);
+void ref_rms_norm(const float *x, const float *w, float eps, size_t rows, size_t d, float *y);
+
+typedef enum { REF_RELU, REF_SILU, REF_GELU, REF_GELU_TANH } ref_act;
+/* The activation in double: gelu = x Phi(x) via erf; gelu_tanh is PyTorch's approximate='tanh'. */
+double ref_activation(ref_act act, double x);
+void ref_unary(ref_act act, const float *x, size_t n, float *y);
+/* y = act(gate) * up */
+void ref_glu(ref_act act, const float *gate, const float *up, size_t n, float *y);
+/* y = a (+ or *) b over a 4-D shape; b has shape bshape (each dim equal to ashape's or 1). */
+void ref_broadcast(const float *a, const int64_t ashape[4], const float *b, const int64_t bshape[4], int mul, float *y);
+/* Softmax over each row; rows of only -inf give zeros. */
+void ref_softmax(const float *x, size_t rows, size_t d, float *y);
+
 #endif

@@ -1,0 +1,108 @@
+/* Helpers shared by the elementwise, norm, position and selection ops
+ * (norm.c unary.c glu.c add.c softmax.c rope.c sinusoidal.c argmax.c topk.c)
+ * and the layers built on them. Internal. */
+#ifndef VKATTN_OPSUTIL_H
+#define VKATTN_OPSUTIL_H
+
+#include "../core/core.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A tensor's shape and element strides right-aligned into 4 slots (leading
+ * dims of size 1, stride 0), the form every shader here takes. shape may be NULL. */
+static inline void ou_layout4(const vkattn_tensor *t, uint32_t shape[4], uint32_t stride[4]) {
+    uint32_t pad = 4 - t->ndim;
+    for (uint32_t i = 0; i < 4; i++) {
+        if (shape) shape[i] = i < pad ? 1 : (uint32_t)t->shape[i - pad];
+        stride[i] = i < pad ? 0 : (uint32_t)t->strides[i - pad];
+    }
+}
+
+/* Largest power of two <= min(want, the device's max invocations). The
+ * shared-memory reductions need a power of two. */
+static inline uint32_t ou_wg(const vkattn_context *ctx, uint32_t want) {
+    uint32_t cap = ctx->info.max_workgroup_invocations < want ? ctx->info.max_workgroup_invocations : want;
+    if (ctx->info.max_workgroup_size[0] < cap) cap = ctx->info.max_workgroup_size[0];
+    uint32_t w = 1;
+    while (w * 2 <= cap) w *= 2;
+    return w;
+}
+
+/* Smallest power of two >= n (n <= 2^31). */
+static inline uint32_t ou_pow2_ceil(uint64_t n) {
+    uint32_t p = 1;
+    while (p < n) p *= 2;
+    return p;
+}
+
+/* Workgroup size for kernels that give each row a workgroup: enough lanes
+ * for a row of n elements, 32..256. */
+static inline uint32_t ou_row_wg(const vkattn_context *ctx, uint64_t n) {
+    uint32_t w = n >= 256 ? 256 : ou_pow2_ceil(n);
+    return ou_wg(ctx, w < 32 ? 32 : w);
+}
+
+/* Element index one past the furthest element t reaches in its allocation;
+ * the shaders index with 32-bit integers. */
+static inline vkattn_status ou_check_index_range(vkattn_context *ctx, const vkattn_tensor *t, const char *op,
+                                                 const char *name) {
+    uint64_t last = t->offset;
+    for (uint32_t i = 0; i < t->ndim; i++) last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
+    if (last >= UINT32_MAX || vkattn_tensor_numel(t) >= UINT32_MAX)
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "%s: %s spans more than 2^32 elements; split it", op, name);
+    return VKATTN_OK;
+}
+
+/* A parameter read as packed words (see shaders/packed.glsl): F32 or F16 on
+ * any device, any strides allowed by the caller's own checks. */
+static inline vkattn_status ou_check_param(vkattn_context *ctx, const vkattn_tensor *t, const char *op,
+                                           const char *name) {
+    vkattn_status st = vkattn__check_tensor(ctx, t, op, name);
+    if (st) return st;
+    if (t->dtype != VKATTN_F32 && t->dtype != VKATTN_F16)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: %s is %s; f32 or f16 expected", op, name,
+                            vkattn_dtype_string(t->dtype));
+    return ou_check_index_range(ctx, t, op, name);
+}
+
+/* t exists, belongs to ctx, is F32 or F16 (F16 only with 16-bit storage). */
+static inline vkattn_status ou_check_float(vkattn_context *ctx, const vkattn_tensor *t, const char *op,
+                                           const char *name) {
+    vkattn_status st = ou_check_param(ctx, t, op, name);
+    if (st) return st;
+    if (t->dtype == VKATTN_F16 && !ctx->info.storage16)
+        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
+                            "%s: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 tensors", op, ctx->info.name);
+    return VKATTN_OK;
+}
+
+static inline int ou_same_shape(const vkattn_tensor *a, const vkattn_tensor *b) {
+    return a->ndim == b->ndim && memcmp(a->shape, b->shape, a->ndim * sizeof a->shape[0]) == 0;
+}
+
+/* "[2, 3, 5]" into buf, for messages. */
+static inline const char *ou_shape_str(const vkattn_tensor *t, char *buf, size_t n) {
+    size_t k = (size_t)snprintf(buf, n, "[");
+    for (uint32_t i = 0; i < t->ndim && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, i ? ", %lld" : "%lld", (long long)t->shape[i]);
+    if (k < n) snprintf(buf + k, n - k, "]");
+    return buf;
+}
+
+/* Shader name "<base>[_f16][_sg]" for ops built with `//! variants: f16 sg f16_sg`. */
+static inline const char *ou_shader(char *buf, size_t n, const char *base, int f16, int sg) {
+    snprintf(buf, n, "%s%s%s", base, f16 ? "_f16" : "", sg ? "_sg" : "");
+    return buf;
+}
+
+/* Records d into the open batch, or runs it at once. */
+static inline vkattn_status ou_run(vkattn_context *ctx, const vkattn__dispatch *d) {
+    int implicit;
+    vkattn_status st = vkattn__op_begin(ctx, &implicit);
+    if (st) return st;
+    return vkattn__op_end(ctx, implicit, vkattn__record(ctx, d));
+}
+
+#endif
