@@ -297,6 +297,37 @@ vkattn_status vkattn_position_embedding(vkattn_context *ctx, const vkattn_tensor
  * 0 and a row of only -inf gives zeros. x, y [..., D], D any size (vocabularies). */
 vkattn_status vkattn_softmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y);
 
+/* Rotary position embedding. Pair i < R/2 (R = rotary_dims) of a token at position p
+ * turns by the angle p * inv_freq[i], inv_freq[i] = theta^(-2i/R):
+ * (a, b) -> (a cos - b sin, b cos + a sin). */
+typedef enum vkattn_rope_mode {
+    VKATTN_ROPE_NEOX = 0,  /* half split: pairs (x[i], x[i + R/2]); HF LLaMA/NeoX rotate_half, GGUF llama */
+    VKATTN_ROPE_GPTJ = 1   /* interleaved: pairs (x[2i], x[2i + 1]); GPT-J, Meta's original LLaMA */
+} vkattn_rope_mode;
+typedef enum vkattn_rope_layout {
+    VKATTN_ROPE_BLHD = 0,  /* x [B, L, H, D] or [L, H, D]: tokens along dim -3 */
+    VKATTN_ROPE_BHLD = 1   /* x [B, H, L, D] or [H, L, D]: tokens along dim -2 */
+} vkattn_rope_layout;
+typedef struct vkattn_rope_desc {
+    vkattn_rope_mode mode;
+    vkattn_rope_layout layout;
+    uint32_t rotary_dims;          /* R: the leading R of D dims rotate (even, <= D), the rest pass; 0 = D */
+    float theta;                   /* frequency base; 0 = 10000 (LLaMA 3: 500000) */
+    int64_t offset;                /* position of token 0 (tokens already in the KV cache) */
+    const vkattn_tensor *positions; /* NULL, or I32 [L] / [B, L]: token l (of batch b) is at offset + positions[b, l] */
+    const vkattn_tensor *inv_freq; /* NULL, or F32/F16 [R/2] replacing theta^(-2i/R) (scaled RoPE: LLaMA 3, YaRN) */
+} vkattn_rope_desc;
+/* y = RoPE(x) on x, y of one shape [B, L, H, D] / [B, H, L, D] per desc->layout (views:
+ * e.g. the q or k part of a packed qkv projection; y may be x). desc NULL = all defaults
+ * (NeoX, BLHD, R = D, theta 10000, offset 0). Angles are computed in f32 like PyTorch's
+ * (pos * inv_freq rounded once), with sin/cos accurate to ~1 ulp after exact range reduction. */
+vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, const vkattn_rope_desc *desc);
+
+/* Sinusoidal positional encoding (Vaswani et al. 2017) for y [..., L, D]:
+ * PE[p, 2i] = sin(p / 10000^(2i/D)), PE[p, 2i+1] = cos(p / 10000^(2i/D)), p = offset + l.
+ * x NULL: y = PE (broadcast over leading dims); else y = x + PE (x, y same shape). offset >= 0. */
+vkattn_status vkattn_sinusoidal(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int64_t offset);
+
 /* ------------------------------------------------------------------------ */
 /* Layers                                                                    */
 /* ------------------------------------------------------------------------ */

@@ -28,5 +28,12 @@ void ref_glu(ref_act act, const float *gate, const float *up, size_t n, float *y
 void ref_broadcast(const float *a, const int64_t ashape[4], const float *b, const int64_t bshape[4], int mul, float *y);
 /* Softmax over each row; rows of only -inf give zeros. */
 void ref_softmax(const float *x, size_t rows, size_t d, float *y);
+/* RoPE on a contiguous x [B, S1, S2, D]; tokens along dim 1 (seq_dim 1) or 2;
+ * gptj: interleaved pairs, else half split; rd rotary dims; inv_freq NULL =
+ * theta^(-2i/rd); pos NULL = offset + l, else offset + pos[b * pos_bstride + l]. */
+void ref_rope(const float *x, const int64_t shape[4], int seq_dim, int gptj, int rd, double theta, const float *inv_freq,
+              int64_t offset, const int32_t *pos, int64_t pos_bstride, float *y);
+/* Sinusoidal encoding PE [L, D] for positions offset .. offset + L - 1. */
+void ref_sinusoidal(int64_t l, int64_t d, int64_t offset, float *pe);
 
 #endif

@@ -97,6 +97,17 @@ static inline const char *ou_shader(char *buf, size_t n, const char *base, int f
     return buf;
 }
 
+/* c = -2 log2(theta) / r, the exponent step of theta^(-2i/r), split into a
+ * 12-significant-bit head (i * hi is exact in f32 for i < 2048) and a tail, as
+ * shaders/mathf.glsl inv_freq() takes it. */
+static inline void ou_freq_split(double theta, uint32_t r, float *hi, float *lo) {
+    double c = -2.0 * log2(theta) / r;
+    int e;
+    double m = frexp(c, &e);
+    *hi = (float)ldexp(trunc(m * 4096.0) / 4096.0, e);
+    *lo = (float)(c - *hi);
+}
+
 /* Records d into the open batch, or runs it at once. */
 static inline vkattn_status ou_run(vkattn_context *ctx, const vkattn__dispatch *d) {
     int implicit;
