@@ -328,6 +328,18 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
  * x NULL: y = PE (broadcast over leading dims); else y = x + PE (x, y same shape). offset >= 0. */
 vkattn_status vkattn_sinusoidal(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int64_t offset);
 
+/* Index of the largest entry of each row of x [..., V] (ties: the lowest index; NaN
+ * ranks highest, as in PyTorch). indices: contiguous I32 with one entry per row
+ * (e.g. [...] or [..., 1]). Any V (vocabularies of 152k and more). */
+vkattn_status vkattn_argmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *indices);
+
+#define VKATTN_TOPK_MAX 256
+/* The k largest entries of each row of x [..., V], sorted descending, ties to the lower
+ * index (torch.topk(sorted=True) up to its tie order). 1 <= k <= min(VKATTN_TOPK_MAX, V).
+ * values: contiguous [..., k] of x's dtype, or NULL; indices: contiguous I32 [..., k]. */
+vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t k, vkattn_tensor *values,
+                          vkattn_tensor *indices);
+
 /* ------------------------------------------------------------------------ */
 /* Layers                                                                    */
 /* ------------------------------------------------------------------------ */

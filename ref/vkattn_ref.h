@@ -35,5 +35,9 @@ void ref_rope(const float *x, const int64_t shape[4], int seq_dim, int gptj, int
               int64_t offset, const int32_t *pos, int64_t pos_bstride, float *y);
 /* Sinusoidal encoding PE [L, D] for positions offset .. offset + L - 1. */
 void ref_sinusoidal(int64_t l, int64_t d, int64_t offset, float *pe);
+/* Row-wise argmax / top-k of rows x v (ties: lower index; NaN ranks highest);
+ * topk writes k values and indices per row, sorted descending. */
+void ref_argmax(const float *x, size_t rows, size_t v, int32_t *idx);
+void ref_topk(const float *x, size_t rows, size_t v, size_t k, float *values, int32_t *idx);
 
 #endif

@@ -97,6 +97,22 @@ static inline const char *ou_shader(char *buf, size_t n, const char *base, int f
     return buf;
 }
 
+/* An output of `rows` rows of per_row values: dtype want, contiguous, last dim
+ * per_row (when > 1). */
+static inline vkattn_status ou_check_rows_out(vkattn_context *ctx, const vkattn_tensor *out, vkattn_dtype want,
+                                              uint64_t rows, uint64_t per_row, const char *op, const char *name) {
+    vkattn_status st = vkattn__check_tensor(ctx, out, op, name);
+    if (st) return st;
+    char s[80];
+    if (out->dtype != want || !vkattn_tensor_is_contiguous(out) || vkattn_tensor_numel(out) != rows * per_row ||
+        (per_row > 1 && out->shape[out->ndim - 1] != (int64_t)per_row))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "%s: %s %s %s must be contiguous %s with %llu rows%s of %llu", op, name,
+                            ou_shape_str(out, s, sizeof s), vkattn_dtype_string(out->dtype), vkattn_dtype_string(want),
+                            (unsigned long long)rows, per_row > 1 ? " (last dim)" : "", (unsigned long long)per_row);
+    return ou_check_index_range(ctx, out, op, name);
+}
+
 /* c = -2 log2(theta) / r, the exponent step of theta^(-2i/r), split into a
  * 12-significant-bit head (i * hi is exact in f32 for i < 2048) and a tail, as
  * shaders/mathf.glsl inv_freq() takes it. */
