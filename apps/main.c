@@ -10,6 +10,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"info", cmd_info, "list Vulkan devices and their capabilities"},
+    {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
 };
 
 static void usage(FILE *f) {

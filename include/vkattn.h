@@ -242,6 +242,26 @@ vkattn_status vkattn_fill(vkattn_context *ctx, vkattn_tensor *dst, float value);
 /* Ops: linear algebra                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* y = x W^T (+ bias), PyTorch's F.linear. x [..., K] f32 or f16 (contiguous, up to 4-D; leading
+ * dims flattened to M rows); w [N, K] f32, f16, q8_0 or q4_0 (block types: K % 32 == 0); bias [N]
+ * f32 or NULL; y [..., N] with x's leading dims, f32 or f16, not overlapping an input. f32
+ * accumulation. f16 tensors need 16-bit storage (else VKATTN_ERROR_UNSUPPORTED); q8_0/q4_0
+ * weights work on every device. A w larger than maxStorageBufferRange is split into several
+ * dispatches; x and y must each fit in one binding. */
+vkattn_status vkattn_linear(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w,
+                            const vkattn_tensor *bias, vkattn_tensor *y);
+
+/* Host block quantizers, bit-identical to ggml's quantize_row_q8_0_ref / quantize_row_q4_0_ref:
+ * n finite floats (n % 32 == 0) -> n / 32 blocks at dst (vkattn_dtype_bytes(dtype, n) bytes,
+ * the layout vkattn_tensor_upload expects for a q8_0 / q4_0 tensor). Q8_0: d = amax / 127,
+ * q = round(x / d); Q4_0: d = max / -8 (max: the value of largest magnitude), q = min(15, x / d + 8.5)
+ * truncated. Context-less: errors are reported through vkattn_context_error(NULL). */
+vkattn_status vkattn_quantize_q8_0(const float *src, uint64_t n, void *dst);
+vkattn_status vkattn_quantize_q4_0(const float *src, uint64_t n, void *dst);
+/* The inverse: n / 32 blocks at src -> n floats (value = d * q, resp. d * (q - 8)). */
+vkattn_status vkattn_dequantize_q8_0(const void *src, uint64_t n, float *dst);
+vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
+
 /* ------------------------------------------------------------------------ */
 /* Ops: elementwise, norms, positions, embeddings                            */
 /* ------------------------------------------------------------------------ */
@@ -347,6 +367,35 @@ vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 /* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Images and attention maps                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* An RGB image, row-major HWC, values in [0, 1]. */
+typedef struct vkattn_image {
+    int width, height;
+    float *rgb;
+} vkattn_image;
+
+/* Decodes PNG, JPEG, BMP, TGA or GIF (stb_image). Free with vkattn_image_free.
+ * Errors (no context): VKATTN_ERROR_IO, _FORMAT, _TOO_LARGE; see vkattn_context_error(NULL). */
+vkattn_status vkattn_image_load(const char *path, vkattn_image *out);
+void vkattn_image_free(vkattn_image *img);
+/* Bilinear (triangle filter) resize to width x height into a new image. */
+vkattn_status vkattn_image_resize(const vkattn_image *img, int width, int height, vkattn_image *out);
+/* Writes (rgb - mean[c]) / std[c] as planar CHW floats: out holds 3 * width * height. */
+vkattn_status vkattn_image_to_chw(const vkattn_image *img, const float mean[3], const float std[3], float *out);
+
+/* Heat map of rows x cols probabilities (row-major) with labels on both axes
+ * (may be NULL; non-ASCII characters are drawn as '?'), a colour bar and an
+ * optional title, written as PNG. */
+vkattn_status vkattn_attnmap_png(const char *path, const float *probs, int rows, int cols, const char *const *row_labels,
+                                 const char *const *col_labels, const char *title);
+/* The image with a grid_h x grid_w weight map (e.g. CLS attention over ViT
+ * patches) upsampled and blended over it, written as PNG. */
+vkattn_status vkattn_attnmap_overlay_png(const char *path, const vkattn_image *img, const float *weights, int grid_h,
+                                         int grid_w, const char *title);
 
 /* ------------------------------------------------------------------------ */
 /* Models                                                                    */

@@ -40,4 +40,9 @@ void ref_sinusoidal(int64_t l, int64_t d, int64_t offset, float *pe);
 void ref_argmax(const float *x, size_t rows, size_t v, int32_t *idx);
 void ref_topk(const float *x, size_t rows, size_t v, size_t k, float *values, int32_t *idx);
 
+/* ---- linear algebra (gemm helper) ---------------------------------------- */
+
+/* y[M, N] = x[M, K] w[N, K]^T (+ bias[N] when non-NULL), row-major. */
+void ref_linear(const float *x, const float *w, const float *bias, float *y, int64_t M, int64_t N, int64_t K);
+
 #endif

@@ -13,6 +13,10 @@ cmake --build build -j"$JOBS"
 echo "== tests: both drivers, validation on =="
 ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1500
 
+echo "== build with clang (warnings are errors) =="
+cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DVKATTN_BUILD_TESTS=ON >/dev/null
+cmake --build build-clang -j"$JOBS" >/dev/null
+
 echo "== build (ASan + UBSan) =="
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVKATTN_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$JOBS"

@@ -67,6 +67,7 @@ vkattn_status vkattn__vk_fail(vkattn_context *ctx, VkResult r, const char *what)
                             "or batch, or pick a device with more memory",
                             what);
     case VK_ERROR_DEVICE_LOST:
+        if (ctx) ctx->device_lost = 1; /* every later call fails fast with the same status */
         return vkattn__fail(ctx, VKATTN_ERROR_DEVICE_LOST,
                             "%s: device lost (driver reset, hang or crash); destroy and recreate "
                             "the context. On mobile GPUs very long dispatches can cause this",

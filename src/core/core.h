@@ -123,6 +123,7 @@ struct vkattn_context {
     uint64_t block_size;
 
     char error[1024];
+    int device_lost;
     uint32_t validation_count;
     char validation_first[1024];
 

@@ -53,6 +53,8 @@ vkattn_status vkattn__wait_idle(vkattn_context *ctx) {
 vkattn_status vkattn_begin(vkattn_context *ctx) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "begin: ctx is NULL");
     if (ctx->recording) return vkattn__fail(ctx, VKATTN_ERROR_STATE, "begin: a batch is already open");
+    if (ctx->device_lost)
+        return vkattn__fail(ctx, VKATTN_ERROR_DEVICE_LOST, "the device was lost earlier; destroy and recreate the context");
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     VkResult r = ctx->vk.vkResetCommandBuffer(ctx->cmd, 0);

@@ -28,11 +28,19 @@ vkattn_status vkattn_fill(vkattn_context *ctx, vkattn_tensor *dst, float value) 
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "fill: %s tensors cannot be filled", vkattn_dtype_string(dst->dtype));
     }
     uint32_t wg = ctx->info.max_workgroup_invocations < 256 ? ctx->info.max_workgroup_invocations : 256;
-    fill_push p = {(uint32_t)first, (uint32_t)n, word};
-    vkattn__dispatch d = {.shader = "fill", .spec = {wg}, .n_spec = 1, .push = &p, .push_size = sizeof p,
-                          .args = {{dst, VKATTN__WRITE, 0, 0}}, .n_args = 1};
-    vkattn__grid_1d(vkattn__div_up(n, wg), d.groups);
     int implicit;
     if ((st = vkattn__op_begin(ctx, &implicit))) return st;
-    return vkattn__op_end(ctx, implicit, vkattn__record(ctx, &d));
+    /* Bind at most maxStorageBufferRange at a time (aligned), so any tensor can be filled. */
+    uint64_t align = ctx->info.min_storage_offset_alignment < 4 ? 4 : ctx->info.min_storage_offset_alignment;
+    uint64_t chunk = (ctx->info.max_storage_buffer_range / align) * align / 4; /* words */
+    uint64_t start = first * 4 / align * align / 4;                           /* aligned word to bind from */
+    for (uint64_t w = start; st == VKATTN_OK && w < first + n; w += chunk) {
+        uint64_t lo = w > first ? w : first, hi = w + chunk < first + n ? w + chunk : first + n;
+        fill_push p = {(uint32_t)(lo - w), (uint32_t)(hi - lo), word};
+        vkattn__dispatch d = {.shader = "fill", .spec = {wg}, .n_spec = 1, .push = &p, .push_size = sizeof p,
+                              .args = {{dst, VKATTN__WRITE, w * 4, (hi - w) * 4}}, .n_args = 1};
+        vkattn__grid_1d(vkattn__div_up(hi - lo, wg), d.groups);
+        st = vkattn__record(ctx, &d);
+    }
+    return vkattn__op_end(ctx, implicit, st);
 }

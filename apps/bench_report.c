@@ -1,0 +1,183 @@
+#include "bench_report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_COLS 24
+
+typedef struct {
+    char key[32];
+    char text[48];  /* formatted cell */
+    double value;
+    int is_num;
+} cell;
+
+typedef struct {
+    cell cols[MAX_COLS];
+    int n;
+} row;
+
+struct bench_report {
+    char name[64], device[256], driver[512], date[32];
+    row *rows;
+    int n_rows, cap_rows;
+    char **notes;
+    int n_notes;
+    int printed_header;
+};
+
+double bench_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+bench_report *bench_report_create(const char *name, const vkattn_context *ctx) {
+    bench_report *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    snprintf(r->name, sizeof r->name, "%s", name);
+    const vkattn_device_info *d = ctx ? vkattn_context_device(ctx) : NULL;
+    snprintf(r->device, sizeof r->device, "%s", d ? d->name : "none");
+    snprintf(r->driver, sizeof r->driver, "%s %s", d ? d->driver_name : "", d ? d->driver_info : "");
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", &tm);
+    return r;
+}
+
+void bench_report_destroy(bench_report *r) {
+    if (!r) return;
+    for (int i = 0; i < r->n_notes; i++) free(r->notes[i]);
+    free(r->notes);
+    free(r->rows);
+    free(r);
+}
+
+void bench_row_begin(bench_report *r) {
+    if (r->n_rows == r->cap_rows) {
+        int cap = r->cap_rows ? r->cap_rows * 2 : 16;
+        row *n = realloc(r->rows, (size_t)cap * sizeof *n);
+        if (!n) return;
+        r->rows = n;
+        r->cap_rows = cap;
+    }
+    memset(&r->rows[r->n_rows], 0, sizeof(row));
+}
+
+static cell *add_cell(bench_report *r, const char *key) {
+    if (r->n_rows >= r->cap_rows) return NULL;
+    row *w = &r->rows[r->n_rows];
+    if (w->n == MAX_COLS) return NULL;
+    cell *c = &w->cols[w->n++];
+    snprintf(c->key, sizeof c->key, "%s", key);
+    return c;
+}
+
+void bench_col_str(bench_report *r, const char *key, const char *value) {
+    cell *c = add_cell(r, key);
+    if (c) snprintf(c->text, sizeof c->text, "%s", value);
+}
+
+void bench_col_num(bench_report *r, const char *key, double value, const char *fmt) {
+    cell *c = add_cell(r, key);
+    if (!c) return;
+    c->is_num = 1;
+    c->value = value;
+    snprintf(c->text, sizeof c->text, fmt, value);
+}
+
+void bench_row_end(bench_report *r) {
+    if (r->n_rows >= r->cap_rows) return;
+    row *w = &r->rows[r->n_rows++];
+    if (!r->printed_header) {
+        for (int i = 0; i < w->n; i++) printf("%12s ", w->cols[i].key);
+        printf("\n");
+        r->printed_header = 1;
+    }
+    for (int i = 0; i < w->n; i++) printf("%12s ", w->cols[i].text);
+    printf("\n");
+    fflush(stdout);
+}
+
+void bench_note(bench_report *r, const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    printf("%s\n", buf);
+    char **n = realloc(r->notes, (size_t)(r->n_notes + 1) * sizeof *n);
+    if (!n) return;
+    r->notes = n;
+    r->notes[r->n_notes] = strdup(buf);
+    if (r->notes[r->n_notes]) r->n_notes++;
+}
+
+static void json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
+        else fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int bench_report_save(const bench_report *r, const char *prefix) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s.json", prefix);
+    FILE *f = fopen(path, "w");
+    if (!f) return 1;
+    fprintf(f, "{\n  \"benchmark\": ");
+    json_str(f, r->name);
+    fprintf(f, ",\n  \"device\": ");
+    json_str(f, r->device);
+    fprintf(f, ",\n  \"driver\": ");
+    json_str(f, r->driver);
+    fprintf(f, ",\n  \"date\": ");
+    json_str(f, r->date);
+    fprintf(f, ",\n  \"notes\": [");
+    for (int i = 0; i < r->n_notes; i++) {
+        fprintf(f, "%s\n    ", i ? "," : "");
+        json_str(f, r->notes[i]);
+    }
+    fprintf(f, "],\n  \"rows\": [");
+    for (int i = 0; i < r->n_rows; i++) {
+        fprintf(f, "%s\n    {", i ? "," : "");
+        for (int j = 0; j < r->rows[i].n; j++) {
+            const cell *c = &r->rows[i].cols[j];
+            fprintf(f, "%s", j ? ", " : "");
+            json_str(f, c->key);
+            fprintf(f, ": ");
+            if (c->is_num) fprintf(f, "%.6g", c->value);
+            else json_str(f, c->text);
+        }
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ]\n}\n");
+    int err = fclose(f) != 0;
+
+    snprintf(path, sizeof path, "%s.md", prefix);
+    f = fopen(path, "w");
+    if (!f) return 1;
+    fprintf(f, "# vkattn bench %s\n\n- device: %s\n- driver: %s\n- date: %s\n\n", r->name, r->device, r->driver, r->date);
+    if (r->n_rows) {
+        const row *h = &r->rows[0];
+        for (int j = 0; j < h->n; j++) fprintf(f, "| %s ", h->cols[j].key);
+        fprintf(f, "|\n");
+        for (int j = 0; j < h->n; j++) fprintf(f, "|---");
+        fprintf(f, "|\n");
+        for (int i = 0; i < r->n_rows; i++) {
+            for (int j = 0; j < r->rows[i].n; j++) fprintf(f, "| %s ", r->rows[i].cols[j].text);
+            fprintf(f, "|\n");
+        }
+    }
+    if (r->n_notes) fprintf(f, "\n");
+    for (int i = 0; i < r->n_notes; i++) fprintf(f, "- %s\n", r->notes[i]);
+    err |= fclose(f) != 0;
+    return err;
+}

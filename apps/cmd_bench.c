@@ -1,0 +1,26 @@
+/* vkattn bench <what>: benchmarks; each writes JSON + Markdown with -o PREFIX. */
+#include "bench.h"
+
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} benches[] = {
+    {"startup", bench_startup, "context + pipeline creation, first run (cold cache) vs second run"},
+    {"attention", bench_attention, "attention implementations (3-pass, flash, decode) over sequence lengths"},
+    {"gemm", bench_gemm, "GEMM/GEMV in f32/f16/Q8_0/Q4_0 vs OpenBLAS, copy bandwidth vs memcpy"},
+};
+
+int cmd_bench(int argc, char **argv) {
+    if (argc < 2 || cli_is_help(argv[1])) {
+        printf("usage: vkattn bench <what> [options]   (vkattn bench <what> --help)\n\n");
+        for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) printf("  %-12s %s\n", benches[i].name, benches[i].help);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
+        if (strcmp(argv[1], benches[i].name) == 0) return benches[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "vkattn bench: unknown benchmark \"%s\" (see vkattn bench --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,81 @@
+/* Images in: stb_image decodes (PNG, JPEG, BMP, ...), stb_image_resize scales,
+ * then per-channel normalisation as a Hugging Face image preprocessor does. */
+#include "core/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stb_warnings.h"
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_FAILURE_USERMSG
+#include <stb_image.h>
+#define STB_IMAGE_RESIZE_STATIC
+#define STB_IMAGE_RESIZE_IMPLEMENTATION
+#include <stb_image_resize.h>
+#pragma GCC diagnostic pop
+#pragma GCC diagnostic ignored "-Wunused-function" /* stb declares statics it may not define */
+
+vkattn_status vkattn_image_load(const char *path, vkattn_image *out) {
+    if (!out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load: out is NULL");
+    memset(out, 0, sizeof *out);
+    if (!path) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load: path is NULL");
+    int w, h, n;
+    if (!stbi_info(path, &w, &h, &n)) {
+        FILE *f = fopen(path, "rb");
+        if (!f) return vkattn__fail(NULL, VKATTN_ERROR_IO, "%s: cannot open the file", path);
+        fclose(f);
+        return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: not a readable image (%s); PNG, JPEG, BMP, TGA and GIF work",
+                            path, stbi_failure_reason());
+    }
+    if ((int64_t)w * h > 64ll * 1024 * 1024)
+        return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "%s: %d x %d pixels is too large (limit 64 Mpixel)", path, w, h);
+    uint8_t *px = stbi_load(path, &w, &h, &n, 3);
+    if (!px) return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: decoding failed: %s", path, stbi_failure_reason());
+    float *rgb = malloc((size_t)w * h * 3 * sizeof *rgb);
+    if (!rgb) {
+        stbi_image_free(px);
+        return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    }
+    for (size_t i = 0; i < (size_t)w * h * 3; i++) rgb[i] = px[i] / 255.0f;
+    stbi_image_free(px);
+    out->width = w;
+    out->height = h;
+    out->rgb = rgb;
+    return VKATTN_OK;
+}
+
+void vkattn_image_free(vkattn_image *img) {
+    if (!img) return;
+    free(img->rgb);
+    memset(img, 0, sizeof *img);
+}
+
+vkattn_status vkattn_image_resize(const vkattn_image *img, int width, int height, vkattn_image *out) {
+    if (!img || !img->rgb || !out || width <= 0 || height <= 0 || width > 16384 || height > 16384)
+        return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_resize: bad image or size %d x %d", width, height);
+    memset(out, 0, sizeof *out);
+    float *rgb = malloc((size_t)width * height * 3 * sizeof *rgb);
+    if (!rgb) return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    /* triangle filter = bilinear, what ViT's preprocessor (resample=2) asks for; clamp edges */
+    if (!stbir_resize_float_generic(img->rgb, img->width, img->height, 0, rgb, width, height, 0, 3, STBIR_ALPHA_CHANNEL_NONE,
+                                    0, STBIR_EDGE_CLAMP, STBIR_FILTER_TRIANGLE, STBIR_COLORSPACE_LINEAR, NULL)) {
+        free(rgb);
+        return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "image_resize failed");
+    }
+    out->width = width;
+    out->height = height;
+    out->rgb = rgb;
+    return VKATTN_OK;
+}
+
+vkattn_status vkattn_image_to_chw(const vkattn_image *img, const float mean[3], const float std[3], float *out) {
+    if (!img || !img->rgb || !mean || !std || !out)
+        return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_to_chw: NULL argument");
+    for (int c = 0; c < 3; c++)
+        if (!(std[c] > 0)) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_to_chw: std[%d] must be > 0", c);
+    size_t hw = (size_t)img->width * img->height;
+    for (int c = 0; c < 3; c++)
+        for (size_t i = 0; i < hw; i++) out[c * hw + i] = (img->rgb[i * 3 + c] - mean[c]) / std[c];
+    return VKATTN_OK;
+}

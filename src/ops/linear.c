@@ -1,0 +1,147 @@
+/* linear: y = x W^T (+ bias), PyTorch's F.linear. Records shaders/gemm.comp.
+ *
+ * W may be f32, f16 or GGUF Q8_0/Q4_0 (dequantized in the shader). A W larger
+ * than the device's maxStorageBufferRange is split by rows: each dispatch binds
+ * one slice (offset aligned to minStorageBufferOffsetAlignment) and writes the
+ * matching columns of y. */
+#include "../core/core.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    uint32_t M, N, K, x_off, y_off, w_off, n0, ldy, has_bias;
+} linear_push; /* matches shaders/linear.glsl */
+
+/* How a device runs the GEMM: workgroup size and the register block of one invocation. */
+typedef struct {
+    uint32_t wg, rm, rn;
+} gemm_profile;
+
+static gemm_profile pick_profile(const vkattn_device_info *info) {
+    gemm_profile g = {64, 4, 4};
+    if (g.wg > info->max_workgroup_invocations) g.wg = info->max_workgroup_invocations;
+    return g;
+}
+
+/* "<base>[_xh][_wh|_q8|_q4][_yh]": the storage types of x, W and y (see shaders/linear.glsl). */
+static const char *variant_name(char *buf, size_t n, const char *base, vkattn_dtype x, vkattn_dtype w, vkattn_dtype y) {
+    const char *ws = w == VKATTN_F16 ? "_wh" : w == VKATTN_Q8_0 ? "_q8" : w == VKATTN_Q4_0 ? "_q4" : "";
+    snprintf(buf, n, "%s%s%s%s", base, x == VKATTN_F16 ? "_xh" : "", ws, y == VKATTN_F16 ? "_yh" : "");
+    return buf;
+}
+
+static int is_float(vkattn_dtype d) { return d == VKATTN_F32 || d == VKATTN_F16; }
+
+/* Byte range [begin, end) of a contiguous tensor inside its memory block. */
+static void byte_range(const vkattn_tensor *t, uint64_t *begin, uint64_t *end) {
+    *begin = t->alloc.offset + vkattn_dtype_bytes(t->dtype, t->offset);
+    *end = *begin + vkattn_tensor_bytes(t);
+}
+
+static int overlap(const vkattn_tensor *a, const vkattn_tensor *b) {
+    if (!a || !b || a->alloc.block != b->alloc.block) return 0;
+    uint64_t a0, a1, b0, b1;
+    byte_range(a, &a0, &a1);
+    byte_range(b, &b0, &b1);
+    return a0 < b1 && b0 < a1;
+}
+
+static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
+                                const vkattn_tensor *y) {
+    vkattn_status st;
+    if ((st = vkattn__check_tensor(ctx, x, "linear", "x")) || (st = vkattn__check_tensor(ctx, w, "linear", "w")) ||
+        (st = vkattn__check_tensor(ctx, y, "linear", "y")))
+        return st;
+    if (bias && (st = vkattn__check_tensor(ctx, bias, "linear", "bias"))) return st;
+    if (!is_float(x->dtype) || !is_float(y->dtype))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: x and y must be f32 or f16 (are %s, %s)",
+                            vkattn_dtype_string(x->dtype), vkattn_dtype_string(y->dtype));
+    if (!is_float(w->dtype) && w->dtype != VKATTN_Q8_0 && w->dtype != VKATTN_Q4_0)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be f32, f16, q8_0 or q4_0 (is %s)",
+                            vkattn_dtype_string(w->dtype));
+    if (w->ndim != 2)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be 2-D [N, K] (has %u dims)", w->ndim);
+    int64_t K = w->shape[1], N = w->shape[0];
+    if (x->shape[x->ndim - 1] != K)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: x's last dim %lld != w's K = %lld",
+                            (long long)x->shape[x->ndim - 1], (long long)K);
+    if (y->ndim != x->ndim || memcmp(y->shape, x->shape, (x->ndim - 1) * sizeof x->shape[0]) || y->shape[y->ndim - 1] != N)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "linear: y must have x's leading dims and a last dim of N = %lld", (long long)N);
+    if (bias && (bias->dtype != VKATTN_F32 || bias->ndim != 1 || bias->shape[0] != N))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: bias must be f32 [N = %lld]", (long long)N);
+    if (!vkattn_tensor_is_contiguous(x) || !vkattn_tensor_is_contiguous(w) || !vkattn_tensor_is_contiguous(y) ||
+        (bias && !vkattn_tensor_is_contiguous(bias)))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "linear: x, w, bias and y must be contiguous (copy strided views first)");
+    if (overlap(y, x) || overlap(y, w) || overlap(y, bias))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: y overlaps an input; use a separate output tensor");
+    if ((x->dtype == VKATTN_F16 || y->dtype == VKATTN_F16 || w->dtype == VKATTN_F16) && !ctx->info.storage16)
+        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
+                            "linear: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 (q8_0/q4_0 weights work)",
+                            ctx->info.name);
+    if (x->offset + vkattn_tensor_numel(x) > UINT32_MAX || y->offset + vkattn_tensor_numel(y) > UINT32_MAX)
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "linear: x or y has more than 2^32 elements; split the rows");
+    return VKATTN_OK;
+}
+
+/* Records the dispatches for W rows [0, N), in slices that each fit one binding. */
+static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
+                            vkattn_tensor *y) {
+    const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0];
+    const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
+    const int quant = w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0;
+    gemm_profile g = pick_profile(&ctx->info);
+    const uint32_t tile_n = g.wg * g.rn;
+
+    const uint64_t align = ctx->info.min_storage_offset_alignment ? ctx->info.min_storage_offset_alignment : 1;
+    const uint64_t row_bytes = vkattn_dtype_bytes(w->dtype, K), base = vkattn_dtype_bytes(w->dtype, w->offset);
+    const uint64_t range = ctx->info.max_storage_buffer_range;
+    /* worst case a slice starts align - 1 bytes into its binding and reads 4 bytes of padding */
+    uint64_t rows = range > align + 4 ? (range - align - 4) / row_bytes : 0;
+    if (rows == 0)
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "linear: one row of w (%llu bytes) exceeds maxStorageBufferRange",
+                            (unsigned long long)row_bytes);
+    if (rows > tile_n) rows -= rows % tile_n;
+
+    char name[64];
+    vkattn__dispatch d = {
+        .shader = variant_name(name, sizeof name, "gemm", x->dtype, w->dtype, y->dtype),
+        .label = "linear",
+        .spec = {g.wg, g.rm, g.rn}, .n_spec = 3,
+        .n_args = 4,
+    };
+    for (uint64_t n0 = 0; n0 < N; n0 += rows) {
+        const uint64_t cnt = N - n0 < rows ? N - n0 : rows;
+        const uint64_t start = base + n0 * row_bytes, bind = start / align * align;
+        uint64_t size = ((start + cnt * row_bytes + 3) & ~(uint64_t)3) - bind;
+        if (bind + size > w->alloc.size) size = w->alloc.size - bind;
+        linear_push p = {.M = M, .N = (uint32_t)cnt, .K = K, .x_off = (uint32_t)x->offset, .y_off = (uint32_t)y->offset,
+                         .w_off = (uint32_t)(quant ? start - bind : (start - bind) / vkattn_dtype_bytes(w->dtype, 1)),
+                         .n0 = (uint32_t)n0, .ldy = N, .has_bias = bias != NULL};
+        d.push = &p;
+        d.push_size = sizeof p;
+        d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};
+        d.args[1] = (vkattn__arg){w, VKATTN__READ, bind, size};
+        d.args[2] = (vkattn__arg){bias ? bias : x, VKATTN__READ, 0, 0};
+        d.args[3] = (vkattn__arg){y, VKATTN__WRITE, 0, 0};
+        uint32_t mt = vkattn__div_up(M, g.rm);
+        d.groups[0] = vkattn__div_up(cnt, tile_n);
+        d.groups[1] = mt < 65535 ? mt : 65535;
+        d.groups[2] = vkattn__div_up(mt, 65535);
+        vkattn_status st = vkattn__record(ctx, &d);
+        if (st) return st;
+    }
+    return VKATTN_OK;
+}
+
+vkattn_status vkattn_linear(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
+                            vkattn_tensor *y) {
+    if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "linear: ctx is NULL");
+    vkattn_status st = check_args(ctx, x, w, bias, y);
+    if (st) return st;
+    int implicit;
+    if ((st = vkattn__op_begin(ctx, &implicit))) return st;
+    return vkattn__op_end(ctx, implicit, record(ctx, x, w, bias, y));
+}

@@ -1,0 +1,174 @@
+/* linear (y = x W^T + b) against ref_linear on odd shapes, for every storage
+ * combination the device supports; Q8_0/Q4_0 weights against the reference on
+ * the dequantized weights; argument errors. */
+#include "harness.h"
+#include "vkattn_ref.h"
+
+#include <string.h>
+
+/* f32 accumulation over K <= a few hundred: errors ~1e-7 of the output's scale. */
+#define TOL_F32 1e-5
+/* an f16 output adds its rounding, 2^-11 of the value */
+#define TOL_F16_OUT 1e-3
+
+static void round_to(vkattn_dtype dt, float *v, size_t n) {
+    if (dt == VKATTN_F16) th_round_f16(v, n);
+}
+
+/* Uploads host weights w [N, K] as dtype; for block types, replaces w by its dequantized values. */
+static vkattn_tensor *weight_tensor(vkattn_context *ctx, vkattn_dtype dt, int64_t N, int64_t K, float *w) {
+    int64_t shape[2] = {N, K};
+    if (dt != VKATTN_Q8_0 && dt != VKATTN_Q4_0) {
+        round_to(dt, w, (size_t)(N * K));
+        return th_tensor(ctx, dt, 2, shape, w);
+    }
+    vkattn_tensor *t = NULL;
+    CHECK_OK(ctx, vkattn_tensor_create(ctx, dt, 2, shape, &t));
+    size_t bytes = vkattn_dtype_bytes(dt, (uint64_t)(N * K));
+    void *blocks = malloc(bytes);
+    CHECK(blocks != NULL, "out of memory");
+    if (dt == VKATTN_Q8_0) {
+        CHECK_OK(NULL, vkattn_quantize_q8_0(w, (uint64_t)(N * K), blocks));
+        CHECK_OK(NULL, vkattn_dequantize_q8_0(blocks, (uint64_t)(N * K), w));
+    } else {
+        CHECK_OK(NULL, vkattn_quantize_q4_0(w, (uint64_t)(N * K), blocks));
+        CHECK_OK(NULL, vkattn_dequantize_q4_0(blocks, (uint64_t)(N * K), w));
+    }
+    CHECK_OK(ctx, vkattn_tensor_upload(t, blocks, bytes));
+    free(blocks);
+    return t;
+}
+
+/* Weight magnitude: 1e-3 makes Q8_0/Q4_0 scales f16 subnormals, which the shader must decode too. */
+static float w_scale = 1.0f;
+
+/* One case: x [lead..., K] -> y [lead..., N]; lead = {B, M/B} when B > 1. */
+static void run_case(vkattn_context *ctx, int64_t B, int64_t M, int64_t N, int64_t K, vkattn_dtype xdt, vkattn_dtype wdt,
+                     vkattn_dtype ydt, int with_bias) {
+    size_t nx = (size_t)(M * K), nw = (size_t)(N * K), ny = (size_t)(M * N);
+    float *x = th_alloc(nx), *w = th_alloc(nw), *b = th_alloc((size_t)N), *want = th_alloc(ny);
+    th_fill_uniform(x, nx, -1, 1);
+    th_fill_uniform(w, nw, -w_scale, w_scale);
+    th_fill_uniform(b, (size_t)N, -w_scale, w_scale);
+    round_to(xdt, x, nx);
+    int64_t xs3[3] = {B, M / B, K}, ys3[3] = {B, M / B, N}, xs2[2] = {M, K}, ys2[2] = {M, N}, bs[1] = {N};
+    uint32_t nd = B > 1 ? 3 : 2;
+    vkattn_tensor *tx = th_tensor(ctx, xdt, nd, B > 1 ? xs3 : xs2, x);
+    vkattn_tensor *tw = weight_tensor(ctx, wdt, N, K, w);
+    vkattn_tensor *tb = with_bias ? th_tensor(ctx, VKATTN_F32, 1, bs, b) : NULL;
+    vkattn_tensor *ty = th_tensor(ctx, ydt, nd, B > 1 ? ys3 : ys2, NULL);
+    ref_linear(x, w, with_bias ? b : NULL, want, M, N, K);
+    CHECK_OK(ctx, vkattn_linear(ctx, tx, tw, tb, ty));
+    float *got = th_download(ctx, ty);
+    char what[128];
+    snprintf(what, sizeof what, "linear M=%lld N=%lld K=%lld x %s w %s y %s%s", (long long)M, (long long)N, (long long)K,
+             vkattn_dtype_string(xdt), vkattn_dtype_string(wdt), vkattn_dtype_string(ydt), with_bias ? " +bias" : "");
+    th_expect_close(what, got, want, ny, ydt == VKATTN_F16 ? TOL_F16_OUT : TOL_F32);
+    free(x), free(w), free(b), free(want), free(got);
+    vkattn_tensor_destroy(tx), vkattn_tensor_destroy(tw), vkattn_tensor_destroy(tb), vkattn_tensor_destroy(ty);
+}
+
+static const int64_t float_shapes[][3] = { /* M, N, K: edges of every tile, K = 1, N = 1, M = 1 */
+    {1, 1, 1}, {1, 7, 5}, {3, 1, 9}, {1, 33, 1}, {5, 2, 3}, {17, 33, 65}, {64, 64, 64}, {9, 130, 96}, {130, 70, 37},
+};
+static const int64_t quant_shapes[][3] = { /* K multiple of 32 */
+    {1, 1, 32}, {1, 13, 64}, {3, 1, 96}, {7, 33, 96}, {33, 70, 128}, {130, 9, 32},
+};
+
+static void test_float(vkattn_context *ctx, vkattn_dtype xdt, vkattn_dtype wdt, vkattn_dtype ydt) {
+    for (size_t i = 0; i < sizeof float_shapes / sizeof float_shapes[0]; i++)
+        run_case(ctx, 1, float_shapes[i][0], float_shapes[i][1], float_shapes[i][2], xdt, wdt, ydt, (int)(i & 1));
+}
+
+static void test_quant(vkattn_context *ctx, vkattn_dtype xdt, vkattn_dtype wdt, vkattn_dtype ydt) {
+    for (size_t i = 0; i < sizeof quant_shapes / sizeof quant_shapes[0]; i++)
+        run_case(ctx, 1, quant_shapes[i][0], quant_shapes[i][1], quant_shapes[i][2], xdt, wdt, ydt, (int)(i & 1));
+}
+
+static void test_errors(vkattn_context *ctx) {
+    int64_t xs[2] = {4, 8}, ws[2] = {6, 8}, ys[2] = {4, 6}, bad_w[2] = {6, 9}, bad_y[2] = {4, 5}, bs[1] = {5};
+    vkattn_tensor *x = th_tensor(ctx, VKATTN_F32, 2, xs, NULL), *w = th_tensor(ctx, VKATTN_F32, 2, ws, NULL),
+                  *y = th_tensor(ctx, VKATTN_F32, 2, ys, NULL), *w9 = th_tensor(ctx, VKATTN_F32, 2, bad_w, NULL),
+                  *y5 = th_tensor(ctx, VKATTN_F32, 2, bad_y, NULL), *b5 = th_tensor(ctx, VKATTN_F32, 1, bs, NULL);
+    CHECK_STATUS(ctx, vkattn_linear(ctx, x, w9, NULL, y), VKATTN_ERROR_INVALID_ARGUMENT); /* K mismatch */
+    CHECK_STATUS(ctx, vkattn_linear(ctx, x, w, NULL, y5), VKATTN_ERROR_INVALID_ARGUMENT); /* N mismatch */
+    CHECK_STATUS(ctx, vkattn_linear(ctx, x, w, b5, y), VKATTN_ERROR_INVALID_ARGUMENT);    /* bias length */
+    CHECK_STATUS(ctx, vkattn_linear(ctx, x, w, NULL, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(ctx, vkattn_linear(NULL, x, w, NULL, y), VKATTN_ERROR_INVALID_ARGUMENT);
+    /* y viewing x's memory */
+    vkattn_tensor *alias = NULL;
+    int64_t as[2] = {4, 6}, ast[2] = {6, 1};
+    CHECK_OK(ctx, vkattn_tensor_view(x, 0, 2, as, ast, &alias));
+    CHECK_STATUS(ctx, vkattn_linear(ctx, x, w, NULL, alias), VKATTN_ERROR_INVALID_ARGUMENT);
+    /* transposed (strided) x */
+    vkattn_tensor *xt = NULL;
+    int64_t ts[2] = {8, 4}, tst[2] = {1, 8};
+    CHECK_OK(ctx, vkattn_tensor_view(x, 0, 2, ts, tst, &xt));
+    CHECK_STATUS(ctx, vkattn_linear(ctx, xt, w, NULL, y), VKATTN_ERROR_INVALID_ARGUMENT);
+    /* i32 x */
+    vkattn_tensor *xi = NULL;
+    CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_I32, 2, xs, &xi));
+    CHECK_STATUS(ctx, vkattn_linear(ctx, xi, w, NULL, y), VKATTN_ERROR_INVALID_ARGUMENT);
+    vkattn_tensor_destroy(alias), vkattn_tensor_destroy(xt), vkattn_tensor_destroy(xi);
+    vkattn_tensor_destroy(x), vkattn_tensor_destroy(w), vkattn_tensor_destroy(y), vkattn_tensor_destroy(w9);
+    vkattn_tensor_destroy(y5), vkattn_tensor_destroy(b5);
+}
+
+/* x and y as views at non-zero offsets, and two linears chained in one batch. */
+static void test_views_batch(vkattn_context *ctx) {
+    const int64_t M = 5, K = 12, N = 7;
+    int64_t big[1] = {100}, xs[2] = {M, K}, xst[2] = {K, 1}, ws[2] = {N, K}, ws2[2] = {3, N}, ys[2] = {M, N}, zs[2] = {M, 3};
+    float xb[100], w[N * K], w2[3 * N], mid[M * N], want[M * 3];
+    th_fill_uniform(xb, 100, -1, 1);
+    th_fill_uniform(w, (size_t)(N * K), -1, 1);
+    th_fill_uniform(w2, (size_t)(3 * N), -1, 1);
+    vkattn_tensor *tb = th_tensor(ctx, VKATTN_F32, 1, big, xb), *tx = NULL, *tw = th_tensor(ctx, VKATTN_F32, 2, ws, w),
+                  *tw2 = th_tensor(ctx, VKATTN_F32, 2, ws2, w2), *ty = th_tensor(ctx, VKATTN_F32, 2, ys, NULL),
+                  *tz = th_tensor(ctx, VKATTN_F32, 2, zs, NULL);
+    CHECK_OK(ctx, vkattn_tensor_view(tb, 13, 2, xs, xst, &tx));
+    ref_linear(xb + 13, w, NULL, mid, M, N, K);
+    ref_linear(mid, w2, NULL, want, M, 3, N);
+    CHECK_OK(ctx, vkattn_begin(ctx));
+    CHECK_OK(ctx, vkattn_linear(ctx, tx, tw, NULL, ty));
+    CHECK_OK(ctx, vkattn_linear(ctx, ty, tw2, NULL, tz));
+    CHECK_OK(ctx, vkattn_submit(ctx));
+    float *got = th_download(ctx, tz);
+    th_expect_close("linear chained, x a view at offset 13", got, want, (size_t)(M * 3), TOL_F32);
+    free(got);
+    vkattn_tensor_destroy(tx), vkattn_tensor_destroy(tb), vkattn_tensor_destroy(tw), vkattn_tensor_destroy(tw2);
+    vkattn_tensor_destroy(ty), vkattn_tensor_destroy(tz);
+}
+
+int main(void) {
+    vkattn_context *ctx = th_context();
+    const vkattn_device_info *info = vkattn_context_device(ctx);
+    th_seed(4);
+    test_errors(ctx);
+    test_views_batch(ctx);
+    test_float(ctx, VKATTN_F32, VKATTN_F32, VKATTN_F32);
+    test_quant(ctx, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32);
+    test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32);
+    run_case(ctx, 3, 12, 20, 9, VKATTN_F32, VKATTN_F32, VKATTN_F32, 1); /* 3-D x */
+    w_scale = 1e-3f; /* subnormal block scales */
+    run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32, 0);
+    run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32, 0);
+    w_scale = 1.0f;
+    if (info->storage16) {
+        test_float(ctx, VKATTN_F16, VKATTN_F16, VKATTN_F16);
+        test_float(ctx, VKATTN_F32, VKATTN_F16, VKATTN_F32);
+        test_float(ctx, VKATTN_F16, VKATTN_F32, VKATTN_F32);
+        test_float(ctx, VKATTN_F32, VKATTN_F32, VKATTN_F16);
+        test_quant(ctx, VKATTN_F16, VKATTN_Q8_0, VKATTN_F16);
+        test_quant(ctx, VKATTN_F16, VKATTN_Q4_0, VKATTN_F32);
+        test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F16);
+    } else {
+        int64_t s[2] = {2, 32};
+        vkattn_tensor *xh = th_tensor(ctx, VKATTN_F16, 2, s, NULL), *w = th_tensor(ctx, VKATTN_F32, 2, s, NULL),
+                      *y = th_tensor(ctx, VKATTN_F32, 2, (int64_t[2]){2, 2}, NULL);
+        CHECK_STATUS(ctx, vkattn_linear(ctx, xh, w, NULL, y), VKATTN_ERROR_UNSUPPORTED);
+        CHECK(strstr(vkattn_context_error(ctx), "16-bit storage") != NULL, "message: %s", vkattn_context_error(ctx));
+        printf("note: f16 linear paths not run on %s: no 16-bit storage\n", info->name);
+        vkattn_tensor_destroy(xh), vkattn_tensor_destroy(w), vkattn_tensor_destroy(y);
+    }
+    return th_finish(ctx);
+}
