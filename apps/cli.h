@@ -9,6 +9,7 @@
 
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_op(int argc, char **argv);
 
 /* Prints "vkattn: <what>: <status>: <message>" to stderr; returns 1. */
 int cli_fail(const char *what, vkattn_status st, const vkattn_context *ctx);

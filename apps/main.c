@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"info", cmd_info, "list Vulkan devices and their capabilities"},
     {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
+    {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
 };
 
 static void usage(FILE *f) {

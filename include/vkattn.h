@@ -368,6 +368,57 @@ vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t 
 /* Files                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* File readers report errors without a context: vkattn_context_error(NULL)
+ * gives the message (it names the file and what is wrong). A missing or
+ * unreadable file is VKATTN_ERROR_IO; malformed content VKATTN_ERROR_FORMAT.
+ * Readers memory-map the file read-only; the data pointers they hand out stay
+ * valid until the file is closed and may be unaligned (copy with memcpy). */
+
+/* safetensors (https://github.com/huggingface/safetensors): an 8-byte
+ * little-endian header length, a JSON header {name: {dtype, shape,
+ * data_offsets}}, then the tensor bytes. Supported dtypes: F32, F16, BF16, I32;
+ * up to 4 dimensions (0-d scalars read as shape [1]). */
+typedef struct vkattn_safetensors vkattn_safetensors;
+
+typedef struct vkattn_st_tensor {
+    const char *name;       /* owned by the file handle */
+    vkattn_dtype dtype;     /* F32, F16, BF16 or I32 */
+    uint32_t ndim;          /* 1..4 */
+    int64_t shape[VKATTN_MAX_DIMS]; /* row-major, shape[0] outermost; unused dims 0 */
+    const void *data;       /* `bytes` bytes inside the mapping, possibly unaligned */
+    uint64_t bytes;         /* numel * dtype size (0 for empty tensors) */
+} vkattn_st_tensor;
+
+/* Opens and validates a whole file (header, dtypes, shapes, offsets: in
+ * bounds, sizes matching, no overlaps, no duplicate names). */
+vkattn_status vkattn_safetensors_open(const char *path, vkattn_safetensors **out);
+void vkattn_safetensors_close(vkattn_safetensors *st);
+/* Number of tensors ("__metadata__" is not one). */
+uint32_t vkattn_safetensors_count(const vkattn_safetensors *st);
+/* Tensor i (0 <= i < count) in header order. */
+vkattn_status vkattn_safetensors_at(const vkattn_safetensors *st, uint32_t i, vkattn_st_tensor *out);
+/* Tensor by name; VKATTN_ERROR_INVALID_ARGUMENT when absent. */
+vkattn_status vkattn_safetensors_find(const vkattn_safetensors *st, const char *name, vkattn_st_tensor *out);
+
+/* Decodes a tensor's elements (F32, F16, BF16 or I32) into f32 values, or into
+ * i32 values (float tensors must then hold integers); count = its element count. */
+vkattn_status vkattn_st_tensor_read_f32(const vkattn_st_tensor *t, float *dst, uint64_t count);
+vkattn_status vkattn_st_tensor_read_i32(const vkattn_st_tensor *t, int32_t *dst, uint64_t count);
+
+/* Writer: collects tensors in memory, then writes one file readable by the
+ * safetensors package, PyTorch and numpy (tensors in the order added). */
+typedef struct vkattn_st_writer vkattn_st_writer;
+
+vkattn_status vkattn_st_writer_create(vkattn_st_writer **out);
+/* Copies `data` (numel * dtype size bytes, host order). dtype F32/F16/BF16/I32;
+ * ndim 0..4 (0 = scalar); dims >= 0; names unique, non-empty, not "__metadata__". */
+vkattn_status vkattn_st_writer_add(vkattn_st_writer *w, const char *name, vkattn_dtype dtype, uint32_t ndim,
+                                   const int64_t *shape, const void *data);
+/* Writes the file (via a temporary file renamed into place). The writer stays
+ * usable (more adds, another save). */
+vkattn_status vkattn_st_writer_save(vkattn_st_writer *w, const char *path);
+void vkattn_st_writer_destroy(vkattn_st_writer *w);
+
 /* ------------------------------------------------------------------------ */
 /* Images and attention maps                                                 */
 /* ------------------------------------------------------------------------ */

@@ -1,0 +1,74 @@
+/* The op runner: `vkattn op NAME --in IN.safetensors --out OUT.safetensors [op flags]
+ * [--device D] [--dtype f32|f16] [--profile]` runs one library op on tensors from a
+ * safetensors file and writes its outputs to another (docs/ops.md). Used by the
+ * PyTorch comparisons in tests/py_*.py.
+ *
+ * Adding an op: write apps/op_<name>.c with `int op_<name>(op_args *a)` (0 = ok,
+ * 1 = failed, after printing why), declare it below and add a row to the table in
+ * cmd_op.c with its one-line help, inputs, outputs and accepted flags. Tensors from
+ * op_input / op_tensor belong to the framework (freed after the runner returns). */
+#ifndef VKATTN_OP_RUNNER_H
+#define VKATTN_OP_RUNNER_H
+
+#include "cli.h"
+
+/* One op-specific flag: "--name VALUE" (arg != NULL, e.g. "S") or boolean "--name". */
+typedef struct op_flag_desc {
+    const char *name; /* with the dashes: "--scale" */
+    const char *arg;  /* placeholder for the value in --help; NULL = boolean flag */
+    const char *help;
+} op_flag_desc;
+
+typedef struct op_args op_args;
+
+typedef struct op_desc {
+    const char *name;
+    int (*run)(op_args *a);
+    const char *help;          /* one line */
+    const char *inputs;        /* tensors read from --in, e.g. "x [any shape]" */
+    const char *outputs;       /* tensors written to --out */
+    const op_flag_desc *flags; /* terminated by {NULL}; NULL = none */
+} op_desc;
+
+struct op_args {
+    const op_desc *op;
+    vkattn_context *ctx;
+    vkattn_safetensors *in;    /* --in, or NULL when not given */
+    vkattn_st_writer *out;     /* collects outputs; saved to --out after the runner */
+    const char *in_path, *out_path, *device;
+    vkattn_dtype dtype;        /* --dtype: device tensors' storage, VKATTN_F32 (default) or VKATTN_F16 */
+    int profile;               /* --profile */
+    int argc;                  /* op-specific arguments, already checked against op->flags */
+    char **argv;
+    vkattn_status status;      /* the last failure reported through op_fail */
+    int failed;                /* set by op_input on failure (tells "absent" from "failed" for optional inputs) */
+    vkattn_tensor **owned;     /* tensors freed by the framework */
+    uint32_t n_owned, cap_owned;
+};
+
+/* Loads tensor `name` from --in into a new device tensor of `dtype` (f32/f16/bf16/i32
+ * in the file, converted; to I32 only from integral values). Returns NULL if absent
+ * and not required; on failure prints a clear error, sets a->failed and returns NULL. */
+vkattn_tensor *op_input(op_args *a, const char *name, vkattn_dtype dtype, int required);
+/* A new device tensor owned by the framework (for outputs and temporaries); prints on failure. */
+vkattn_tensor *op_tensor(op_args *a, vkattn_dtype dtype, uint32_t ndim, const int64_t *shape);
+/* A strided view of base (vkattn_tensor_view), owned by the framework; prints on failure. */
+vkattn_tensor *op_view(op_args *a, vkattn_tensor *base, uint64_t offset, uint32_t ndim, const int64_t *shape,
+                       const int64_t *strides);
+/* Downloads t and adds it to --out as `name` (float types as F32, I32 as I32). Returns 0 or 1. */
+int op_output(op_args *a, const char *name, const vkattn_tensor *t);
+/* Value of "--flag V" (or "--flag=V") or NULL; `flag` with or without the leading dashes. */
+const char *op_flag(op_args *a, const char *flag);
+/* Presence of a boolean "--flag". */
+int op_has(op_args *a, const char *flag);
+/* Typed flag values with a default when absent; print an error and return 1 if malformed. */
+int op_flag_long(op_args *a, const char *flag, long def, long *out);
+int op_flag_double(op_args *a, const char *flag, double def, double *out);
+/* Prints "vkattn op NAME: what: status: message" for a failed library call, keeps the
+ * status (VKATTN_ERROR_UNSUPPORTED makes the command exit with 3), returns 1. */
+int op_fail(op_args *a, const char *what, vkattn_status st);
+
+/* ---- runners (one file each: apps/op_<name>.c) ---- */
+int op_copy(op_args *a);
+
+#endif
