@@ -151,6 +151,8 @@ struct vkattn_context {
     vkattn__stamp *stamps;
     uint32_t stamp_capacity;
     vkattn__profile profile;
+    vkattn_tensor **scratch;      /* temporaries of the open batch, destroyed once it completed */
+    uint32_t scratch_count, scratch_capacity;
 
     vkattn_stats stats;
 };
@@ -237,6 +239,12 @@ vkattn_status vkattn__record(vkattn_context *ctx, const vkattn__dispatch *d);
 vkattn_status vkattn__op_begin(vkattn_context *ctx, int *implicit);
 /* ... and submits it if it was opened implicitly. Passes status through. */
 vkattn_status vkattn__op_end(vkattn_context *ctx, int implicit, vkattn_status status);
+/* A temporary device tensor for an op's intermediate results (scores, partial
+ * sums) that lives until the open batch has completed on the device: ops that
+ * record into a caller's batch cannot free their temporaries themselves. Only
+ * inside a batch (after vkattn__op_begin). */
+vkattn_status vkattn__scratch(vkattn_context *ctx, vkattn_dtype dtype, uint32_t ndim, const int64_t *shape,
+                              vkattn_tensor **out);
 /* Waits for the device to finish all submitted work. */
 vkattn_status vkattn__wait_idle(vkattn_context *ctx);
 /* Runs a one-off transfer command buffer (uploads/downloads on discrete GPUs). */

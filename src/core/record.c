@@ -29,7 +29,31 @@ vkattn_status vkattn__record_init(vkattn_context *ctx) {
     return VKATTN_OK;
 }
 
+/* Destroys the batch's temporaries (the batch has completed or was never submitted). */
+static void scratch_release(vkattn_context *ctx) {
+    for (uint32_t i = 0; i < ctx->scratch_count; i++) vkattn_tensor_destroy(ctx->scratch[i]);
+    ctx->scratch_count = 0;
+}
+
+vkattn_status vkattn__scratch(vkattn_context *ctx, vkattn_dtype dtype, uint32_t ndim, const int64_t *shape,
+                              vkattn_tensor **out) {
+    *out = NULL;
+    if (!ctx->recording) return vkattn__fail(ctx, VKATTN_ERROR_STATE, "scratch tensor requested outside a batch");
+    if (ctx->scratch_count == ctx->scratch_capacity) {
+        uint32_t cap = ctx->scratch_capacity ? ctx->scratch_capacity * 2 : 16;
+        vkattn_tensor **s = realloc(ctx->scratch, cap * sizeof *s);
+        if (!s) return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        ctx->scratch = s;
+        ctx->scratch_capacity = cap;
+    }
+    vkattn_status st = vkattn_tensor_create(ctx, dtype, ndim, shape, out);
+    if (st == VKATTN_OK) ctx->scratch[ctx->scratch_count++] = *out;
+    return st;
+}
+
 void vkattn__record_shutdown(vkattn_context *ctx) {
+    scratch_release(ctx);
+    free(ctx->scratch);
     for (uint32_t i = 0; i < ctx->descpools.count; i++)
         ctx->vk.vkDestroyDescriptorPool(ctx->device, ctx->descpools.pools[i], NULL);
     free(ctx->descpools.pools);
@@ -114,9 +138,13 @@ vkattn_status vkattn_submit(vkattn_context *ctx) {
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "vkEndCommandBuffer");
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &ctx->cmd};
     r = ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, ctx->fence);
-    if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "vkQueueSubmit");
+    if (r != VK_SUCCESS) {
+        scratch_release(ctx);
+        return vkattn__vk_fail(ctx, r, "vkQueueSubmit");
+    }
     r = ctx->vk.vkWaitForFences(ctx->device, 1, &ctx->fence, VK_TRUE, UINT64_MAX);
     ctx->vk.vkResetFences(ctx->device, 1, &ctx->fence);
+    scratch_release(ctx);
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "waiting for the batch");
     ctx->stats.submits++;
     collect_timestamps(ctx);
@@ -139,6 +167,7 @@ vkattn_status vkattn__op_end(vkattn_context *ctx, int implicit, vkattn_status st
         memcpy(msg, ctx->error, sizeof msg);
         ctx->recording = 0;
         ctx->vk.vkEndCommandBuffer(ctx->cmd);
+        scratch_release(ctx);
         vkattn__fail(ctx, status, "%s", msg);
         return status;
     }
