@@ -364,6 +364,38 @@ vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t 
 /* Layers                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* ---- Layers: feed-forward and recurrent ---------------------------------- */
+/* Layers take their weights as tensors (any vkattn_linear weight type for the
+ * projections), record all their steps into one batch (the open one, or their own),
+ * and keep intermediates in device memory that lives until that batch completes. */
+
+typedef enum vkattn_ffn_act {
+    VKATTN_FFN_RELU = 0,
+    VKATTN_FFN_GELU = 1,       /* erf form; gated: GeGLU */
+    VKATTN_FFN_GELU_TANH = 2,  /* tanh approximation; gated: GeGLU (tanh) */
+    VKATTN_FFN_SILU = 3        /* gated: SwiGLU (LLaMA) */
+} vkattn_ffn_act;
+
+/* Weights in PyTorch's nn.Linear layout [out, in]. Ungated (GPT-2, BERT: fc1 / fc2):
+ * up [F, D] + down [D_out, F]. Gated (LLaMA gate_proj / up_proj / down_proj, GGUF
+ * ffn_gate / ffn_up / ffn_down): gate and up [F, D], or both packed as gate_up [2F, D]
+ * (rows [0, F) gate, [F, 2F) up: one GEMM). Biases: F32 [rows] or NULL. */
+typedef struct vkattn_ffn_weights {
+    const vkattn_tensor *up, *up_bias;
+    const vkattn_tensor *gate, *gate_bias;       /* NULL: ungated */
+    const vkattn_tensor *gate_up, *gate_up_bias; /* instead of gate + up */
+    const vkattn_tensor *down, *down_bias;
+} vkattn_ffn_weights;
+
+/* Gated: y = down(act(x gate^T + bg) * (x up^T + bu)) + bd (+ residual).
+ * Ungated: y = down(act(x up^T + bu)) + bd (+ residual).
+ * x [..., D] contiguous F32/F16; y [..., D_out] (x's leading dims), same dtype; residual
+ * NULL or of y's shape (e.g. the block's input in a pre-norm transformer, where
+ * x = norm(input)); y may be x and may be the residual. Gated units take SiLU or GELU.
+ * Everything is checked before anything is recorded. */
+vkattn_status vkattn_ffn(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_ffn_weights *w, vkattn_ffn_act act,
+                         const vkattn_tensor *residual, vkattn_tensor *y);
+
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 /* ------------------------------------------------------------------------ */

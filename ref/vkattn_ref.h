@@ -35,6 +35,11 @@ void ref_rope(const float *x, const int64_t shape[4], int seq_dim, int gptj, int
               int64_t offset, const int32_t *pos, int64_t pos_bstride, float *y);
 /* Sinusoidal encoding PE [L, D] for positions offset .. offset + L - 1. */
 void ref_sinusoidal(int64_t l, int64_t d, int64_t offset, float *pe);
+/* Feed-forward layer on rows x d: gate NULL = ungated; biases and residual may be
+ * NULL; residual is [rows, n] (n = down's rows). act as ref_act. */
+void ref_ffn(const float *x, size_t rows, size_t d, size_t f, size_t n, const float *up, const float *bu,
+             const float *gate, const float *bg, const float *down, const float *bd, ref_act act, const float *residual,
+             float *y);
 /* Row-wise argmax / top-k of rows x v (ties: lower index; NaN ranks highest);
  * topk writes k values and indices per row, sorted descending. */
 void ref_argmax(const float *x, size_t rows, size_t v, int32_t *idx);

@@ -82,6 +82,11 @@ static inline int ou_same_shape(const vkattn_tensor *a, const vkattn_tensor *b) 
     return a->ndim == b->ndim && memcmp(a->shape, b->shape, a->ndim * sizeof a->shape[0]) == 0;
 }
 
+/* a and b are views of one allocation (so they may overlap). */
+static inline int ou_same_storage(const vkattn_tensor *a, const vkattn_tensor *b) {
+    return a->alloc.block == b->alloc.block && a->alloc.offset == b->alloc.offset;
+}
+
 /* "[2, 3, 5]" into buf, for messages. */
 static inline const char *ou_shape_str(const vkattn_tensor *t, char *buf, size_t n) {
     size_t k = (size_t)snprintf(buf, n, "[");

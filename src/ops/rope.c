@@ -14,7 +14,7 @@ typedef struct {
 } rope_push; /* matches shaders/rope.comp */
 
 static int same_view(const vkattn_tensor *a, const vkattn_tensor *b) {
-    return a->alloc.block == b->alloc.block && a->alloc.offset == b->alloc.offset && a->offset == b->offset &&
+    return ou_same_storage(a, b) && a->offset == b->offset &&
            memcmp(a->strides, b->strides, sizeof a->strides) == 0 && a->dtype == b->dtype;
 }
 
