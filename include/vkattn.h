@@ -396,6 +396,32 @@ typedef struct vkattn_ffn_weights {
 vkattn_status vkattn_ffn(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_ffn_weights *w, vkattn_ffn_act act,
                          const vkattn_tensor *residual, vkattn_tensor *y);
 
+/* Recurrent layers: one layer, unidirectional, batch_first, PyTorch's nn.GRU / nn.LSTM
+ * parameters (names as in their state_dict). G = 3 gates for GRU (r, z, n), 4 for LSTM
+ * (i, f, g, o), stacked in that order along the rows. */
+typedef struct vkattn_rnn_weights {
+    const vkattn_tensor *weight_ih; /* weight_ih_l0 [G*H, I]: any vkattn_linear weight type */
+    const vkattn_tensor *weight_hh; /* weight_hh_l0 [G*H, H]: F32 or F16, contiguous */
+    const vkattn_tensor *bias_ih;   /* bias_ih_l0 [G*H] F32, or NULL */
+    const vkattn_tensor *bias_hh;   /* bias_hh_l0 [G*H] F32 or F16, or NULL */
+} vkattn_rnn_weights;
+
+/* GRU over x [B, T, I] (contiguous F32/F16):
+ *   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z = sigmoid(W_iz x + b_iz + W_hz h + b_hz),
+ *   n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
+ * h0: initial state [B, H] or [1, B, H], or NULL (zeros); y [B, T, H] receives every h_t
+ * (PyTorch's output); hn: the final state ([B, H] / [1, B, H]) or NULL. All of x's dtype,
+ * contiguous; y must not share memory with h0; hn may be h0 (a state updated in place).
+ * The input projections of all steps are one GEMM, then one step kernel per time step,
+ * all in one batch. */
+vkattn_status vkattn_gru(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w, const vkattn_tensor *h0,
+                         vkattn_tensor *y, vkattn_tensor *hn);
+/* LSTM, as vkattn_gru with a cell state: i, f, o = sigmoid(..), g = tanh(..),
+ * c' = f * c + i * g, h' = o * tanh(c'). c0 / cn: [B, H] or [1, B, H], or NULL (zeros /
+ * not returned; cn may be c0). The cell state is carried in f32 between steps. */
+vkattn_status vkattn_lstm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w, const vkattn_tensor *h0,
+                          const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn, vkattn_tensor *cn);
+
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 /* ------------------------------------------------------------------------ */

@@ -40,6 +40,13 @@ void ref_sinusoidal(int64_t l, int64_t d, int64_t offset, float *pe);
 void ref_ffn(const float *x, size_t rows, size_t d, size_t f, size_t n, const float *up, const float *bu,
              const float *gate, const float *bg, const float *down, const float *bd, ref_act act, const float *residual,
              float *y);
+/* GRU / LSTM (PyTorch equations and gate orders) over x [B, T, I]; weights
+ * [G*H, I] / [G*H, H]; biases, h0 and c0 may be NULL (zeros); y [B, T, H];
+ * hn / cn [B, H] may be NULL. */
+void ref_gru(const float *x, size_t b, size_t t, size_t i, size_t h, const float *wih, const float *whh, const float *bih,
+             const float *bhh, const float *h0, float *y, float *hn);
+void ref_lstm(const float *x, size_t b, size_t t, size_t i, size_t h, const float *wih, const float *whh, const float *bih,
+              const float *bhh, const float *h0, const float *c0, float *y, float *hn, float *cn);
 /* Row-wise argmax / top-k of rows x v (ties: lower index; NaN ranks highest);
  * topk writes k values and indices per row, sorted descending. */
 void ref_argmax(const float *x, size_t rows, size_t v, int32_t *idx);
