@@ -414,13 +414,14 @@ typedef struct vkattn_rnn_weights {
  * contiguous; y must not share memory with h0; hn may be h0 (a state updated in place).
  * The input projections of all steps are one GEMM, then one step kernel per time step,
  * all in one batch. */
-vkattn_status vkattn_gru(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w, const vkattn_tensor *h0,
-                         vkattn_tensor *y, vkattn_tensor *hn);
+vkattn_status vkattn_gru(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w,
+                         const vkattn_tensor *h0, vkattn_tensor *y, vkattn_tensor *hn);
 /* LSTM, as vkattn_gru with a cell state: i, f, o = sigmoid(..), g = tanh(..),
  * c' = f * c + i * g, h' = o * tanh(c'). c0 / cn: [B, H] or [1, B, H], or NULL (zeros /
  * not returned; cn may be c0). The cell state is carried in f32 between steps. */
-vkattn_status vkattn_lstm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w, const vkattn_tensor *h0,
-                          const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn, vkattn_tensor *cn);
+vkattn_status vkattn_lstm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w,
+                          const vkattn_tensor *h0, const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn,
+                          vkattn_tensor *cn);
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */

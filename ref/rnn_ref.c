@@ -52,12 +52,12 @@ static void rnn(int lstm, const float *x, size_t b, size_t t, size_t in, size_t 
     free(hv), free(cv), free(xv), free(gi), free(gh);
 }
 
-void ref_gru(const float *x, size_t b, size_t t, size_t i, size_t h, const float *wih, const float *whh, const float *bih,
-             const float *bhh, const float *h0, float *y, float *hn) {
+void ref_gru(const float *x, size_t b, size_t t, size_t i, size_t h, const float *wih, const float *whh,
+             const float *bih, const float *bhh, const float *h0, float *y, float *hn) {
     rnn(0, x, b, t, i, h, wih, whh, bih, bhh, h0, NULL, y, hn, NULL);
 }
 
-void ref_lstm(const float *x, size_t b, size_t t, size_t i, size_t h, const float *wih, const float *whh, const float *bih,
-              const float *bhh, const float *h0, const float *c0, float *y, float *hn, float *cn) {
+void ref_lstm(const float *x, size_t b, size_t t, size_t i, size_t h, const float *wih, const float *whh,
+              const float *bih, const float *bhh, const float *h0, const float *c0, float *y, float *hn, float *cn) {
     rnn(1, x, b, t, i, h, wih, whh, bih, bhh, h0, c0, y, hn, cn);
 }

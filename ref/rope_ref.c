@@ -2,8 +2,8 @@
 
 #include <math.h>
 
-void ref_rope(const float *x, const int64_t shape[4], int seq_dim, int gptj, int rd, double theta, const float *inv_freq,
-              int64_t offset, const int32_t *pos, int64_t pos_bstride, float *y) {
+void ref_rope(const float *x, const int64_t shape[4], int seq_dim, int gptj, int rd, double theta,
+              const float *inv_freq, int64_t offset, const int32_t *pos, int64_t pos_bstride, float *y) {
     int64_t d = shape[3];
     for (int64_t a = 0; a < shape[0]; a++)
         for (int64_t b = 0; b < shape[1]; b++)

@@ -7,7 +7,8 @@
 static const int64_t ASHAPE[4] = {2, 3, 5, 7};
 
 /* b given by its own ndim/shape; bs4 is the same right-aligned into 4 dims. */
-static void check_case(vkattn_context *ctx, vkattn_dtype dt, vkattn_dtype bdt, int mul, uint32_t bnd, const int64_t *bshape) {
+static void check_case(vkattn_context *ctx, vkattn_dtype dt, vkattn_dtype bdt, int mul, uint32_t bnd,
+                       const int64_t *bshape) {
     size_t n = 2 * 3 * 5 * 7, nb = 1;
     int64_t bs4[4] = {1, 1, 1, 1};
     for (uint32_t i = 0; i < bnd; i++) {

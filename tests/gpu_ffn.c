@@ -20,7 +20,10 @@ typedef struct {
 } ffn_case;
 
 static ref_act to_ref(vkattn_ffn_act a) {
-    return a == VKATTN_FFN_RELU ? REF_RELU : a == VKATTN_FFN_SILU ? REF_SILU : a == VKATTN_FFN_GELU ? REF_GELU : REF_GELU_TANH;
+    return a == VKATTN_FFN_RELU   ? REF_RELU
+           : a == VKATTN_FFN_SILU ? REF_SILU
+           : a == VKATTN_FFN_GELU ? REF_GELU
+                                  : REF_GELU_TANH;
 }
 
 /* A weight [r, c] of dtype wdt; *host gets the values the device holds (rounded / dequantized). */

@@ -7,7 +7,8 @@ enum { SWIGLU, GEGLU, GEGLU_TANH, N_OPS };
 static const char *names[N_OPS] = {"swiglu", "geglu", "geglu_tanh"};
 static const ref_act acts[N_OPS] = {REF_SILU, REF_GELU, REF_GELU_TANH};
 
-static vkattn_status run(vkattn_context *ctx, int op, const vkattn_tensor *g, const vkattn_tensor *u, vkattn_tensor *y) {
+static vkattn_status run(vkattn_context *ctx, int op, const vkattn_tensor *g, const vkattn_tensor *u,
+                         vkattn_tensor *y) {
     return op == SWIGLU ? vkattn_swiglu(ctx, g, u, y) : vkattn_geglu(ctx, g, u, y, op == GEGLU_TANH);
 }
 
@@ -59,7 +60,8 @@ static void check_errors(vkattn_context *ctx) {
     CHECK(strstr(vkattn_context_error(ctx), "[4, 9]") != NULL, "message: %s", vkattn_context_error(ctx));
     CHECK_STATUS(ctx, vkattn_geglu(ctx, a, a, b, 0), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_geglu(ctx, a, NULL, a, 1), VKATTN_ERROR_INVALID_ARGUMENT);
-    if (vkattn_context_device(ctx)->storage16) CHECK_STATUS(ctx, vkattn_swiglu(ctx, a16, a, a), VKATTN_ERROR_INVALID_ARGUMENT);
+    if (vkattn_context_device(ctx)->storage16)
+        CHECK_STATUS(ctx, vkattn_swiglu(ctx, a16, a, a), VKATTN_ERROR_INVALID_ARGUMENT);
     OT_EXPECT_F16_UNSUPPORTED(ctx, vkattn_swiglu(ctx, a16, a16, a16));
     vkattn_tensor_destroy(a), vkattn_tensor_destroy(b), vkattn_tensor_destroy(a16);
 }

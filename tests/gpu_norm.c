@@ -11,7 +11,8 @@ static vkattn_status run(vkattn_context *ctx, int rms, const vkattn_tensor *x, c
     return rms ? vkattn_rms_norm(ctx, x, w, eps, y) : vkattn_layer_norm(ctx, x, w, b, eps, y);
 }
 
-static void reference(int rms, const float *x, const float *w, const float *b, float eps, size_t rows, size_t d, float *y) {
+static void reference(int rms, const float *x, const float *w, const float *b, float eps, size_t rows, size_t d,
+                      float *y) {
     if (rms) ref_rms_norm(x, w, eps, rows, d, y);
     else ref_layer_norm(x, w, b, eps, rows, d, y);
 }
@@ -22,10 +23,12 @@ static void check_case(vkattn_context *ctx, vkattn_dtype dt, vkattn_dtype pdt, i
     size_t n = 1;
     for (uint32_t i = 0; i < ndim; i++) n *= (size_t)shape[i];
     size_t d = (size_t)shape[ndim - 1], rows = n / d;
-    float *x = ot_data(n, -3, 5, dt), *w = ot_data(d, 0.5f, 1.5f, pdt), *b = ot_data(d, -1, 1, pdt), *want = th_alloc(n);
+    float *x = ot_data(n, -3, 5, dt), *w = ot_data(d, 0.5f, 1.5f, pdt), *b = ot_data(d, -1, 1, pdt),
+          *want = th_alloc(n);
     int64_t pshape[1] = {(int64_t)d};
     vkattn_tensor *tx = th_tensor(ctx, dt, ndim, shape, x), *ty = th_tensor(ctx, dt, ndim, shape, NULL);
-    vkattn_tensor *tw = hw ? th_tensor(ctx, pdt, 1, pshape, w) : NULL, *tb = hb ? th_tensor(ctx, pdt, 1, pshape, b) : NULL;
+    vkattn_tensor *tw = hw ? th_tensor(ctx, pdt, 1, pshape, w) : NULL,
+                  *tb = hb ? th_tensor(ctx, pdt, 1, pshape, b) : NULL;
     CHECK_OK(ctx, run(ctx, rms, tx, tw, tb, eps, ty));
     reference(rms, x, hw ? w : NULL, hb ? b : NULL, eps, rows, d, want);
     char what[128];
@@ -43,7 +46,8 @@ static void check_view_inplace(vkattn_context *ctx, vkattn_dtype dt, int rms) {
     float *x = ot_data(n, -2, 2, dt), *store = th_alloc(n), *w = ot_data(d, -1, 1, dt), *want = th_alloc(n);
     for (size_t r = 0; r < rows; r++)
         for (size_t i = 0; i < d; i++) store[i * rows + r] = x[r * d + i];
-    int64_t sshape[2] = {(int64_t)d, (int64_t)rows}, vshape[2] = {(int64_t)rows, (int64_t)d}, vstride[2] = {1, (int64_t)rows};
+    int64_t sshape[2] = {(int64_t)d, (int64_t)rows}, vshape[2] = {(int64_t)rows, (int64_t)d},
+            vstride[2] = {1, (int64_t)rows};
     int64_t pshape[1] = {(int64_t)d};
     vkattn_tensor *base = th_tensor(ctx, dt, 2, sshape, store), *tw = th_tensor(ctx, dt, 1, pshape, w), *view;
     CHECK_OK(ctx, vkattn_tensor_view(base, 0, 2, vshape, vstride, &view));
@@ -53,7 +57,8 @@ static void check_view_inplace(vkattn_context *ctx, vkattn_dtype dt, int rms) {
     for (size_t r = 0; r < rows; r++)
         for (size_t i = 0; i < d; i++) back[r * d + i] = got[i * rows + r];
     char what[96];
-    snprintf(what, sizeof what, "%s %s transposed view, in place", rms ? "rms_norm" : "layer_norm", vkattn_dtype_string(dt));
+    snprintf(what, sizeof what, "%s %s transposed view, in place", rms ? "rms_norm" : "layer_norm",
+             vkattn_dtype_string(dt));
     th_expect_close(what, back, want, n, ot_tol(dt));
     free(x), free(store), free(w), free(want), free(got), free(back);
     vkattn_tensor_destroy(view), vkattn_tensor_destroy(base), vkattn_tensor_destroy(tw);
@@ -62,7 +67,8 @@ static void check_view_inplace(vkattn_context *ctx, vkattn_dtype dt, int rms) {
 static void check_all(vkattn_context *ctx) {
     vkattn_dtype dts[2];
     int ndt = ot_dtypes(ctx, dts);
-    static const int64_t s1[2] = {7, 33}, s2[2] = {3, 1}, s3[4] = {2, 3, 5, 300}, s4[2] = {2, 4096}, s5[3] = {150, 2, 17};
+    static const int64_t s1[2] = {7, 33}, s2[2] = {3, 1}, s3[4] = {2, 3, 5, 300}, s4[2] = {2, 4096},
+                         s5[3] = {150, 2, 17};
     for (int k = 0; k < ndt; k++) {
         vkattn_dtype dt = dts[k];
         for (int rms = 0; rms < 2; rms++) {

@@ -59,8 +59,10 @@ static void check_case(vkattn_context *ctx, vkattn_dtype dt, const rnn_case *c) 
     if (c->biases && c->whh_dt == VKATTN_F16) th_round_f16(bhh, (size_t)gh);
     w.weight_ih = twih, w.weight_hh = twhh, w.bias_ih = tbih, w.bias_hh = tbhh;
     vkattn_tensor *tx = th_tensor(ctx, dt, 3, xs, x), *ty = th_tensor(ctx, dt, 3, ys, NULL);
-    vkattn_tensor *th0 = c->h0 ? th_tensor(ctx, dt, snd, sshape, h0) : NULL, *tc0 = c->c0 ? th_tensor(ctx, dt, snd, sshape, c0) : NULL;
-    vkattn_tensor *thn = c->hn ? th_tensor(ctx, dt, snd, sshape, NULL) : NULL, *tcn = c->cn ? th_tensor(ctx, dt, snd, sshape, NULL) : NULL;
+    vkattn_tensor *th0 = c->h0 ? th_tensor(ctx, dt, snd, sshape, h0) : NULL,
+                  *tc0 = c->c0 ? th_tensor(ctx, dt, snd, sshape, c0) : NULL;
+    vkattn_tensor *thn = c->hn ? th_tensor(ctx, dt, snd, sshape, NULL) : NULL,
+                  *tcn = c->cn ? th_tensor(ctx, dt, snd, sshape, NULL) : NULL;
     if (c->lstm) CHECK_OK(ctx, vkattn_lstm(ctx, tx, &w, th0, tc0, ty, thn, tcn));
     else CHECK_OK(ctx, vkattn_gru(ctx, tx, &w, th0, ty, thn));
     const float *rb = c->biases ? bih : NULL, *rbh = c->biases ? bhh : NULL;
@@ -68,7 +70,8 @@ static void check_case(vkattn_context *ctx, vkattn_dtype dt, const rnn_case *c) 
         ref_lstm(x, (size_t)c->b, (size_t)c->t, (size_t)c->i, (size_t)c->h, wih, whh, rb, rbh, c->h0 ? h0 : NULL,
                  c->c0 ? c0 : NULL, want_y, want_h, want_c);
     else
-        ref_gru(x, (size_t)c->b, (size_t)c->t, (size_t)c->i, (size_t)c->h, wih, whh, rb, rbh, c->h0 ? h0 : NULL, want_y, want_h);
+        ref_gru(x, (size_t)c->b, (size_t)c->t, (size_t)c->i, (size_t)c->h, wih, whh, rb, rbh, c->h0 ? h0 : NULL, want_y,
+                want_h);
     double tol = dt == VKATTN_F16 ? TOL_F16 : TOL_F32;
     char what[128];
     snprintf(what, sizeof what, "%s %s %s y", c->lstm ? "lstm" : "gru", c->name, vkattn_dtype_string(dt));
@@ -92,7 +95,8 @@ static void check_case(vkattn_context *ctx, vkattn_dtype dt, const rnn_case *c) 
 static void check_decode_loop(vkattn_context *ctx, int lstm) {
     int64_t b = 2, t = 4, in = 6, h = 9, g = lstm ? 4 : 3, xs[3] = {b, 1, in}, ys[3] = {b, 1, h}, ss[2] = {b, h},
             ws1[2] = {g * h, in}, ws2[2] = {g * h, h};
-    float *x = ot_data((size_t)(b * t * in), -1, 1, VKATTN_F32), *wih = ot_data((size_t)(g * h * in), -0.4f, 0.4f, VKATTN_F32);
+    float *x = ot_data((size_t)(b * t * in), -1, 1, VKATTN_F32),
+          *wih = ot_data((size_t)(g * h * in), -0.4f, 0.4f, VKATTN_F32);
     float *whh = ot_data((size_t)(g * h * h), -0.4f, 0.4f, VKATTN_F32), *want_y = th_alloc((size_t)(b * t * h));
     float *want_h = th_alloc((size_t)(b * h)), *want_c = th_alloc((size_t)(b * h)), *xt = th_alloc((size_t)(b * in));
     vkattn_tensor *twih = th_tensor(ctx, VKATTN_F32, 2, ws1, wih), *twhh = th_tensor(ctx, VKATTN_F32, 2, ws2, whh);
@@ -112,7 +116,8 @@ static void check_decode_loop(vkattn_context *ctx, int lstm) {
     }
     CHECK_OK(ctx, vkattn_submit(ctx));
     if (lstm)
-        ref_lstm(x, (size_t)b, (size_t)t, (size_t)in, (size_t)h, wih, whh, NULL, NULL, NULL, NULL, want_y, want_h, want_c);
+        ref_lstm(x, (size_t)b, (size_t)t, (size_t)in, (size_t)h, wih, whh, NULL, NULL, NULL, NULL, want_y, want_h,
+                 want_c);
     else ref_gru(x, (size_t)b, (size_t)t, (size_t)in, (size_t)h, wih, whh, NULL, NULL, NULL, want_y, want_h);
     ot_check(ctx, lstm ? "lstm decode loop, h in place" : "gru decode loop, h in place", hs, want_h, TOL_F32);
     if (lstm) ot_check(ctx, "lstm decode loop, c in place", cs, want_c, TOL_F32);
@@ -123,8 +128,8 @@ static void check_decode_loop(vkattn_context *ctx, int lstm) {
 }
 
 static void check_errors(vkattn_context *ctx) {
-    int64_t xs[3] = {2, 3, 4}, ys[3] = {2, 3, 5}, ybad[3] = {2, 3, 6}, w1[2] = {15, 4}, w2[2] = {15, 5}, w14[2] = {14, 4},
-            l1[2] = {20, 4}, s2[2] = {2, 5}, s3[2] = {3, 5}, b15[1] = {15}, x2[2] = {3, 4};
+    int64_t xs[3] = {2, 3, 4}, ys[3] = {2, 3, 5}, ybad[3] = {2, 3, 6}, w1[2] = {15, 4}, w2[2] = {15, 5},
+            w14[2] = {14, 4}, l1[2] = {20, 4}, s2[2] = {2, 5}, s3[2] = {3, 5}, b15[1] = {15}, x2[2] = {3, 4};
     vkattn_tensor *x = th_tensor(ctx, VKATTN_F32, 3, xs, NULL), *y = th_tensor(ctx, VKATTN_F32, 3, ys, NULL);
     vkattn_tensor *yb = th_tensor(ctx, VKATTN_F32, 3, ybad, NULL), *wih = th_tensor(ctx, VKATTN_F32, 2, w1, NULL);
     vkattn_tensor *whh = th_tensor(ctx, VKATTN_F32, 2, w2, NULL), *w14t = th_tensor(ctx, VKATTN_F32, 2, w14, NULL);
@@ -137,7 +142,8 @@ static void check_errors(vkattn_context *ctx) {
     CHECK(strstr(vkattn_context_error(ctx), "h0") != NULL, "message: %s", vkattn_context_error(ctx));
     CHECK_STATUS(ctx, vkattn_gru(ctx, x, &w, NULL, yb, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_gru(ctx, xflat, &w, NULL, y, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
-    CHECK_STATUS(ctx, vkattn_lstm(ctx, x, &w, NULL, NULL, y, NULL, NULL), VKATTN_ERROR_INVALID_ARGUMENT); /* 15 rows: not 4H */
+    CHECK_STATUS(ctx, vkattn_lstm(ctx, x, &w, NULL, NULL, y, NULL, NULL),
+                 VKATTN_ERROR_INVALID_ARGUMENT); /* 15 rows: not 4H */
     w.weight_ih = w14t;
     CHECK_STATUS(ctx, vkattn_gru(ctx, x, &w, NULL, y, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
     w.weight_ih = lih; /* LSTM H = 5: weight_hh must be [20, 5] */

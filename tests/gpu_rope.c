@@ -35,7 +35,8 @@ static void check_case(vkattn_context *ctx, vkattn_dtype dt, const rope_case *c)
         for (int64_t i = 0; i < batch * len; i++) pos[i] = (int32_t)((i * 7919) % 173); /* scattered, repeated */
         max_pos = (double)c->desc.offset + 173;
         int64_t ps[2] = {c->pos_kind == 2 ? batch : len, len};
-        CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_I32, (uint32_t)c->pos_kind, c->pos_kind == 2 ? ps : ps + 1, &tpos));
+        CHECK_OK(ctx,
+                 vkattn_tensor_create(ctx, VKATTN_I32, (uint32_t)c->pos_kind, c->pos_kind == 2 ? ps : ps + 1, &tpos));
         CHECK_OK(ctx, vkattn_tensor_upload(tpos, pos, (size_t)(c->pos_kind == 2 ? batch : 1) * (size_t)len * 4));
         desc.positions = tpos;
     }
@@ -89,7 +90,8 @@ static void check_packed_qkv(vkattn_context *ctx, vkattn_dtype dt) {
 static void check_errors(vkattn_context *ctx) {
     int64_t s[4] = {1, 3, 2, 8}, s2[2] = {3, 8}, ps[1] = {3}, pb[1] = {4}, fs[1] = {3};
     vkattn_tensor *x = th_tensor(ctx, VKATTN_F32, 4, s, NULL), *x2 = th_tensor(ctx, VKATTN_F32, 2, s2, NULL);
-    vkattn_tensor *pf = th_tensor(ctx, VKATTN_F32, 1, ps, NULL), *f3 = th_tensor(ctx, VKATTN_F32, 1, fs, NULL), *p4, *p3;
+    vkattn_tensor *pf = th_tensor(ctx, VKATTN_F32, 1, ps, NULL), *f3 = th_tensor(ctx, VKATTN_F32, 1, fs, NULL), *p4,
+                  *p3;
     vkattn_tensor *x16 = th_tensor(ctx, VKATTN_F16, 4, s, NULL);
     CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_I32, 1, pb, &p4));
     CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_I32, 1, ps, &p3));
@@ -128,11 +130,23 @@ int main(void) {
         {"neox partial 20/80", 4, {2, 4, 3, 80}, {.rotary_dims = 20}, 0, 0, 0},
         {"gptj partial 64/256 in place", 4, {1, 3, 5, 256}, {.mode = VKATTN_ROPE_GPTJ, .rotary_dims = 64}, 0, 0, 1},
         {"neox partial 32/33 in place", 4, {1, 3, 2, 33}, {.rotary_dims = 32, .offset = 5}, 0, 0, 1},
-        {"neox BHLD theta 5e5 offset 37", 4, {2, 3, 9, 34}, {.layout = VKATTN_ROPE_BHLD, .theta = 5e5f, .offset = 37}, 0, 0, 0},
+        {"neox BHLD theta 5e5 offset 37",
+         4,
+         {2, 3, 9, 34},
+         {.layout = VKATTN_ROPE_BHLD, .theta = 5e5f, .offset = 37},
+         0,
+         0,
+         0},
         {"gptj 3-D [L, H, D]", 3, {6, 4, 16}, {.mode = VKATTN_ROPE_GPTJ}, 0, 0, 0},
         {"neox 3-D [H, L, D] BHLD", 3, {4, 6, 16}, {.layout = VKATTN_ROPE_BHLD, .offset = 3}, 0, 0, 0},
         {"neox positions [L]", 4, {1, 9, 2, 32}, {.offset = 2}, 1, 0, 0},
-        {"gptj positions [B, L] BHLD", 4, {3, 2, 9, 32}, {.mode = VKATTN_ROPE_GPTJ, .layout = VKATTN_ROPE_BHLD}, 2, 0, 0},
+        {"gptj positions [B, L] BHLD",
+         4,
+         {3, 2, 9, 32},
+         {.mode = VKATTN_ROPE_GPTJ, .layout = VKATTN_ROPE_BHLD},
+         2,
+         0,
+         0},
         {"neox inv_freq f32", 4, {1, 4, 2, 24}, {.offset = 9}, 0, 1, 0},
         {"gptj inv_freq f16 partial", 4, {1, 4, 2, 24}, {.mode = VKATTN_ROPE_GPTJ, .rotary_dims = 12}, 0, 2, 0},
         {"neox offset 8000", 4, {1, 3, 2, 128}, {.offset = 8000}, 0, 0, 0},

@@ -23,8 +23,8 @@ static void check_case(vkattn_context *ctx, vkattn_dtype dt, uint32_t ndim, cons
     CHECK_OK(ctx, vkattn_softmax(ctx, tx, ty));
     ref_softmax(x, rows, d, want);
     char what[96];
-    snprintf(what, sizeof what, "softmax %s rows=%zu d=%zu offset=%g masked=%d", vkattn_dtype_string(dt), rows, d, offset,
-             masked);
+    snprintf(what, sizeof what, "softmax %s rows=%zu d=%zu offset=%g masked=%d", vkattn_dtype_string(dt), rows, d,
+             offset, masked);
     float *got = th_download(ctx, ty);
     th_expect_close(what, got, want, n, ot_tol(dt));
     if (masked) { /* exact zeros where masked, no NaN */
@@ -42,7 +42,8 @@ static void check_view_inplace(vkattn_context *ctx, vkattn_dtype dt) {
     float *x = ot_data(n, -5, 5, dt), *store = th_alloc(n), *want = th_alloc(n), *back = th_alloc(n);
     for (size_t r = 0; r < rows; r++)
         for (size_t i = 0; i < d; i++) store[i * rows + r] = x[r * d + i];
-    int64_t sshape[2] = {(int64_t)d, (int64_t)rows}, vshape[2] = {(int64_t)rows, (int64_t)d}, vstride[2] = {1, (int64_t)rows};
+    int64_t sshape[2] = {(int64_t)d, (int64_t)rows}, vshape[2] = {(int64_t)rows, (int64_t)d},
+            vstride[2] = {1, (int64_t)rows};
     vkattn_tensor *base = th_tensor(ctx, dt, 2, sshape, store), *view;
     CHECK_OK(ctx, vkattn_tensor_view(base, 0, 2, vshape, vstride, &view));
     CHECK_OK(ctx, vkattn_softmax(ctx, view, view));
@@ -58,7 +59,8 @@ static void check_view_inplace(vkattn_context *ctx, vkattn_dtype dt) {
 static void check_all(vkattn_context *ctx) {
     vkattn_dtype dts[2];
     int ndt = ot_dtypes(ctx, dts);
-    static const int64_t s1[2] = {3, 1}, s2[2] = {7, 33}, s3[4] = {2, 3, 5, 300}, s4[2] = {2, 32000}, s5[2] = {1, 152000};
+    static const int64_t s1[2] = {3, 1}, s2[2] = {7, 33}, s3[4] = {2, 3, 5, 300}, s4[2] = {2, 32000},
+                         s5[2] = {1, 152000};
     for (int k = 0; k < ndt; k++) {
         vkattn_dtype dt = dts[k];
         check_case(ctx, dt, 2, s1, 0, 0);
@@ -80,7 +82,8 @@ static void check_errors(vkattn_context *ctx) {
     CHECK_STATUS(ctx, vkattn_softmax(ctx, x, y), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_softmax(ctx, xi, xi), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_softmax(ctx, x, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
-    if (vkattn_context_device(ctx)->storage16) CHECK_STATUS(ctx, vkattn_softmax(ctx, x16, x), VKATTN_ERROR_INVALID_ARGUMENT);
+    if (vkattn_context_device(ctx)->storage16)
+        CHECK_STATUS(ctx, vkattn_softmax(ctx, x16, x), VKATTN_ERROR_INVALID_ARGUMENT);
     OT_EXPECT_F16_UNSUPPORTED(ctx, vkattn_softmax(ctx, x16, x16));
     vkattn_tensor_destroy(x), vkattn_tensor_destroy(y), vkattn_tensor_destroy(x16), vkattn_tensor_destroy(xi);
 }

@@ -35,13 +35,14 @@ static void check_argmax(vkattn_context *ctx, vkattn_dtype dt, size_t rows, size
     CHECK_OK(ctx, vkattn_tensor_download(ti, got, rows * 4));
     ref_argmax(x, rows, v, want);
     int bad = count_diff_i(got, want, rows);
-    CHECK(bad == 0, "argmax %s %zux%zu specials=%d: %d rows differ (first row: got %d want %d)", vkattn_dtype_string(dt), rows,
-          v, specials, bad, got[0], want[0]);
+    CHECK(bad == 0, "argmax %s %zux%zu specials=%d: %d rows differ (first row: got %d want %d)",
+          vkattn_dtype_string(dt), rows, v, specials, bad, got[0], want[0]);
     free(x), free(want), free(got);
     vkattn_tensor_destroy(tx), vkattn_tensor_destroy(ti);
 }
 
-static void check_topk(vkattn_context *ctx, vkattn_dtype dt, size_t rows, size_t v, uint32_t k, int specials, int with_values) {
+static void check_topk(vkattn_context *ctx, vkattn_dtype dt, size_t rows, size_t v, uint32_t k, int specials,
+                       int with_values) {
     float *x = tie_data(rows * v, dt, specials), *wv = th_alloc(rows * k);
     int32_t *wi = calloc(rows * k, 4), *gi = calloc(rows * k, 4);
     int64_t xs[2] = {(int64_t)rows, (int64_t)v}, os[2] = {(int64_t)rows, k};
@@ -51,8 +52,8 @@ static void check_topk(vkattn_context *ctx, vkattn_dtype dt, size_t rows, size_t
     CHECK_OK(ctx, vkattn_tensor_download(ti, gi, rows * k * 4));
     ref_topk(x, rows, v, k, wv, wi);
     int bad = count_diff_i(gi, wi, rows * k);
-    CHECK(bad == 0, "topk %s %zux%zu k=%u: %d indices differ (first: got %d want %d)", vkattn_dtype_string(dt), rows, v, k,
-          bad, gi[0], wi[0]);
+    CHECK(bad == 0, "topk %s %zux%zu k=%u: %d indices differ (first: got %d want %d)", vkattn_dtype_string(dt), rows, v,
+          k, bad, gi[0], wi[0]);
     if (tv) {
         float *gv = th_download(ctx, tv);
         int vbad = 0;

@@ -79,8 +79,8 @@ static void check_extremes(vkattn_context *ctx, int op) {
     reference(op, x, n, want);
     float *got = th_download(ctx, t);
     for (size_t i = 0; i < n; i++)
-        CHECK(isfinite(got[i]) && fabs((double)got[i] - want[i]) <= 1e-5 * fabs(want[i]) + 1e-30, "%s(%g) = %g, want %g",
-              names[op], x[i], got[i], want[i]);
+        CHECK(isfinite(got[i]) && fabs((double)got[i] - want[i]) <= 1e-5 * fabs(want[i]) + 1e-30,
+              "%s(%g) = %g, want %g", names[op], x[i], got[i], want[i]);
     free(got);
     vkattn_tensor_destroy(t);
 }
@@ -94,7 +94,8 @@ static void check_errors(vkattn_context *ctx) {
     CHECK_STATUS(ctx, vkattn_gelu(ctx, xi, xi, 0), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_relu(ctx, NULL, x), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_scale(ctx, x, 2, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
-    if (vkattn_context_device(ctx)->storage16) CHECK_STATUS(ctx, vkattn_relu(ctx, x16, x), VKATTN_ERROR_INVALID_ARGUMENT);
+    if (vkattn_context_device(ctx)->storage16)
+        CHECK_STATUS(ctx, vkattn_relu(ctx, x16, x), VKATTN_ERROR_INVALID_ARGUMENT);
     OT_EXPECT_F16_UNSUPPORTED(ctx, vkattn_relu(ctx, x16, x16));
     vkattn_tensor_destroy(x), vkattn_tensor_destroy(y), vkattn_tensor_destroy(x16), vkattn_tensor_destroy(xi);
 }

@@ -27,7 +27,8 @@ static inline float *ot_data(size_t n, float lo, float hi, vkattn_dtype dt) {
 }
 
 /* Downloads y and compares with want (n values). */
-static inline int ot_check(vkattn_context *ctx, const char *what, const vkattn_tensor *y, const float *want, double tol) {
+static inline int ot_check(vkattn_context *ctx, const char *what, const vkattn_tensor *y, const float *want,
+                           double tol) {
     size_t n = vkattn_tensor_numel(y);
     float *got = th_download(ctx, y);
     int ok = th_expect_close(what, got, want, n, tol);

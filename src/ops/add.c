@@ -8,8 +8,8 @@ typedef struct {
     uint32_t flags;
 } add_push; /* matches shaders/add.comp */
 
-static vkattn_status binary(vkattn_context *ctx, const char *op, int mul, const vkattn_tensor *a, const vkattn_tensor *b,
-                            vkattn_tensor *y) {
+static vkattn_status binary(vkattn_context *ctx, const char *op, int mul, const vkattn_tensor *a,
+                            const vkattn_tensor *b, vkattn_tensor *y) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", op);
     if ((st = ou_check_float(ctx, a, op, "a")) || (st = ou_check_param(ctx, b, op, "b")) ||
@@ -29,8 +29,8 @@ static vkattn_status binary(vkattn_context *ctx, const char *op, int mul, const 
     }
     if (bad)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
-                            "%s: b %s does not broadcast to a %s (b's dims match a's trailing dims, each equal or 1)", op,
-                            ou_shape_str(b, sb, sizeof sb), ou_shape_str(a, sa, sizeof sa));
+                            "%s: b %s does not broadcast to a %s (b's dims match a's trailing dims, each equal or 1)",
+                            op, ou_shape_str(b, sb, sizeof sb), ou_shape_str(a, sa, sizeof sa));
     ou_layout4(a, p.shape, p.as);
     ou_layout4(y, NULL, p.ys);
     uint32_t wg = ou_wg(ctx, 256);
@@ -59,8 +59,8 @@ vkattn_status vkattn_position_embedding(vkattn_context *ctx, const vkattn_tensor
     if ((st = ou_check_float(ctx, x, op, "x")) || (st = ou_check_param(ctx, table, op, "table"))) return st;
     if (x->ndim < 2 || table->ndim != 2 || table->shape[1] != x->shape[x->ndim - 1]) {
         char sx[80], st2[80];
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: x %s must be [..., L, D] and table %s [Lmax, D]", op,
-                            ou_shape_str(x, sx, sizeof sx), ou_shape_str(table, st2, sizeof st2));
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: x %s must be [..., L, D] and table %s [Lmax, D]",
+                            op, ou_shape_str(x, sx, sizeof sx), ou_shape_str(table, st2, sizeof st2));
     }
     int64_t l = x->shape[x->ndim - 2];
     if (offset < 0 || offset + l > table->shape[0])

@@ -26,8 +26,8 @@ static vkattn_status check_bias(vkattn_context *ctx, const vkattn_tensor *b, int
     if (st) return st;
     if (b->dtype != VKATTN_F32 || b->ndim != 1 || b->shape[0] != n || !vkattn_tensor_is_contiguous(b)) {
         char s[80];
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: %s is %s %s, expected contiguous f32 [%lld]", name,
-                            ou_shape_str(b, s, sizeof s), vkattn_dtype_string(b->dtype), (long long)n);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: %s is %s %s, expected contiguous f32 [%lld]",
+                            name, ou_shape_str(b, s, sizeof s), vkattn_dtype_string(b->dtype), (long long)n);
     }
     return VKATTN_OK;
 }
@@ -57,7 +57,8 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     vkattn_tensor *h, *g = NULL;
     if (w->gate_up) {
         vkattn_tensor *gu;
-        if ((st = scratch_rows(ctx, x->dtype, x, 2 * f, &gu)) || (st = vkattn_linear(ctx, x, w->gate_up, w->gate_up_bias, gu)))
+        if ((st = scratch_rows(ctx, x->dtype, x, 2 * f, &gu)) ||
+            (st = vkattn_linear(ctx, x, w->gate_up, w->gate_up_bias, gu)))
             return st;
         vkattn_tensor vg = column_block(gu, 0, f), vu = column_block(gu, f, f);
         if ((st = scratch_rows(ctx, x->dtype, x, f, &h))) return st;
@@ -66,7 +67,8 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
                                     : vkattn_geglu(ctx, &vg, &vu, h, act == VKATTN_FFN_GELU_TANH);
         if (st) return st;
     } else {
-        if ((st = scratch_rows(ctx, x->dtype, x, f, &h)) || (st = vkattn_linear(ctx, x, w->up, w->up_bias, h))) return st;
+        if ((st = scratch_rows(ctx, x->dtype, x, f, &h)) || (st = vkattn_linear(ctx, x, w->up, w->up_bias, h)))
+            return st;
         if (gated) {
             if ((st = scratch_rows(ctx, x->dtype, x, f, &g)) || (st = vkattn_linear(ctx, x, w->gate, w->gate_bias, g)))
                 return st;
@@ -106,19 +108,21 @@ vkattn_status vkattn_ffn(vkattn_context *ctx, const vkattn_tensor *x, const vkat
     if ((st = vkattn__check_tensor(ctx, first, "ffn", w->gate_up ? "gate_up" : "up"))) return st;
     int64_t d = x->shape[x->ndim - 1], f = first->ndim == 2 ? first->shape[0] / (w->gate_up ? 2 : 1) : 0;
     if (f <= 0 || (w->gate_up && first->shape[0] % 2))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: %s must be [%sF, D]", w->gate_up ? "gate_up" : "up",
-                            w->gate_up ? "2 " : "");
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: %s must be [%sF, D]",
+                            w->gate_up ? "gate_up" : "up", w->gate_up ? "2 " : "");
     if ((st = check_weight(ctx, first, w->gate_up ? 2 * f : f, d, w->gate_up ? "gate_up" : "up"))) return st;
     if (w->gate && (st = check_weight(ctx, w->gate, f, d, "gate"))) return st;
     int64_t n = w->down->ndim == 2 ? w->down->shape[0] : 0;
     if ((st = check_weight(ctx, w->down, n, f, "down"))) return st;
-    if (y->ndim != x->ndim || memcmp(y->shape, x->shape, (x->ndim - 1) * sizeof x->shape[0]) || y->shape[y->ndim - 1] != n) {
+    if (y->ndim != x->ndim || memcmp(y->shape, x->shape, (x->ndim - 1) * sizeof x->shape[0]) ||
+        y->shape[y->ndim - 1] != n) {
         char sx[80], sy[80];
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: y %s must be x's leading dims + [%lld] (x is %s)",
                             ou_shape_str(y, sy, sizeof sy), (long long)n, ou_shape_str(x, sx, sizeof sx));
     }
     if ((st = check_bias(ctx, w->up_bias, f, "up_bias")) || (st = check_bias(ctx, w->gate_bias, f, "gate_bias")) ||
-        (st = check_bias(ctx, w->gate_up_bias, 2 * f, "gate_up_bias")) || (st = check_bias(ctx, w->down_bias, n, "down_bias")))
+        (st = check_bias(ctx, w->gate_up_bias, 2 * f, "gate_up_bias")) ||
+        (st = check_bias(ctx, w->down_bias, n, "down_bias")))
         return st;
     if ((w->up_bias && !w->up) || (w->gate_bias && !w->gate) || (w->gate_up_bias && !w->gate_up))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: a bias is given without its weight");

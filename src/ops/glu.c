@@ -18,10 +18,10 @@ static vkattn_status glu(vkattn_context *ctx, const char *op, uint32_t act, cons
         return st;
     if (!ou_same_shape(gate, up) || !ou_same_shape(gate, y) || gate->dtype != up->dtype || gate->dtype != y->dtype) {
         char a[80], b[80], c[80];
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
-                            "%s: gate %s %s, up %s %s and y %s %s must have one shape and dtype", op,
-                            ou_shape_str(gate, a, sizeof a), vkattn_dtype_string(gate->dtype), ou_shape_str(up, b, sizeof b),
-                            vkattn_dtype_string(up->dtype), ou_shape_str(y, c, sizeof c), vkattn_dtype_string(y->dtype));
+        return vkattn__fail(
+            ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: gate %s %s, up %s %s and y %s %s must have one shape and dtype",
+            op, ou_shape_str(gate, a, sizeof a), vkattn_dtype_string(gate->dtype), ou_shape_str(up, b, sizeof b),
+            vkattn_dtype_string(up->dtype), ou_shape_str(y, c, sizeof c), vkattn_dtype_string(y->dtype));
     }
     glu_push p = {.g_off = (uint32_t)gate->offset, .u_off = (uint32_t)up->offset, .y_off = (uint32_t)y->offset,
                   .n = (uint32_t)vkattn_tensor_numel(y)};
@@ -44,5 +44,6 @@ vkattn_status vkattn_swiglu(vkattn_context *ctx, const vkattn_tensor *gate, cons
 
 vkattn_status vkattn_geglu(vkattn_context *ctx, const vkattn_tensor *gate, const vkattn_tensor *up, vkattn_tensor *y,
                            int approximate_tanh) {
-    return glu(ctx, approximate_tanh ? "geglu_tanh" : "geglu", approximate_tanh ? ACT_GELU_TANH : ACT_GELU_ERF, gate, up, y);
+    return glu(ctx, approximate_tanh ? "geglu_tanh" : "geglu", approximate_tanh ? ACT_GELU_TANH : ACT_GELU_ERF, gate,
+               up, y);
 }

@@ -10,13 +10,15 @@ typedef struct {
 } norm_push; /* matches shaders/norm.comp */
 
 /* weight/bias: NULL or a 1-D [D] f32/f16 tensor (any stride). */
-static vkattn_status check_vec(vkattn_context *ctx, const vkattn_tensor *v, int64_t d, const char *op, const char *name) {
+static vkattn_status check_vec(vkattn_context *ctx, const vkattn_tensor *v, int64_t d, const char *op,
+                               const char *name) {
     vkattn_status st = ou_check_param(ctx, v, op, name);
     if (st) return st;
     if (v->ndim != 1 || v->shape[0] != d) {
         char s[80];
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: %s has shape %s; expected [%lld] (the last dim of x)", op,
-                            name, ou_shape_str(v, s, sizeof s), (long long)d);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "%s: %s has shape %s; expected [%lld] (the last dim of x)", op, name,
+                            ou_shape_str(v, s, sizeof s), (long long)d);
     }
     return VKATTN_OK;
 }

@@ -74,7 +74,8 @@ static inline vkattn_status ou_check_float(vkattn_context *ctx, const vkattn_ten
     if (st) return st;
     if (t->dtype == VKATTN_F16 && !ctx->info.storage16)
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "%s: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 tensors", op, ctx->info.name);
+                            "%s: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 tensors", op,
+                            ctx->info.name);
     return VKATTN_OK;
 }
 

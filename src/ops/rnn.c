@@ -31,16 +31,17 @@ static vkattn_status check_state(vkattn_context *ctx, const rnn_dims *d, const v
               (s->ndim == 3 && s->shape[0] == 1 && s->shape[1] == d->b && s->shape[2] == d->h));
     if (!ok) {
         char sh[80];
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: %s %s %s must be contiguous %s [%lld, %lld] or [1, %lld, %lld]",
-                            d->op, name, ou_shape_str(s, sh, sizeof sh), vkattn_dtype_string(s->dtype),
-                            vkattn_dtype_string(dt), (long long)d->b, (long long)d->h, (long long)d->b, (long long)d->h);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "%s: %s %s %s must be contiguous %s [%lld, %lld] or [1, %lld, %lld]", d->op, name,
+                            ou_shape_str(s, sh, sizeof sh), vkattn_dtype_string(s->dtype), vkattn_dtype_string(dt),
+                            (long long)d->b, (long long)d->h, (long long)d->b, (long long)d->h);
     }
     return VKATTN_OK;
 }
 
 /* A 2-D / 1-D tensor of the given shape (cols = 0: 1-D [rows]). */
-static vkattn_status check_shape(vkattn_context *ctx, const rnn_dims *d, const vkattn_tensor *t, int64_t rows, int64_t cols,
-                                 const char *name) {
+static vkattn_status check_shape(vkattn_context *ctx, const rnn_dims *d, const vkattn_tensor *t, int64_t rows,
+                                 int64_t cols, const char *name) {
     vkattn_status st = vkattn__check_tensor(ctx, t, d->op, name);
     if (st) return st;
     int ok = cols ? t->ndim == 2 && t->shape[0] == rows && t->shape[1] == cols : t->ndim == 1 && t->shape[0] == rows;
@@ -48,8 +49,8 @@ static vkattn_status check_shape(vkattn_context *ctx, const rnn_dims *d, const v
         char sh[80], want[64];
         if (cols) snprintf(want, sizeof want, "[%lld, %lld]", (long long)rows, (long long)cols);
         else snprintf(want, sizeof want, "[%lld]", (long long)rows);
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: %s is %s, expected %s (%u gates x hidden %lld)", d->op,
-                            name, ou_shape_str(t, sh, sizeof sh), want, d->gates, (long long)d->h);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: %s is %s, expected %s (%u gates x hidden %lld)",
+                            d->op, name, ou_shape_str(t, sh, sizeof sh), want, d->gates, (long long)d->h);
     }
     return VKATTN_OK;
 }
@@ -62,14 +63,15 @@ static vkattn_status check(vkattn_context *ctx, rnn_dims *d, const vkattn_tensor
     if ((st = ou_check_float(ctx, x, d->op, "x")) || (st = ou_check_float(ctx, y, d->op, "y"))) return st;
     if (x->ndim != 3 || !vkattn_tensor_is_contiguous(x)) {
         char sh[80];
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: x %s must be contiguous [B, T, input_size] (batch_first)",
-                            d->op, ou_shape_str(x, sh, sizeof sh));
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "%s: x %s must be contiguous [B, T, input_size] (batch_first)", d->op,
+                            ou_shape_str(x, sh, sizeof sh));
     }
     d->b = x->shape[0], d->t = x->shape[1], d->i = x->shape[2];
     if ((st = vkattn__check_tensor(ctx, w->weight_ih, d->op, "weight_ih_l0"))) return st;
     if (w->weight_ih->ndim != 2 || w->weight_ih->shape[0] % d->gates)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: weight_ih_l0 must be [%u * hidden_size, input_size]",
-                            d->op, d->gates);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "%s: weight_ih_l0 must be [%u * hidden_size, input_size]", d->op, d->gates);
     d->h = w->weight_ih->shape[0] / d->gates;
     int64_t gh = d->gates * d->h;
     if ((st = check_shape(ctx, d, w->weight_ih, gh, d->i, "weight_ih_l0")) ||
@@ -87,8 +89,8 @@ static vkattn_status check(vkattn_context *ctx, rnn_dims *d, const vkattn_tensor
     if (y->dtype != x->dtype || !vkattn_tensor_is_contiguous(y) || y->ndim != 3 || y->shape[0] != d->b ||
         y->shape[1] != d->t || y->shape[2] != d->h) {
         char sh[80];
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: y %s must be contiguous %s [%lld, %lld, %lld]", d->op,
-                            ou_shape_str(y, sh, sizeof sh), vkattn_dtype_string(x->dtype), (long long)d->b,
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: y %s must be contiguous %s [%lld, %lld, %lld]",
+                            d->op, ou_shape_str(y, sh, sizeof sh), vkattn_dtype_string(x->dtype), (long long)d->b,
                             (long long)d->t, (long long)d->h);
     }
     if ((st = check_state(ctx, d, h0, x->dtype, "h0")) || (st = check_state(ctx, d, hn, x->dtype, "hn")) ||
@@ -98,10 +100,11 @@ static vkattn_status check(vkattn_context *ctx, rnn_dims *d, const vkattn_tensor
     if (h0 && ou_same_storage(h0, y))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: h0 must not share y's memory", d->op);
     if (d->b * d->h >= UINT32_MAX || d->b * d->t * gh >= UINT32_MAX)
-        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "%s: B * T * gates * hidden exceeds 2^32; split the batch", d->op);
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "%s: B * T * gates * hidden exceeds 2^32; split the batch",
+                            d->op);
     if ((uint64_t)d->b > ctx->info.max_workgroup_count[1])
-        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "%s: batch %lld exceeds the device's %u workgroups in y", d->op,
-                            (long long)d->b, ctx->info.max_workgroup_count[1]);
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "%s: batch %lld exceeds the device's %u workgroups in y",
+                            d->op, (long long)d->b, ctx->info.max_workgroup_count[1]);
     return VKATTN_OK;
 }
 
@@ -119,25 +122,39 @@ static vkattn_status record(vkattn_context *ctx, const rnn_dims *d, const vkattn
     for (uint32_t t = 0; t < T; t++) {
         int last = t + 1 == T;
         const vkattn_tensor *hsrc = t ? y : h0 ? h0 : y;
-        rnn_push p = {.h = H, .hs_off = (uint32_t)(t ? y->offset + (t - 1) * H : h0 ? h0->offset : 0),
-                      .hs_bstride = t ? T * H : H, .y_off = (uint32_t)(y->offset + t * H), .y_bstride = T * H,
-                      .gi_off = t * (uint32_t)gh, .gi_bstride = T * (uint32_t)gh, .w_off = (uint32_t)w->weight_hh->offset,
-                      .b_off = w->bias_hh ? (uint32_t)w->bias_hh->offset : 0, .c0_off = c0 ? (uint32_t)c0->offset : 0, .cn_off = cn ? (uint32_t)cn->offset : 0};
-        p.flags = (t || h0 ? HAS_H : 0) | (!t && c0 ? C_FROM_C0 : 0) | (t ? C_FROM_STATE : 0) | (last && cn ? HAS_CN : 0) | (w->weight_hh->dtype == VKATTN_F16 ? W16 : 0) |
+        rnn_push p = {.h = H,
+                      .hs_off = (uint32_t)(t    ? y->offset + (t - 1) * H
+                                           : h0 ? h0->offset
+                                                : 0),
+                      .hs_bstride = t ? T * H : H,
+                      .y_off = (uint32_t)(y->offset + t * H),
+                      .y_bstride = T * H,
+                      .gi_off = t * (uint32_t)gh,
+                      .gi_bstride = T * (uint32_t)gh,
+                      .w_off = (uint32_t)w->weight_hh->offset,
+                      .b_off = w->bias_hh ? (uint32_t)w->bias_hh->offset : 0,
+                      .c0_off = c0 ? (uint32_t)c0->offset : 0,
+                      .cn_off = cn ? (uint32_t)cn->offset : 0};
+        p.flags = (t || h0 ? HAS_H : 0) | (!t && c0 ? C_FROM_C0 : 0) | (t ? C_FROM_STATE : 0) |
+                  (last && cn ? HAS_CN : 0) | (w->weight_hh->dtype == VKATTN_F16 ? W16 : 0) |
                   (w->bias_hh ? HAS_B | (w->bias_hh->dtype == VKATTN_F16 ? B16 : 0) : 0);
         /* absent tensors bind stand-ins that the flags keep unread / unwritten */
-        vkattn__dispatch dp = {
-            .shader = shader, .label = d->op, .spec = {wg, (uint32_t)d->lstm}, .n_spec = 2, .push = &p, .push_size = sizeof p,
-            .args = {{gi, VKATTN__READ, 0, 0},
-                     {w->weight_hh, VKATTN__READ, 0, 0},
-                     {w->bias_hh ? w->bias_hh : w->weight_hh, VKATTN__READ, 0, 0},
-                     {hsrc, VKATTN__READ, 0, 0},
-                     {y, VKATTN__WRITE, 0, 0},
-                     {cst ? cst : gi, cst ? VKATTN__RW : VKATTN__READ, 0, 0},
-                     {!t && c0 ? c0 : x, VKATTN__READ, 0, 0},
-                     {last && cn ? cn : y, VKATTN__WRITE, 0, 0}},
-            .n_args = 8,
-            .groups = {vkattn__div_up((uint64_t)d->h, wg), (uint32_t)d->b, 1}};
+        vkattn__dispatch dp = {.shader = shader,
+                               .label = d->op,
+                               .spec = {wg, (uint32_t)d->lstm},
+                               .n_spec = 2,
+                               .push = &p,
+                               .push_size = sizeof p,
+                               .args = {{gi, VKATTN__READ, 0, 0},
+                                        {w->weight_hh, VKATTN__READ, 0, 0},
+                                        {w->bias_hh ? w->bias_hh : w->weight_hh, VKATTN__READ, 0, 0},
+                                        {hsrc, VKATTN__READ, 0, 0},
+                                        {y, VKATTN__WRITE, 0, 0},
+                                        {cst ? cst : gi, cst ? VKATTN__RW : VKATTN__READ, 0, 0},
+                                        {!t && c0 ? c0 : x, VKATTN__READ, 0, 0},
+                                        {last && cn ? cn : y, VKATTN__WRITE, 0, 0}},
+                               .n_args = 8,
+                               .groups = {vkattn__div_up((uint64_t)d->h, wg), (uint32_t)d->b, 1}};
         if ((st = vkattn__record(ctx, &dp))) return st;
     }
     if (!hn) return VKATTN_OK;
@@ -153,9 +170,9 @@ static vkattn_status record(vkattn_context *ctx, const rnn_dims *d, const vkattn
     return vkattn_copy(ctx, &last, hn);
 }
 
-static vkattn_status rnn(vkattn_context *ctx, const char *op, int lstm, const vkattn_tensor *x, const vkattn_rnn_weights *w,
-                         const vkattn_tensor *h0, const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn,
-                         vkattn_tensor *cn) {
+static vkattn_status rnn(vkattn_context *ctx, const char *op, int lstm, const vkattn_tensor *x,
+                         const vkattn_rnn_weights *w, const vkattn_tensor *h0, const vkattn_tensor *c0,
+                         vkattn_tensor *y, vkattn_tensor *hn, vkattn_tensor *cn) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", op);
     rnn_dims d = {.op = op, .lstm = lstm, .gates = lstm ? 4 : 3};
     vkattn_status st = check(ctx, &d, x, w, h0, c0, y, hn, cn);
@@ -165,12 +182,13 @@ static vkattn_status rnn(vkattn_context *ctx, const char *op, int lstm, const vk
     return vkattn__op_end(ctx, implicit, record(ctx, &d, x, w, h0, c0, y, hn, cn));
 }
 
-vkattn_status vkattn_gru(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w, const vkattn_tensor *h0,
-                         vkattn_tensor *y, vkattn_tensor *hn) {
+vkattn_status vkattn_gru(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w,
+                         const vkattn_tensor *h0, vkattn_tensor *y, vkattn_tensor *hn) {
     return rnn(ctx, "gru", 0, x, w, h0, NULL, y, hn, NULL);
 }
 
-vkattn_status vkattn_lstm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w, const vkattn_tensor *h0,
-                          const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn, vkattn_tensor *cn) {
+vkattn_status vkattn_lstm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w,
+                          const vkattn_tensor *h0, const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn,
+                          vkattn_tensor *cn) {
     return rnn(ctx, "lstm", 1, x, w, h0, c0, y, hn, cn);
 }

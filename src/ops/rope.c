@@ -30,7 +30,8 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: x and y must have the same shape and dtype");
     if (x->ndim < 3)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
-                            "rope: x %s must be [B, L, H, D] / [B, H, L, D] (or without B)", ou_shape_str(x, s1, sizeof s1));
+                            "rope: x %s must be [B, L, H, D] / [B, H, L, D] (or without B)",
+                            ou_shape_str(x, s1, sizeof s1));
     if (desc->mode != VKATTN_ROPE_NEOX && desc->mode != VKATTN_ROPE_GPTJ)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: unknown mode %d", (int)desc->mode);
     if (desc->layout != VKATTN_ROPE_BLHD && desc->layout != VKATTN_ROPE_BHLD)
@@ -40,7 +41,8 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
     ou_layout4(y, NULL, p.ys);
     uint32_t d = p.shape[3], rd = desc->rotary_dims ? desc->rotary_dims : d;
     if (rd % 2 || rd > d)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: rotary_dims %u must be even and <= D = %u", rd, d);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: rotary_dims %u must be even and <= D = %u", rd,
+                            d);
     double theta = desc->theta == 0 ? 10000.0 : desc->theta;
     if (!(theta > 0) || !isfinite(theta))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: theta must be > 0 (is %g)", theta);
@@ -55,13 +57,15 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
 
     const vkattn_tensor *pos = desc->positions, *freq = desc->inv_freq;
     if (pos) {
-        if ((st = vkattn__check_tensor(ctx, pos, op, "positions")) || (st = ou_check_index_range(ctx, pos, op, "positions")))
+        if ((st = vkattn__check_tensor(ctx, pos, op, "positions")) ||
+            (st = ou_check_index_range(ctx, pos, op, "positions")))
             return st;
         int ok = pos->dtype == VKATTN_I32 && ((pos->ndim == 1 && pos->shape[0] == len) ||
                                               (pos->ndim == 2 && pos->shape[0] == batch && pos->shape[1] == len));
         if (!ok)
-            return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: positions %s %s must be i32 [%u] or [%u, %u]",
-                                ou_shape_str(pos, s1, sizeof s1), vkattn_dtype_string(pos->dtype), len, batch, len);
+            return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                                "rope: positions %s %s must be i32 [%u] or [%u, %u]", ou_shape_str(pos, s1, sizeof s1),
+                                vkattn_dtype_string(pos->dtype), len, batch, len);
         p.flags |= 4u;
         p.pos_off = (uint32_t)pos->offset;
         p.pos_bstride = pos->ndim == 2 ? (uint32_t)pos->strides[0] : 0;
@@ -70,8 +74,9 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
     if (freq) {
         if ((st = ou_check_param(ctx, freq, op, "inv_freq"))) return st;
         if (freq->ndim != 1 || freq->shape[0] != rd / 2)
-            return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: inv_freq %s must be [rotary_dims / 2] = [%u]",
-                                ou_shape_str(freq, s2, sizeof s2), rd / 2);
+            return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                                "rope: inv_freq %s must be [rotary_dims / 2] = [%u]", ou_shape_str(freq, s2, sizeof s2),
+                                rd / 2);
         p.flags |= 8u | (freq->dtype == VKATTN_F16 ? 16u : 0u);
         p.f_off = (uint32_t)freq->offset;
         p.f_stride = (uint32_t)freq->strides[0];
@@ -81,10 +86,15 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
     p.n = (uint32_t)(vkattn_tensor_numel(x) / d * p.units);
     uint32_t wg = ou_wg(ctx, 256);
     char name[32];
-    vkattn__dispatch dp = {.shader = vkattn__variant(name, sizeof name, "rope", x->dtype), .spec = {wg}, .n_spec = 1,
-                           .push = &p, .push_size = sizeof p,
+    vkattn__dispatch dp = {.shader = vkattn__variant(name, sizeof name, "rope", x->dtype),
+                           .spec = {wg},
+                           .n_spec = 1,
+                           .push = &p,
+                           .push_size = sizeof p,
                            /* absent positions / table bind x: never read */
-                           .args = {{x, VKATTN__READ, 0, 0}, {y, VKATTN__WRITE, 0, 0}, {pos ? pos : x, VKATTN__READ, 0, 0},
+                           .args = {{x, VKATTN__READ, 0, 0},
+                                    {y, VKATTN__WRITE, 0, 0},
+                                    {pos ? pos : x, VKATTN__READ, 0, 0},
                                     {freq ? freq : x, VKATTN__READ, 0, 0}},
                            .n_args = 4};
     vkattn__grid_1d(vkattn__div_up(p.n, wg), dp.groups);

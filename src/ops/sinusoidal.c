@@ -12,9 +12,11 @@ typedef struct {
 vkattn_status vkattn_sinusoidal(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int64_t offset) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "sinusoidal: ctx is NULL");
-    if ((st = ou_check_float(ctx, y, "sinusoidal", "y")) || (x && (st = ou_check_float(ctx, x, "sinusoidal", "x")))) return st;
+    if ((st = ou_check_float(ctx, y, "sinusoidal", "y")) || (x && (st = ou_check_float(ctx, x, "sinusoidal", "x"))))
+        return st;
     if (x && (!ou_same_shape(x, y) || x->dtype != y->dtype))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "sinusoidal: x and y must have the same shape and dtype");
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "sinusoidal: x and y must have the same shape and dtype");
     if (y->ndim < 2) {
         char s[80];
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "sinusoidal: y %s must be [..., L, D]",

@@ -17,8 +17,8 @@ vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t 
     ou_layout4(x, p.shape, p.xs);
     p.rows = p.shape[0] * p.shape[1] * p.shape[2];
     if (k == 0 || k > VKATTN_TOPK_MAX || k > p.shape[3])
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "topk: k = %u must be in 1 .. min(%d, row length %u)", k,
-                            VKATTN_TOPK_MAX, p.shape[3]);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "topk: k = %u must be in 1 .. min(%d, row length %u)",
+                            k, VKATTN_TOPK_MAX, p.shape[3]);
     if ((st = ou_check_rows_out(ctx, indices, VKATTN_I32, p.rows, k, "topk", "indices"))) return st;
     if (values && (st = ou_check_rows_out(ctx, values, x->dtype, p.rows, k, "topk", "values"))) return st;
     p.i_off = (uint32_t)indices->offset;

@@ -39,7 +39,8 @@ vkattn_status vkattn_silu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
 }
 
 vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int approximate_tanh) {
-    return unary(ctx, approximate_tanh ? "gelu_tanh" : "gelu", approximate_tanh ? ACT_GELU_TANH : ACT_GELU_ERF, x, 1, y);
+    return unary(ctx, approximate_tanh ? "gelu_tanh" : "gelu", approximate_tanh ? ACT_GELU_TANH : ACT_GELU_ERF, x, 1,
+                 y);
 }
 
 vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y) {
