@@ -8,11 +8,16 @@
 // owns hidden unit j of batch row b; the workgroup (one b, WG units) streams
 // h_{t-1} through shared memory in chunks of WG. h_t goes to y[b, t]; the
 // LSTM cell state stays in an f32 buffer updated in place.
+// PASS = 1 runs once per layer call before the steps: W_hh (f32 or f16) ->
+// f32 W_hh^T [H, G*H], so that neighbouring invocations (units j, j + 1) read
+// neighbouring weights in every step (coalesced on GPUs, vector loads on CPUs).
 #include "common.glsl"
 #include "packed.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint LSTM = 0;
+layout(constant_id = 2) const uint W16 = 0; // weight_hh is f16 (PASS 1)
+layout(constant_id = 3) const uint PASS = 0;
 
 layout(std430, binding = 0) readonly buffer GI { float gi[]; };
 layout(std430, binding = 1) readonly buffer W { uint whh[]; };
@@ -22,6 +27,7 @@ layout(std430, binding = 4) writeonly buffer Y { T y[]; };
 layout(std430, binding = 5) buffer CS { float cst[]; };
 layout(std430, binding = 6) readonly buffer C0 { T c0[]; };
 layout(std430, binding = 7) writeonly buffer CN { T cn[]; };
+layout(std430, binding = 8) buffer WT { float wt[]; }; // W_hh^T, f32
 layout(push_constant) uniform P {
     uint H, hs_off, hs_bstride, y_off;
     uint y_bstride, gi_off, gi_bstride, w_off;
@@ -29,7 +35,7 @@ layout(push_constant) uniform P {
 } p;
 
 // flags
-const uint HAS_H = 1u, C_FROM_C0 = 2u, C_FROM_STATE = 4u, HAS_CN = 16u, W16 = 32u, B16 = 64u, HAS_B = 128u;
+const uint HAS_H = 1u, C_FROM_C0 = 2u, C_FROM_STATE = 4u, HAS_CN = 16u, B16 = 64u, HAS_B = 128u;
 
 shared float hs[gl_WorkGroupSize.x];
 
@@ -40,10 +46,20 @@ float tanh_safe(float v) {
     return sign(v) * (1.0 - e) / (1.0 + e);
 }
 
+void transpose_weights(uint G) {
+    uint i = flat_group() * gl_WorkGroupSize.x + gl_LocalInvocationID.x, H = p.H;
+    if (i >= G * H * H) return;
+    wt[(i % H) * G * H + i / H] = LOAD_PACKED(whh, p.w_off + i, W16 != 0u);
+}
+
 void main() {
     const uint G = LSTM != 0u ? 4u : 3u, WG = gl_WorkGroupSize.x;
+    if (PASS == 1u) {
+        transpose_weights(G);
+        return;
+    }
     uint b = gl_WorkGroupID.y, lid = gl_LocalInvocationID.x, j = gl_WorkGroupID.x * WG + lid, H = p.H;
-    bool live = j < H, has_h = (p.flags & HAS_H) != 0u, w16 = (p.flags & W16) != 0u;
+    bool live = j < H, has_h = (p.flags & HAS_H) != 0u;
     uint hb = p.hs_off + b * p.hs_bstride;
     float acc[4] = float[4](0.0, 0.0, 0.0, 0.0);
     for (uint k0 = 0u; k0 < H; k0 += WG) { // all invocations: barriers stay uniform
@@ -53,9 +69,9 @@ void main() {
         if (live && has_h) {
             uint kn = min(WG, H - k0);
             for (uint g = 0u; g < G; g++) {
-                uint row = p.w_off + (g * H + j) * H + k0;
+                uint at = k0 * G * H + g * H + j;
                 float s = 0.0;
-                for (uint kk = 0u; kk < kn; kk++) s += LOAD_PACKED(whh, row + kk, w16) * hs[kk];
+                for (uint kk = 0u; kk < kn; kk++, at += G * H) s += wt[at] * hs[kk];
                 acc[g] += s;
             }
         }

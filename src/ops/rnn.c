@@ -1,8 +1,9 @@
 /* GRU and LSTM layers (single layer, unidirectional, batch_first) with PyTorch's
  * weight layouts and gate orders: the input projections of all time steps as one
- * vkattn_linear GEMM into scratch, then one shaders/rnn.comp dispatch per time
- * step, all in one batch (the hazard tracker puts a barrier between steps); hn is
- * copied from y's last step. */
+ * vkattn_linear GEMM into scratch, W_hh transposed once into f32 scratch (so the
+ * step kernel's neighbouring invocations read neighbouring weights), then one
+ * shaders/rnn.comp dispatch per time step, all in one batch (the hazard tracker
+ * puts a barrier between steps); hn is copied from y's last step. */
 #include "opsutil.h"
 
 typedef struct {
@@ -11,7 +12,7 @@ typedef struct {
     uint32_t b_off, c0_off, cn_off, flags;
 } rnn_push; /* matches shaders/rnn.comp */
 
-enum { HAS_H = 1, C_FROM_C0 = 2, C_FROM_STATE = 4, HAS_CN = 16, W16 = 32, B16 = 64, HAS_B = 128 };
+enum { HAS_H = 1, C_FROM_C0 = 2, C_FROM_STATE = 4, HAS_CN = 16, B16 = 64, HAS_B = 128 };
 
 typedef struct {
     const char *op;
@@ -108,53 +109,66 @@ static vkattn_status check(vkattn_context *ctx, rnn_dims *d, const vkattn_tensor
     return VKATTN_OK;
 }
 
+/* The bindings of shaders/rnn.comp; absent tensors bind stand-ins that the flags
+ * keep unread / unwritten. */
+static void bind(vkattn__dispatch *dp, const vkattn_tensor *gi, const vkattn_rnn_weights *w, const vkattn_tensor *hsrc,
+                 const vkattn_tensor *y, const vkattn_tensor *cst, const vkattn_tensor *c0, const vkattn_tensor *cn,
+                 const vkattn_tensor *wt, uint32_t wt_access) {
+    const vkattn__arg args[9] = {{gi, VKATTN__READ, 0, 0},
+                                 {w->weight_hh, VKATTN__READ, 0, 0},
+                                 {w->bias_hh ? w->bias_hh : w->weight_hh, VKATTN__READ, 0, 0},
+                                 {hsrc, VKATTN__READ, 0, 0},
+                                 {y, VKATTN__WRITE, 0, 0},
+                                 {cst ? cst : gi, cst ? VKATTN__RW : VKATTN__READ, 0, 0},
+                                 {c0 ? c0 : hsrc, VKATTN__READ, 0, 0},
+                                 {cn ? cn : y, VKATTN__WRITE, 0, 0},
+                                 {wt, wt_access, 0, 0}};
+    memcpy(dp->args, args, sizeof args);
+    dp->n_args = 9;
+}
+
 static vkattn_status record(vkattn_context *ctx, const rnn_dims *d, const vkattn_tensor *x, const vkattn_rnn_weights *w,
                             const vkattn_tensor *h0, const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn,
                             vkattn_tensor *cn) {
     vkattn_status st;
-    int64_t gh = d->gates * d->h, gshape[3] = {d->b, d->t, gh}, cshape[2] = {d->b, d->h};
-    vkattn_tensor *gi, *cst = NULL;
+    int64_t gh = d->gates * d->h, gshape[3] = {d->b, d->t, gh}, cshape[2] = {d->b, d->h}, wshape[2] = {d->h, gh};
+    vkattn_tensor *gi, *wt, *cst = NULL;
     if ((st = vkattn__scratch(ctx, VKATTN_F32, 3, gshape, &gi))) return st;
     if ((st = vkattn_linear(ctx, x, w->weight_ih, w->bias_ih, gi))) return st; /* every step's x W_ih^T + b_ih */
     if (d->lstm && (st = vkattn__scratch(ctx, VKATTN_F32, 2, cshape, &cst))) return st;
+    if ((st = vkattn__scratch(ctx, VKATTN_F32, 2, wshape, &wt))) return st;
     uint32_t wg = ou_row_wg(ctx, (uint64_t)d->h), H = (uint32_t)d->h, T = (uint32_t)d->t;
+    uint32_t w16 = w->weight_hh->dtype == VKATTN_F16;
     const char *shader = x->dtype == VKATTN_F16 ? "rnn_f16" : "rnn";
+
+    /* pass 1: W_hh -> f32 W_hh^T */
+    rnn_push tp = {.h = H, .w_off = (uint32_t)w->weight_hh->offset};
+    uint32_t twg = ou_wg(ctx, 256);
+    vkattn__dispatch dt = {.shader = shader, .label = d->op, .spec = {twg, (uint32_t)d->lstm, w16, 1}, .n_spec = 4,
+                           .push = &tp, .push_size = sizeof tp};
+    bind(&dt, gi, w, x, y, cst, NULL, NULL, wt, VKATTN__WRITE);
+    vkattn__grid_1d(vkattn__div_up((uint64_t)gh * (uint64_t)H, twg), dt.groups);
+    if ((st = vkattn__record(ctx, &dt))) return st;
+
     for (uint32_t t = 0; t < T; t++) {
         int last = t + 1 == T;
         const vkattn_tensor *hsrc = t ? y : h0 ? h0 : y;
         rnn_push p = {.h = H,
-                      .hs_off = (uint32_t)(t    ? y->offset + (t - 1) * H
-                                           : h0 ? h0->offset
-                                                : 0),
+                      .hs_off = (uint32_t)(t ? y->offset + (t - 1) * H : h0 ? h0->offset : 0),
                       .hs_bstride = t ? T * H : H,
                       .y_off = (uint32_t)(y->offset + t * H),
                       .y_bstride = T * H,
                       .gi_off = t * (uint32_t)gh,
                       .gi_bstride = T * (uint32_t)gh,
-                      .w_off = (uint32_t)w->weight_hh->offset,
                       .b_off = w->bias_hh ? (uint32_t)w->bias_hh->offset : 0,
                       .c0_off = c0 ? (uint32_t)c0->offset : 0,
                       .cn_off = cn ? (uint32_t)cn->offset : 0};
         p.flags = (t || h0 ? HAS_H : 0) | (!t && c0 ? C_FROM_C0 : 0) | (t ? C_FROM_STATE : 0) |
-                  (last && cn ? HAS_CN : 0) | (w->weight_hh->dtype == VKATTN_F16 ? W16 : 0) |
-                  (w->bias_hh ? HAS_B | (w->bias_hh->dtype == VKATTN_F16 ? B16 : 0) : 0);
-        /* absent tensors bind stand-ins that the flags keep unread / unwritten */
-        vkattn__dispatch dp = {.shader = shader,
-                               .label = d->op,
-                               .spec = {wg, (uint32_t)d->lstm},
-                               .n_spec = 2,
-                               .push = &p,
-                               .push_size = sizeof p,
-                               .args = {{gi, VKATTN__READ, 0, 0},
-                                        {w->weight_hh, VKATTN__READ, 0, 0},
-                                        {w->bias_hh ? w->bias_hh : w->weight_hh, VKATTN__READ, 0, 0},
-                                        {hsrc, VKATTN__READ, 0, 0},
-                                        {y, VKATTN__WRITE, 0, 0},
-                                        {cst ? cst : gi, cst ? VKATTN__RW : VKATTN__READ, 0, 0},
-                                        {!t && c0 ? c0 : x, VKATTN__READ, 0, 0},
-                                        {last && cn ? cn : y, VKATTN__WRITE, 0, 0}},
-                               .n_args = 8,
+                  (last && cn ? HAS_CN : 0) | (w->bias_hh ? HAS_B | (w->bias_hh->dtype == VKATTN_F16 ? B16 : 0) : 0);
+        vkattn__dispatch dp = {.shader = shader, .label = d->op, .spec = {wg, (uint32_t)d->lstm, w16, 0}, .n_spec = 4,
+                               .push = &p, .push_size = sizeof p,
                                .groups = {vkattn__div_up((uint64_t)d->h, wg), (uint32_t)d->b, 1}};
+        bind(&dp, gi, w, hsrc, y, cst, !t ? c0 : NULL, last ? cn : NULL, wt, VKATTN__READ);
         if ((st = vkattn__record(ctx, &dp))) return st;
     }
     if (!hn) return VKATTN_OK;
