@@ -274,6 +274,10 @@ vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
  *  - up to 4 dims, any element strides (views: e.g. one head, or half of a packed
  *    [.., 2F] projection); y may be the same tensor (or view) as the input;
  *  - arithmetic in f32; f16 results are clamped to the finite f16 range;
+ *  - the row-wise ops (norms, softmax, argmax, topk) run tensors larger than
+ *    maxStorageBufferRange in chunks of rows when the rows are evenly spaced (e.g.
+ *    [512, 152000] f32 logits on a 128 MiB device); the other ops need each tensor
+ *    within that range (VKATTN_ERROR_TOO_LARGE otherwise);
  *  - like every op: recorded into the open batch, or run at once. */
 
 /* LayerNorm over the last dim (torch.nn.functional.layer_norm with normalized_shape

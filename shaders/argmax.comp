@@ -20,6 +20,7 @@ layout(push_constant) uniform P {
     uvec4 shape; // [d0, d1, d2, V]
     uvec4 xs;
     uint x_off, i_off, rows;
+    uint row0; // first row of this dispatch (rows run in chunks when tensors exceed one binding)
 } p;
 
 #include "index.glsl"
@@ -27,7 +28,7 @@ layout(push_constant) uniform P {
 #include "select.glsl"
 
 void main() {
-    uint row = flat_group();
+    uint row = p.row0 + flat_group();
     if (row >= p.rows) return;
     uint xb = p.x_off + row_offset(row, p.shape, p.xs), t = gl_LocalInvocationID.x;
     uint best = 0u, at = 0xffffffffu;

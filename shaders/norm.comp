@@ -26,6 +26,7 @@ layout(push_constant) uniform P {
     uint x_off, y_off, w_off, b_off;
     uint w_stride, b_stride, flags, rows; // flags: 1 weight, 2 bias, 4 weight f16, 8 bias f16
     float eps;
+    uint row0; // first row of this dispatch (rows run in chunks when tensors exceed one binding)
 } p;
 
 #include "index.glsl"
@@ -33,7 +34,7 @@ layout(push_constant) uniform P {
 #include "packed.glsl"
 
 void main() {
-    uint row = flat_group();
+    uint row = p.row0 + flat_group();
     if (row >= p.rows) return; // whole workgroup: barriers stay uniform
     uint xb = p.x_off + row_offset(row, p.shape, p.xs), yb = p.y_off + row_offset(row, p.shape, p.ys);
     uint D = p.shape.w, t = gl_LocalInvocationID.x, WG = gl_WorkGroupSize.x;

@@ -19,13 +19,14 @@ layout(push_constant) uniform P {
     uvec4 shape; // [d0, d1, d2, D]
     uvec4 xs, ys;
     uint x_off, y_off, rows;
+    uint row0; // first row of this dispatch (rows run in chunks when tensors exceed one binding)
 } p;
 
 #include "index.glsl"
 #include "reduce.glsl"
 
 void main() {
-    uint row = flat_group();
+    uint row = p.row0 + flat_group();
     if (row >= p.rows) return;
     uint xb = p.x_off + row_offset(row, p.shape, p.xs), yb = p.y_off + row_offset(row, p.shape, p.ys);
     uint D = p.shape.w, t = gl_LocalInvocationID.x, WG = gl_WorkGroupSize.x;

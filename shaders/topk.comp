@@ -21,6 +21,7 @@ layout(push_constant) uniform P {
     uvec4 xs;
     uint x_off, v_off, i_off, rows;
     uint k, has_vals;
+    uint row0; // first row of this dispatch (rows run in chunks when tensors exceed one binding)
 } p;
 
 #include "index.glsl"
@@ -34,7 +35,7 @@ shared uint s_prefix, s_need, s_gt;
 uint key_at(uint xb, uint i) { return float_key(float(x[xb + i * p.xs.w])); }
 
 void main() {
-    uint row = flat_group();
+    uint row = p.row0 + flat_group();
     if (row >= p.rows) return; // whole workgroup
     uint xb = p.x_off + row_offset(row, p.shape, p.xs), t = gl_LocalInvocationID.x, WG = gl_WorkGroupSize.x;
     uint n = p.shape.w;

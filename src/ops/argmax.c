@@ -5,6 +5,7 @@
 typedef struct {
     uint32_t shape[4], xs[4];
     uint32_t x_off, i_off, rows;
+    uint32_t row0;
 } argmax_push; /* matches shaders/argmax.comp */
 
 vkattn_status vkattn_argmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *indices) {
@@ -21,6 +22,6 @@ vkattn_status vkattn_argmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_
         .shader = ou_shader(name, sizeof name, "argmax", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
         .spec = {ou_row_wg(ctx, p.shape[3])}, .n_spec = 1, .push = &p, .push_size = sizeof p,
         .args = {{x, VKATTN__READ, 0, 0}, {indices, VKATTN__WRITE, 0, 0}}, .n_args = 2};
-    vkattn__grid_1d(p.rows, d.groups);
-    return ou_run(ctx, &d);
+    ou_rowbind rb[2] = {ou_rows_of(0, &p.x_off, x), {1, &p.i_off, indices, 1, 1}};
+    return ou_run_rows(ctx, &d, p.rows, &p.row0, rb, 2);
 }

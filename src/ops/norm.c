@@ -7,6 +7,7 @@ typedef struct {
     uint32_t x_off, y_off, w_off, b_off;
     uint32_t w_stride, b_stride, flags, rows;
     float eps;
+    uint32_t row0;
 } norm_push; /* matches shaders/norm.comp */
 
 /* weight/bias: NULL or a 1-D [D] f32/f16 tensor (any stride). */
@@ -61,8 +62,11 @@ static vkattn_status norm(vkattn_context *ctx, const char *op, int rms, const vk
                  {b ? b : x, VKATTN__READ, 0, 0}},
         .n_args = 4,
     };
-    vkattn__grid_1d(p.rows, dp.groups);
-    return ou_run(ctx, &dp);
+    ou_rowbind rb[4] = {ou_rows_of(0, &p.x_off, x), ou_rows_of(1, &p.y_off, y)};
+    uint32_t n = 2;
+    if (!w) rb[n++] = ou_rows_of(2, NULL, x);
+    if (!b) rb[n++] = ou_rows_of(3, NULL, x);
+    return ou_run_rows(ctx, &dp, p.rows, &p.row0, rb, n);
 }
 
 vkattn_status vkattn_layer_norm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *weight,

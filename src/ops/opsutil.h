@@ -138,4 +138,77 @@ static inline vkattn_status ou_run(vkattn_context *ctx, const vkattn__dispatch *
     return vkattn__op_end(ctx, implicit, vkattn__record(ctx, d));
 }
 
+/* ---- row-wise ops over tensors beyond maxStorageBufferRange ----------------
+ * norm, softmax, argmax and topk give each row a workgroup. When a row-indexed
+ * tensor's allocation is larger than one binding may be, the rows run in chunks,
+ * each binding only the bytes its rows touch; the shader adds `row0` to its row
+ * index and the tensor's element offset becomes relative to the bound window
+ * (32-bit wrap-around arithmetic makes the shader's index come out right). */
+typedef struct {
+    uint32_t arg;          /* index into the dispatch's args */
+    uint32_t *off;         /* push constant with the tensor's element offset; NULL for a stand-in binding */
+    const vkattn_tensor *t;
+    uint64_t row_stride;   /* elements from one row to the next; 0 = rows not evenly spaced */
+    uint64_t row_span;     /* elements one row touches */
+} ou_rowbind;
+
+/* Elements between consecutive rows when the leading three of a right-aligned
+ * 4-D layout collapse into one evenly spaced row index; 0 otherwise. */
+static inline uint64_t ou_row_stride(const uint32_t shape[4], const uint32_t stride[4]) {
+    uint64_t rs = 0, expect = 0;
+    for (int i = 2; i >= 0; i--) {
+        if (shape[i] == 1) continue;
+        if (rs && stride[i] != expect) return 0;
+        if (!rs) rs = expect = stride[i];
+        expect *= shape[i];
+    }
+    return rs ? rs : 1;
+}
+
+/* The row geometry of a tensor whose last dim is the row (see ou_layout4). */
+static inline ou_rowbind ou_rows_of(uint32_t arg, uint32_t *off, const vkattn_tensor *t) {
+    uint32_t shape[4], stride[4];
+    ou_layout4(t, shape, stride);
+    ou_rowbind rb = {arg, off, t, ou_row_stride(shape, stride), (uint64_t)(shape[3] - 1) * stride[3] + 1};
+    return rb;
+}
+
+static inline vkattn_status ou_run_rows(vkattn_context *ctx, vkattn__dispatch *d, uint64_t rows, uint32_t *row0,
+                                        const ou_rowbind *rb, uint32_t n) {
+    uint64_t limit = ctx->info.max_storage_buffer_range, align = ctx->info.min_storage_offset_alignment, chunk = rows;
+    int split = 0;
+    for (uint32_t i = 0; i < n; i++) split |= rb[i].t->alloc.size > limit;
+    *row0 = 0;
+    if (!split) {
+        vkattn__grid_1d(rows, d->groups);
+        return ou_run(ctx, d);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t es = vkattn_dtype_bytes(rb[i].t->dtype, 1), pitch = rb[i].row_stride * es, span = rb[i].row_span * es;
+        if (!rb[i].row_stride || span + align > limit)
+            return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE,
+                                "%s: binding %u (%.1f MiB) exceeds maxStorageBufferRange (%.1f MiB) and its rows are not "
+                                "evenly spaced (or one row alone is too long) to run in chunks; use a contiguous tensor",
+                                d->shader, rb[i].arg, rb[i].t->alloc.size / 1048576.0, limit / 1048576.0);
+        uint64_t fit = (limit - align - span) / pitch + 1;
+        chunk = fit < chunk ? fit : chunk;
+    }
+    int implicit;
+    vkattn_status st = vkattn__op_begin(ctx, &implicit);
+    for (uint64_t r = 0; !st && r < rows; r += chunk) {
+        uint64_t cnt = rows - r < chunk ? rows - r : chunk;
+        for (uint32_t i = 0; i < n; i++) {
+            const vkattn_tensor *t = rb[i].t;
+            uint64_t es = vkattn_dtype_bytes(t->dtype, 1), first = t->offset + r * rb[i].row_stride;
+            uint64_t begin = first * es / align * align, end = (first + (cnt - 1) * rb[i].row_stride + rb[i].row_span) * es;
+            d->args[rb[i].arg].byte_offset = begin;
+            d->args[rb[i].arg].size = end - begin;
+            if (rb[i].off) *rb[i].off = (uint32_t)(t->offset - begin / es);
+        }
+        *row0 = (uint32_t)r;
+        vkattn__grid_1d(cnt, d->groups);
+        st = vkattn__record(ctx, d);
+    }
+    return vkattn__op_end(ctx, implicit, st);
+}
 #endif

@@ -6,6 +6,7 @@ typedef struct {
     uint32_t shape[4], xs[4];
     uint32_t x_off, v_off, i_off, rows;
     uint32_t k, has_vals;
+    uint32_t row0;
 } topk_push; /* matches shaders/topk.comp */
 
 vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t k, vkattn_tensor *values,
@@ -30,6 +31,7 @@ vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t 
                           .args = {{x, VKATTN__READ, 0, 0}, {values ? values : indices, VKATTN__WRITE, 0, 0},
                                    {indices, VKATTN__WRITE, 0, 0}},
                           .n_args = 3};
-    vkattn__grid_1d(p.rows, d.groups);
-    return ou_run(ctx, &d);
+    ou_rowbind rb[3] = {ou_rows_of(0, &p.x_off, x), {2, &p.i_off, indices, k, k},
+                        {1, values ? &p.v_off : NULL, values ? values : indices, k, k}};
+    return ou_run_rows(ctx, &d, p.rows, &p.row0, rb, 3);
 }
