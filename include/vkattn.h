@@ -272,7 +272,8 @@ vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
  *  - parameters (norm weight and bias, the broadcast operand of add/mul, position
  *    tables, RoPE frequencies) are F32 or F16 on any device, whatever the activations;
  *  - up to 4 dims, any element strides (views: e.g. one head, or half of a packed
- *    [.., 2F] projection); y may be the same tensor (or view) as the input;
+ *    [.., 2F] projection); y may be an input itself (in place: the same elements),
+ *    other overlaps between inputs and y are undefined;
  *  - arithmetic in f32; f16 results are clamped to the finite f16 range;
  *  - the row-wise ops (norms, softmax, argmax, topk) run tensors larger than
  *    maxStorageBufferRange in chunks of rows when the rows are evenly spaced (e.g.
