@@ -76,4 +76,29 @@ int op_mha(op_args *a);
 /* Shared by attention and mha: --causal, --scale, --impl, --probs and the optional inputs mask / kv_len. */
 int op_attention_desc(op_args *a, int64_t B, int64_t Hq, int64_t Lq, int64_t Lk, vkattn_attention_desc *d);
 
+/* ---- elementwise, norms, positions, selection, layers (ops helper) ---- */
+int op_layer_norm(op_args *a);  /* op_norm.c */
+int op_rms_norm(op_args *a);
+int op_gelu(op_args *a);        /* op_unary.c */
+int op_silu(op_args *a);
+int op_relu(op_args *a);
+int op_scale(op_args *a);
+int op_softmax(op_args *a);
+int op_swiglu(op_args *a);      /* op_glu.c */
+int op_geglu(op_args *a);
+int op_add(op_args *a);         /* op_add.c */
+int op_mul(op_args *a);
+int op_position_embedding(op_args *a);
+int op_rope(op_args *a);        /* op_rope.c */
+int op_sinusoidal(op_args *a);  /* op_sinusoidal.c */
+int op_argmax(op_args *a);      /* op_topk.c */
+int op_topk(op_args *a);
+int op_ffn(op_args *a);         /* op_ffn.c */
+int op_gru(op_args *a);         /* op_rnn.c */
+int op_lstm(op_args *a);
+/* Helpers of these runners (op_unary.c): a new framework-owned tensor of t's shape;
+ * the --approximate none|tanh flag (prints and returns 1 when malformed). */
+vkattn_tensor *op_like(op_args *a, const vkattn_tensor *t, vkattn_dtype dtype);
+int op_approximate(op_args *a, int *tanh_form);
+
 #endif

@@ -371,9 +371,167 @@ vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
 /* Ops: elementwise, norms, positions, embeddings                            */
 /* ------------------------------------------------------------------------ */
 
+/* Rules for this section unless a function says otherwise:
+ *  - activations (x, y, gate, up, a) are F32, or F16 on devices with 16-bit storage
+ *    (else VKATTN_ERROR_UNSUPPORTED); the tensors of one call share that dtype;
+ *  - parameters (norm weight and bias, the broadcast operand of add/mul, position
+ *    tables, RoPE frequencies) are F32 or F16 on any device, whatever the activations;
+ *  - up to 4 dims, any element strides (views: e.g. one head, or half of a packed
+ *    [.., 2F] projection); y may be an input itself (in place: the same elements),
+ *    other overlaps between inputs and y are undefined;
+ *  - arithmetic in f32; f16 results are clamped to the finite f16 range;
+ *  - the row-wise ops (norms, softmax, argmax, topk) run tensors larger than
+ *    maxStorageBufferRange in chunks of rows when the rows are evenly spaced (e.g.
+ *    [512, 152000] f32 logits on a 128 MiB device); the other ops need each tensor
+ *    within that range (VKATTN_ERROR_TOO_LARGE otherwise);
+ *  - like every op: recorded into the open batch, or run at once. */
+
+/* LayerNorm over the last dim (torch.nn.functional.layer_norm with normalized_shape
+ * [D]): y = (x - mean) / sqrt(var + eps) * weight + bias, biased variance.
+ * x, y [..., D]; weight, bias [D] or NULL (= 1 / 0); eps finite, >= 0 (1e-5 typical). */
+vkattn_status vkattn_layer_norm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *weight,
+                                const vkattn_tensor *bias, float eps, vkattn_tensor *y);
+/* RMSNorm (LLaMA): y = x / sqrt(mean(x^2) + eps) * weight. x, y [..., D]; weight [D] or NULL. */
+vkattn_status vkattn_rms_norm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *weight, float eps,
+                              vkattn_tensor *y);
+
+/* Elementwise activations, x and y of one shape. GELU: exact x * Phi(x) (erf form,
+ * approximate_tanh = 0) or PyTorch's approximate='tanh' form (1). */
+vkattn_status vkattn_relu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y);
+vkattn_status vkattn_silu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y);
+vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int approximate_tanh);
+/* y = alpha * x. */
+vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y);
+
+/* Gated units on two inputs of one shape [..., F]: SwiGLU y = silu(gate) * up (LLaMA /
+ * GGUF ffn_gate, ffn_up), GeGLU y = gelu(gate) * up. A packed [..., 2F] projection
+ * output is passed as two views (offset 0 and F, same strides). */
+vkattn_status vkattn_swiglu(vkattn_context *ctx, const vkattn_tensor *gate, const vkattn_tensor *up, vkattn_tensor *y);
+vkattn_status vkattn_geglu(vkattn_context *ctx, const vkattn_tensor *gate, const vkattn_tensor *up, vkattn_tensor *y,
+                           int approximate_tanh);
+
+/* y = a + b and y = a * b, b broadcast numpy-style: b's dims align with a's trailing
+ * dims, each equal to a's or 1 (a bias [D], position rows [L, D], a per-row scale
+ * [.., 1]). a and y same shape and dtype; b a parameter (F32/F16 on any device). */
+vkattn_status vkattn_add(vkattn_context *ctx, const vkattn_tensor *a, const vkattn_tensor *b, vkattn_tensor *y);
+vkattn_status vkattn_mul(vkattn_context *ctx, const vkattn_tensor *a, const vkattn_tensor *b, vkattn_tensor *y);
+
+/* Learned position embeddings (GPT-2 wpe): y = x + table[offset + l] for the rows l
+ * along x's dim -2. x, y [..., L, D]; table [Lmax, D] F32/F16; offset + L <= Lmax
+ * (offset = tokens already in the KV cache). The same as vkattn_add with b a view of
+ * rows [offset, offset + L) of the table. */
+vkattn_status vkattn_position_embedding(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *table,
+                                        int64_t offset, vkattn_tensor *y);
+
+/* Softmax over the last dim, numerically stable (max subtracted); -inf entries give
+ * 0 and a row of only -inf gives zeros. x, y [..., D], D any size (vocabularies). */
+vkattn_status vkattn_softmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y);
+
+/* Rotary position embedding. Pair i < R/2 (R = rotary_dims) of a token at position p
+ * turns by the angle p * inv_freq[i], inv_freq[i] = theta^(-2i/R):
+ * (a, b) -> (a cos - b sin, b cos + a sin). */
+typedef enum vkattn_rope_mode {
+    VKATTN_ROPE_NEOX = 0,  /* half split: pairs (x[i], x[i + R/2]); HF LLaMA/NeoX rotate_half, GGUF llama */
+    VKATTN_ROPE_GPTJ = 1   /* interleaved: pairs (x[2i], x[2i + 1]); GPT-J, Meta's original LLaMA */
+} vkattn_rope_mode;
+typedef enum vkattn_rope_layout {
+    VKATTN_ROPE_BLHD = 0,  /* x [B, L, H, D] or [L, H, D]: tokens along dim -3 */
+    VKATTN_ROPE_BHLD = 1   /* x [B, H, L, D] or [H, L, D]: tokens along dim -2 */
+} vkattn_rope_layout;
+typedef struct vkattn_rope_desc {
+    vkattn_rope_mode mode;
+    vkattn_rope_layout layout;
+    uint32_t rotary_dims;          /* R: the leading R of D dims rotate (even, <= D), the rest pass; 0 = D */
+    float theta;                   /* frequency base; 0 = 10000 (LLaMA 3: 500000) */
+    int64_t offset;                /* position of token 0 (tokens already in the KV cache) */
+    const vkattn_tensor *positions; /* NULL, or I32 [L] / [B, L]: token l (of batch b) is at offset + positions[b, l] */
+    const vkattn_tensor *inv_freq; /* NULL, or F32/F16 [R/2] replacing theta^(-2i/R) (scaled RoPE: LLaMA 3, YaRN) */
+} vkattn_rope_desc;
+/* y = RoPE(x) on x, y of one shape [B, L, H, D] / [B, H, L, D] per desc->layout (views:
+ * e.g. the q or k part of a packed qkv projection; y may be x). desc NULL = all defaults
+ * (NeoX, BLHD, R = D, theta 10000, offset 0). Angles are computed in f32 like PyTorch's
+ * (pos * inv_freq rounded once), with sin/cos accurate to ~1 ulp after exact range reduction. */
+vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, const vkattn_rope_desc *desc);
+
+/* Sinusoidal positional encoding (Vaswani et al. 2017) for y [..., L, D]:
+ * PE[p, 2i] = sin(p / 10000^(2i/D)), PE[p, 2i+1] = cos(p / 10000^(2i/D)), p = offset + l.
+ * x NULL: y = PE (broadcast over leading dims); else y = x + PE (x, y same shape). offset >= 0. */
+vkattn_status vkattn_sinusoidal(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int64_t offset);
+
+/* Index of the largest entry of each row of x [..., V] (ties: the lowest index; NaN
+ * ranks highest, as in PyTorch). indices: contiguous I32 with one entry per row
+ * (e.g. [...] or [..., 1]). Any V (vocabularies of 152k and more). */
+vkattn_status vkattn_argmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *indices);
+
+#define VKATTN_TOPK_MAX 256
+/* The k largest entries of each row of x [..., V], sorted descending, ties to the lower
+ * index (torch.topk(sorted=True) up to its tie order). 1 <= k <= min(VKATTN_TOPK_MAX, V).
+ * values: contiguous [..., k] of x's dtype, or NULL; indices: contiguous I32 [..., k]. */
+vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t k, vkattn_tensor *values,
+                          vkattn_tensor *indices);
+
 /* ------------------------------------------------------------------------ */
 /* Layers                                                                    */
 /* ------------------------------------------------------------------------ */
+
+/* ---- Layers: feed-forward and recurrent ---------------------------------- */
+/* Layers take their weights as tensors (any vkattn_linear weight type for the
+ * projections), record all their steps into one batch (the open one, or their own),
+ * and keep intermediates in device memory that lives until that batch completes. */
+
+typedef enum vkattn_ffn_act {
+    VKATTN_FFN_RELU = 0,
+    VKATTN_FFN_GELU = 1,       /* erf form; gated: GeGLU */
+    VKATTN_FFN_GELU_TANH = 2,  /* tanh approximation; gated: GeGLU (tanh) */
+    VKATTN_FFN_SILU = 3        /* gated: SwiGLU (LLaMA) */
+} vkattn_ffn_act;
+
+/* Weights in PyTorch's nn.Linear layout [out, in]. Ungated (GPT-2, BERT: fc1 / fc2):
+ * up [F, D] + down [D_out, F]. Gated (LLaMA gate_proj / up_proj / down_proj, GGUF
+ * ffn_gate / ffn_up / ffn_down): gate and up [F, D], or both packed as gate_up [2F, D]
+ * (rows [0, F) gate, [F, 2F) up: one GEMM). Biases: F32 [rows] or NULL. */
+typedef struct vkattn_ffn_weights {
+    const vkattn_tensor *up, *up_bias;
+    const vkattn_tensor *gate, *gate_bias;       /* NULL: ungated */
+    const vkattn_tensor *gate_up, *gate_up_bias; /* instead of gate + up */
+    const vkattn_tensor *down, *down_bias;
+} vkattn_ffn_weights;
+
+/* Gated: y = down(act(x gate^T + bg) * (x up^T + bu)) + bd (+ residual).
+ * Ungated: y = down(act(x up^T + bu)) + bd (+ residual).
+ * x [..., D] contiguous F32/F16; y [..., D_out] (x's leading dims), same dtype; residual
+ * NULL or of y's shape (e.g. the block's input in a pre-norm transformer, where
+ * x = norm(input)); y may be x and may be the residual. Gated units take SiLU or GELU.
+ * Everything is checked before anything is recorded. */
+vkattn_status vkattn_ffn(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_ffn_weights *w, vkattn_ffn_act act,
+                         const vkattn_tensor *residual, vkattn_tensor *y);
+
+/* Recurrent layers: one layer, unidirectional, batch_first, PyTorch's nn.GRU / nn.LSTM
+ * parameters (names as in their state_dict). G = 3 gates for GRU (r, z, n), 4 for LSTM
+ * (i, f, g, o), stacked in that order along the rows. */
+typedef struct vkattn_rnn_weights {
+    const vkattn_tensor *weight_ih; /* weight_ih_l0 [G*H, I]: any vkattn_linear weight type */
+    const vkattn_tensor *weight_hh; /* weight_hh_l0 [G*H, H]: F32 or F16, contiguous */
+    const vkattn_tensor *bias_ih;   /* bias_ih_l0 [G*H] F32, or NULL */
+    const vkattn_tensor *bias_hh;   /* bias_hh_l0 [G*H] F32 or F16, or NULL */
+} vkattn_rnn_weights;
+
+/* GRU over x [B, T, I] (contiguous F32/F16):
+ *   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z = sigmoid(W_iz x + b_iz + W_hz h + b_hz),
+ *   n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
+ * h0: initial state [B, H] or [1, B, H], or NULL (zeros); y [B, T, H] receives every h_t
+ * (PyTorch's output); hn: the final state ([B, H] / [1, B, H]) or NULL. All of x's dtype,
+ * contiguous; y must not share memory with h0; hn may be h0 (a state updated in place).
+ * The input projections of all steps are one GEMM, then one step kernel per time step,
+ * all in one batch. */
+vkattn_status vkattn_gru(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w,
+                         const vkattn_tensor *h0, vkattn_tensor *y, vkattn_tensor *hn);
+/* LSTM, as vkattn_gru with a cell state: i, f, o = sigmoid(..), g = tanh(..),
+ * c' = f * c + i * g, h' = o * tanh(c'). c0 / cn: [B, H] or [1, B, H], or NULL (zeros /
+ * not returned; cn may be c0). The cell state is carried in f32 between steps. */
+vkattn_status vkattn_lstm(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_rnn_weights *w,
+                          const vkattn_tensor *h0, const vkattn_tensor *c0, vkattn_tensor *y, vkattn_tensor *hn,
+                          vkattn_tensor *cn);
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                     */
