@@ -15,6 +15,8 @@ static const struct {
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
+    {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
+    {"classify", cmd_classify, "text classification with a BERT sequence classifier (label + probabilities)"},
 };
 
 static void usage(FILE *f) {
