@@ -13,7 +13,7 @@ static void usage(FILE *f) {
 
 int cmd_classify(int argc, char **argv) {
     enc_args args;
-    int done, rc = enc_parse(argc, argv, "classify", usage, NULL, NULL, &args, &done);
+    int done, rc = enc_parse(argc, argv, "classify", usage, NULL, NULL, 1, &args, &done);
     if (rc || done) {
         free(args.inputs);
         return rc;

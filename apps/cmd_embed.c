@@ -41,7 +41,7 @@ static int embed_option(int argc, char **argv, int *i, void *user) {
 int cmd_embed(int argc, char **argv) {
     embed_opts e = {VKATTN_POOL_CLS, 0, 0, 0};
     enc_args args;
-    int done, rc = enc_parse(argc, argv, "embed", usage, embed_option, &e, &args, &done);
+    int done, rc = enc_parse(argc, argv, "embed", usage, embed_option, &e, 1, &args, &done);
     if (rc || done) {
         free(args.inputs);
         return rc;

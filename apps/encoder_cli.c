@@ -26,7 +26,7 @@ int enc_close(vkattn_context *ctx, vkattn_encoder *enc, int rc) {
 }
 
 int enc_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), int (*extra)(int, char **, int *, void *),
-              void *user, enc_args *a, int *done) {
+              void *user, int need_inputs, enc_args *a, int *done) {
     memset(a, 0, sizeof *a);
     *done = 0;
     if (!(a->inputs = calloc((size_t)argc, sizeof *a->inputs))) return 1;
@@ -44,7 +44,7 @@ int enc_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), int
             return 2;
         } else if (o[0] != '-' || !o[1]) a->inputs[a->n++] = argv[i];
     }
-    if (!a->dir || !a->n) {
+    if (!a->dir || (need_inputs && !a->n)) {
         usage(stderr);
         return 2;
     }

@@ -20,9 +20,9 @@ typedef struct enc_args {
 
 /* Parses argv; an option it does not know goes to extra(argc, argv, &i, user), which returns 1 when it took it
  * (advancing i past its value), 0 when unknown, -1 on a bad value. Returns 0 to go on, else the exit status
- * (0 after --help as *done). Free a->inputs. */
+ * (0 after --help as *done). -m is required, inputs with need_inputs. Free a->inputs. */
 int enc_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), int (*extra)(int, char **, int *, void *),
-              void *user, enc_args *a, int *done);
+              void *user, int need_inputs, enc_args *a, int *done);
 /* Creates the context and the encoder from a model directory; prints errors. 0 on success. */
 int enc_open(const char *dir, const char *device, vkattn_context **ctx, vkattn_encoder **enc);
 /* Destroys both; returns rc, or 1 when the device reported validation messages (printed). */

@@ -16,6 +16,7 @@ static const struct {
     {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
+    {"attn-map", cmd_attn_map, "PNG of one attention head: token heat map, or [CLS] attention over an image"},
     {"classify", cmd_classify, "text classification with a BERT sequence classifier (label + probabilities)"},
 };
 

@@ -269,7 +269,15 @@ def main():
     a = ap.parse_args()
     cfg = bert_config(labels=["negative", "positive"])
     write_dir(os.path.join(a.out, "bert-tiny-cls"), cfg, bert_weights(cfg, 1), tokenizer_config={"do_lower_case": True})
-    print(f"wrote {a.out}/bert-tiny-cls")
+    # bert-demo: layer 0's queries and keys are 2 x identity, so a token attends to the tokens whose (normalised)
+    # embeddings are like its own: itself, and other occurrences of the same word. A readable example map.
+    w = bert_weights(cfg, 1)
+    D = cfg["hidden_size"]
+    for n in ("query", "key"):
+        w[f"bert.encoder.layer.0.attention.self.{n}.weight"] = 2 * np.eye(D, dtype=np.float32)
+        w[f"bert.encoder.layer.0.attention.self.{n}.bias"] = np.zeros(D, np.float32)
+    write_dir(os.path.join(a.out, "bert-demo"), cfg, w, tokenizer_config={"do_lower_case": True})
+    print(f"wrote {a.out}/bert-tiny-cls, {a.out}/bert-demo")
 
 
 if __name__ == "__main__":

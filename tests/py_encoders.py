@@ -69,6 +69,22 @@ def test_bert_classifier(ctx, root):
     want = [cfg["id2label"][str(i)] for i in ref["logits"].argmax(1)]
     print(f"{'ok  ' if labels == want else 'FAIL'} labels {labels} (expected {want})")
     ok &= labels == want
+    for layer, head in ((0, 0), (1, 3)):  # attention maps: the probabilities behind the PNG
+        png, raw = os.path.join(ctx.workdir, f"map{layer}{head}.png"), os.path.join(ctx.workdir, "probs.safetensors")
+        rc, so, se = ctx.cli("attn-map", "-m", path, "-p", TEXTS[2], "--layer", str(layer), "--head", str(head), "-o", png,
+                             "--out", raw)
+        if rc:
+            raise runner.OpError(rc, se)
+        ok &= runner.compare(f"attn-map layer {layer} head {head} probabilities", st.load(raw)["probs"],
+                             gen.bert_reference(cfg, w, [ids[2]])["probs"][layer][0, head], TOL)
+        with open(png, "rb") as f:
+            sig = f.read(8) == b"\x89PNG\r\n\x1a\n"
+        print(f"{'ok  ' if sig else 'FAIL'} {png} is a PNG")
+        ok &= sig
+    rc, _, se = ctx.cli("attn-map", "-m", path, "-p", "x", "--layer", "2", "-o", os.path.join(ctx.workdir, "bad.png"))
+    good = rc == 1 and "layer 2" in se
+    print(f"{'ok  ' if good else 'FAIL'} attn-map --layer 2 of 2 layers refused: {se.strip()}")
+    ok &= good
     for i, t in enumerate(TEXTS):  # padding must not change a sequence's result
         _, alone = embed(ctx, path, [t])
         n = len(ids[i])
