@@ -263,6 +263,78 @@ def bert_reference(cfg, w, ids_list, prefix="bert."):
     return out
 
 
+# ---- ViT ------------------------------------------------------------------------------------------------------
+
+def vit_config(hidden=32, layers=2, heads=4, inter=64, image=32, patch=8, labels=None, act="gelu"):
+    c = {"model_type": "vit", "architectures": ["ViTForImageClassification"], "hidden_size": hidden,
+         "num_hidden_layers": layers, "num_attention_heads": heads, "intermediate_size": inter, "image_size": image,
+         "patch_size": patch, "num_channels": 3, "layer_norm_eps": 1e-12, "hidden_act": act, "qkv_bias": True}
+    labels = labels or [f"class {i}" for i in range(7)]
+    c["id2label"] = {str(i): l for i, l in enumerate(labels)}
+    c["label2id"] = {l: i for i, l in enumerate(labels)}
+    return c
+
+
+def vit_preprocessor(cfg, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
+    return {"image_processor_type": "ViTImageProcessor", "do_resize": True, "do_rescale": True,
+            "rescale_factor": 1 / 255, "do_normalize": True, "image_mean": list(mean), "image_std": list(std),
+            "size": {"height": cfg["image_size"], "width": cfg["image_size"]}, "resample": 2}
+
+
+def vit_weights(cfg, seed, prefix="vit."):
+    rng = np.random.default_rng(seed)
+    D, I, S, P = cfg["hidden_size"], cfg["intermediate_size"], cfg["image_size"], cfg["patch_size"]
+    T = 1 + (S // P) ** 2
+    w = {}
+    e = prefix + "embeddings."
+    w[e + "cls_token"] = rng.standard_normal((1, 1, D)).astype(np.float32)
+    w[e + "position_embeddings"] = (0.5 * rng.standard_normal((1, T, D))).astype(np.float32)
+    k = 1 / np.sqrt(3 * P * P)
+    w[e + "patch_embeddings.projection.weight"] = rng.uniform(-k, k, (D, 3, P, P)).astype(np.float32)
+    w[e + "patch_embeddings.projection.bias"] = rng.uniform(-k, k, D).astype(np.float32)
+    for i in range(cfg["num_hidden_layers"]):
+        _layer(rng, w, f"{prefix}encoder.layer.{i}.", D, I, VIT_NAMES)
+    w[prefix + "layernorm.weight"], w[prefix + "layernorm.bias"] = _ln(rng, D)
+    w["classifier.weight"], w["classifier.bias"] = _lin(rng, len(cfg["id2label"]), D)
+    return w
+
+
+def write_png(path, rgb):
+    """rgb: uint8 [H, W, 3] -> an 8-bit RGB PNG (zlib + struct; no imaging library needed)."""
+    import struct
+    import zlib
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def vit_reference(cfg, w, images, pre, prefix="vit."):
+    """images: uint8 [B, S, S, 3] at the model's size. Hidden states, logits, probs per layer."""
+    D, H, P, eps = cfg["hidden_size"], cfg["num_attention_heads"], cfg["patch_size"], cfg["layer_norm_eps"]
+    x = torch.from_numpy(images.astype(np.float64) / 255).permute(0, 3, 1, 2)
+    mean, std = torch.tensor(pre["image_mean"], dtype=torch.float64), torch.tensor(pre["image_std"], dtype=torch.float64)
+    x = (x - mean[None, :, None, None]) / std[None, :, None, None]
+    e = prefix + "embeddings."
+    x = F.conv2d(x, _t(w, e + "patch_embeddings.projection.weight"), _t(w, e + "patch_embeddings.projection.bias"), stride=P)
+    x = x.flatten(2).transpose(1, 2)
+    x = torch.cat([_t(w, e + "cls_token").expand(x.shape[0], 1, D), x], 1) + _t(w, e + "position_embeddings")
+    probs = []
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"{prefix}encoder.layer.{i}."
+        a, pr = _attention(_ln_apply(x, w, p + VIT_NAMES["ln1"], eps), w, p, VIT_NAMES, H, None)
+        probs.append(pr)
+        x = x + a
+        x = x + _ffn(_ln_apply(x, w, p + VIT_NAMES["ln2"], eps), w, p, VIT_NAMES, cfg["hidden_act"])
+    x = _ln_apply(x, w, prefix + "layernorm", eps)
+    return {"hidden": x.numpy(), "logits": F.linear(x[:, 0], _t(w, "classifier.weight"), _t(w, "classifier.bias")).numpy(),
+            "probs": [pr.numpy() for pr in probs]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)

@@ -92,8 +92,8 @@ vkattn_status vkattn__enc_layers(vkattn_encoder *enc, vkattn_tensor *x, const vk
 /* Host post-processing of downloaded hidden states [B, L, D]: pooling, normalisation, copy-out, attention head. */
 void vkattn__enc_pool(const vkattn_encoder *enc, const float *hidden, uint32_t B, uint32_t L, const uint32_t *lens,
                       vkattn_pooling pooling, int normalize, float *pooled);
-/* Runs the encoder over inputs already embedded (x_host [B, L, D]: LayerNorm'ed on the device first when the model
- * has an embedding LayerNorm) in passes that fit the device, then the host heads. lens: real lengths (NULL: all L). */
+/* Runs the encoder over x_host: BERT embeddings [B, L, D] (LayerNorm on the device), or ViT patch rows [B, L, 3*P*P]
+ * (patch GEMM + [CLS]/positions on the device), in passes that fit the device, then the host heads. lens: NULL = all L. */
 vkattn_status vkattn__enc_run(vkattn_encoder *enc, const float *x_host, const uint32_t *lens, uint32_t B, uint32_t L,
                               vkattn_encoder_outputs *out);
 /* y[n_out] = w [n_out, n_in] x + b (double accumulation). */
