@@ -97,30 +97,18 @@ static int image_map(vkattn_context *ctx, vkattn_encoder *enc, const map_opts *m
 
 int cmd_attn_map(int argc, char **argv) {
     map_opts m = {0};
-    enc_args args;
-    int done, rc = enc_parse(argc, argv, "attn-map", usage, map_option, &m, 0, &args, &done);
-    if (rc || done) {
-        free(args.inputs);
-        return rc;
-    }
-    if (!m.png || (m.text ? args.n != 0 : args.n != 1)) {
-        usage(stderr), free(args.inputs);
-        return 2;
-    }
-    vkattn_context *ctx;
-    vkattn_encoder *enc;
-    if ((rc = enc_open(args.dir, args.device, &ctx, &enc))) {
-        free(args.inputs);
-        return rc;
-    }
-    vkattn_encoder_info info;
-    vkattn_encoder_get_info(enc, &info);
-    if ((info.arch == VKATTN_ENCODER_BERT) != (m.text != NULL)) {
+    enc_cmd cmd;
+    int rc;
+    if (!enc_start(argc, argv, "attn-map", usage, map_option, &m, 0, &cmd, &rc)) return rc;
+    if (!m.png || (m.text ? cmd.args.n != 0 : cmd.args.n != 1)) {
+        usage(stderr);
+        rc = 2;
+    } else if ((cmd.info.arch == VKATTN_ENCODER_BERT) != (m.text != NULL)) {
         fprintf(stderr, "vkattn attn-map: a text model takes -p TEXT, an image model an IMAGE path\n");
         rc = 2;
-    } else if (m.text) rc = text_map(ctx, enc, &m, args.out);
-    else rc = image_map(ctx, enc, &m, args.inputs[0], args.out);
-    if (!rc) printf("wrote %s\n", m.png);
-    free(args.inputs);
-    return enc_close(ctx, enc, rc);
+    } else {
+        rc = m.text ? text_map(cmd.ctx, cmd.enc, &m, cmd.args.out) : image_map(cmd.ctx, cmd.enc, &m, cmd.args.inputs[0], cmd.args.out);
+        if (!rc) printf("wrote %s\n", m.png);
+    }
+    return enc_finish(&cmd, rc);
 }

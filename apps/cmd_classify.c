@@ -12,29 +12,25 @@ static void usage(FILE *f) {
 }
 
 int cmd_classify(int argc, char **argv) {
-    enc_args args;
-    int done, rc = enc_parse(argc, argv, "classify", usage, NULL, NULL, 1, &args, &done);
-    if (rc || done) {
-        free(args.inputs);
-        return rc;
-    }
+    enc_cmd cmd;
+    int rc;
+    if (!enc_start(argc, argv, "classify", usage, NULL, NULL, 1, &cmd, &rc)) return rc;
+    enc_args args = cmd.args;
+    vkattn_context *ctx = cmd.ctx;
+    vkattn_encoder *enc = cmd.enc;
+    vkattn_encoder_info info = cmd.info;
     const char *dir = args.dir, *out_path = args.out;
-    char **texts = args.inputs;
     const uint32_t n = args.n;
-    vkattn_context *ctx;
-    vkattn_encoder *enc;
-    if ((rc = enc_open(dir, args.device, &ctx, &enc))) {
-        free(texts);
-        return rc;
-    }
-    vkattn_encoder_info info;
-    vkattn_encoder_get_info(enc, &info);
+    char **texts = args.inputs;
     enc_texts t = {0};
     float *logits = NULL;
     const uint32_t C = info.num_labels;
-    if (info.arch != VKATTN_ENCODER_BERT || !C)
-        rc = fprintf(stderr, "vkattn classify: %s is not a text classifier (no classifier.weight)\n", dir) > 0;
-    else rc = enc_tokenize(enc, texts, n, &t);
+    if (info.arch != VKATTN_ENCODER_BERT || !C) {
+        fprintf(stderr, "vkattn classify: %s is not a text classifier (no classifier.weight)\n", dir);
+        rc = 1;
+    } else {
+        rc = enc_tokenize(enc, texts, n, &t);
+    }
     if (!rc) {
         logits = malloc((size_t)n * C * sizeof *logits);
         vkattn_encoder_outputs o = {.logits = logits};
@@ -73,6 +69,6 @@ int cmd_classify(int argc, char **argv) {
         printf("]\n");
     }
     enc_texts_free(&t);
-    free(logits), free(texts);
-    return enc_close(ctx, enc, rc);
+    free(logits);
+    return enc_finish(&cmd, rc);
 }

@@ -26,21 +26,14 @@ static int top_option(int argc, char **argv, int *i, void *user) {
 
 int cmd_classify_image(int argc, char **argv) {
     uint32_t top = 5;
-    enc_args args;
-    int done, rc = enc_parse(argc, argv, "classify-image", usage, top_option, &top, 1, &args, &done);
-    if (rc || done) {
-        free(args.inputs);
-        return rc;
-    }
+    enc_cmd cmd;
+    int rc;
+    if (!enc_start(argc, argv, "classify-image", usage, top_option, &top, 1, &cmd, &rc)) return rc;
+    enc_args args = cmd.args;
+    vkattn_context *ctx = cmd.ctx;
+    vkattn_encoder *enc = cmd.enc;
+    vkattn_encoder_info info = cmd.info;
     const uint32_t n = args.n;
-    vkattn_context *ctx;
-    vkattn_encoder *enc;
-    if ((rc = enc_open(args.dir, args.device, &ctx, &enc))) {
-        free(args.inputs);
-        return rc;
-    }
-    vkattn_encoder_info info;
-    vkattn_encoder_get_info(enc, &info);
     const uint32_t C = info.num_labels;
     vkattn_image *imgs = calloc(n, sizeof *imgs);
     float *logits = NULL;
@@ -88,6 +81,6 @@ int cmd_classify_image(int argc, char **argv) {
         printf("]}%s", i + 1 == n ? "]\n" : "");
     }
     for (uint32_t i = 0; imgs && i < n; i++) vkattn_image_free(&imgs[i]);
-    free(imgs), free(logits), free(args.inputs);
-    return enc_close(ctx, enc, rc);
+    free(imgs), free(logits);
+    return enc_finish(&cmd, rc);
 }

@@ -40,29 +40,26 @@ static int embed_option(int argc, char **argv, int *i, void *user) {
 
 int cmd_embed(int argc, char **argv) {
     embed_opts e = {VKATTN_POOL_CLS, 0, 0, 0};
-    enc_args args;
-    int done, rc = enc_parse(argc, argv, "embed", usage, embed_option, &e, 1, &args, &done);
-    if (rc || done) {
-        free(args.inputs);
-        return rc;
-    }
+    enc_cmd cmd;
+    int rc;
+    if (!enc_start(argc, argv, "embed", usage, embed_option, &e, 1, &cmd, &rc)) return rc;
+    enc_args args = cmd.args;
+    vkattn_context *ctx = cmd.ctx;
+    vkattn_encoder *enc = cmd.enc;
+    vkattn_encoder_info info = cmd.info;
+    const char *dir = args.dir, *out_path = args.out;
+    const uint32_t n = args.n;
+    char **texts = args.inputs;
     const vkattn_pooling pooling = e.pooling;
     const int normalize = e.normalize, similarity = e.similarity, tokens_only = e.tokens_only;
-    const char *dir = args.dir, *out_path = args.out;
-    char **texts = args.inputs;
-    const uint32_t n = args.n;
-    vkattn_context *ctx;
-    vkattn_encoder *enc;
-    if ((rc = enc_open(dir, args.device, &ctx, &enc))) {
-        free(texts);
-        return rc;
-    }
-    vkattn_encoder_info info;
-    vkattn_encoder_get_info(enc, &info);
     enc_texts t = {0};
     float *hidden = NULL, *pooled = NULL, *lens = NULL;
-    if (info.arch != VKATTN_ENCODER_BERT) rc = fprintf(stderr, "vkattn embed: %s is not a text encoder\n", dir) > 0;
-    else rc = enc_tokenize(enc, texts, n, &t);
+    if (info.arch != VKATTN_ENCODER_BERT) {
+        fprintf(stderr, "vkattn embed: %s is not a text encoder\n", dir);
+        rc = 1;
+    } else {
+        rc = enc_tokenize(enc, texts, n, &t);
+    }
     const uint32_t D = info.hidden_size;
     if (!rc && tokens_only) {
         printf("{\"tokens\": [");
@@ -118,6 +115,6 @@ int cmd_embed(int argc, char **argv) {
         }
     }
     enc_texts_free(&t);
-    free(hidden), free(pooled), free(lens), free(texts);
-    return enc_close(ctx, enc, rc);
+    free(hidden), free(pooled), free(lens);
+    return enc_finish(&cmd, rc);
 }

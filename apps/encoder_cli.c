@@ -94,3 +94,21 @@ int enc_save(const char *path, uint32_t n, const char *const *names, float *cons
     vkattn_st_writer_destroy(w);
     return st ? cli_fail("writing the outputs", st, NULL) : 0;
 }
+
+int enc_start(int argc, char **argv, const char *cmd, void (*usage)(FILE *), int (*extra)(int, char **, int *, void *),
+              void *user, int need_inputs, enc_cmd *c, int *rc) {
+    memset(c, 0, sizeof *c);
+    int done;
+    if ((*rc = enc_parse(argc, argv, cmd, usage, extra, user, need_inputs, &c->args, &done)) || done ||
+        (*rc = enc_open(c->args.dir, c->args.device, &c->ctx, &c->enc))) {
+        free(c->args.inputs), c->args.inputs = NULL;
+        return 0;
+    }
+    vkattn_encoder_get_info(c->enc, &c->info);
+    return 1;
+}
+
+int enc_finish(enc_cmd *c, int rc) {
+    free(c->args.inputs);
+    return enc_close(c->ctx, c->enc, rc);
+}

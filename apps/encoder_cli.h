@@ -23,6 +23,19 @@ typedef struct enc_args {
  * (0 after --help as *done). -m is required, inputs with need_inputs. Free a->inputs. */
 int enc_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), int (*extra)(int, char **, int *, void *),
               void *user, int need_inputs, enc_args *a, int *done);
+/* A running encoder subcommand: its options, context, model. */
+typedef struct enc_cmd {
+    enc_args args;
+    vkattn_context *ctx;
+    vkattn_encoder *enc;
+    vkattn_encoder_info info;
+} enc_cmd;
+
+/* enc_parse, then the context and the model: 1 to go on; 0 when the command is over (exit status in *rc). */
+int enc_start(int argc, char **argv, const char *cmd, void (*usage)(FILE *), int (*extra)(int, char **, int *, void *),
+              void *user, int need_inputs, enc_cmd *c, int *rc);
+/* Frees everything; returns rc, or 1 after validation messages. */
+int enc_finish(enc_cmd *c, int rc);
 /* Creates the context and the encoder from a model directory; prints errors. 0 on success. */
 int enc_open(const char *dir, const char *device, vkattn_context **ctx, vkattn_encoder **enc);
 /* Destroys both; returns rc, or 1 when the device reported validation messages (printed). */

@@ -17,16 +17,6 @@ static const vkattn__layer_names bert_names = {
     .ln1 = "encoder.layer.%u.attention.output.LayerNorm", .up = "encoder.layer.%u.intermediate.dense",
     .down = "encoder.layer.%u.output.dense", .ln2 = "encoder.layer.%u.output.LayerNorm"};
 
-static vkattn_status act_from(vkattn__hf *hf, const char *act, vkattn_ffn_act *out) {
-    if (!act || strcmp(act, "gelu") == 0) *out = VKATTN_FFN_GELU;
-    else if (strcmp(act, "gelu_new") == 0 || strcmp(act, "gelu_pytorch_tanh") == 0) *out = VKATTN_FFN_GELU_TANH;
-    else if (strcmp(act, "relu") == 0) *out = VKATTN_FFN_RELU;
-    else
-        return vkattn__fail(hf->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/config.json: hidden_act \"%s\" is not supported (gelu, "
-                            "gelu_new, gelu_pytorch_tanh, relu)", hf->dir, act);
-    return VKATTN_OK;
-}
-
 /* tokenizer_config.json's special tokens: a string or {"content": "..."}. */
 static const char *special(const cJSON *tc, const char *key, const char *dflt) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(tc, key);
@@ -75,7 +65,7 @@ vkattn_status vkattn__bert_create(vkattn__hf *hf, vkattn_encoder *enc) {
         (st = vkattn__hf_u32(hf, NULL, "max_position_embeddings", 1, 0, &in->max_tokens)) ||
         (st = vkattn__hf_u32(hf, NULL, "type_vocab_size", 0, 2, &types)) ||
         (st = vkattn__hf_f32(hf, NULL, "layer_norm_eps", 1e-12f, &enc->eps)) ||
-        (st = act_from(hf, vkattn__hf_str(hf->config, "hidden_act"), &enc->act)))
+        (st = vkattn__enc_act(hf, &enc->act)))
         return st;
     const uint32_t D = in->hidden_size;
     if (!D || !in->num_heads || D % in->num_heads || D / in->num_heads > 256 || !in->num_layers || !in->intermediate_size ||

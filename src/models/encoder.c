@@ -17,6 +17,17 @@ static vkattn_status layer_tensor(vkattn__hf *hf, const char *prefix, const char
     return vkattn__hf_tensor(hf, name, ndim, shape, out);
 }
 
+vkattn_status vkattn__enc_act(vkattn__hf *hf, vkattn_ffn_act *out) {
+    const char *act = vkattn__hf_str(hf->config, "hidden_act");
+    if (!act || strcmp(act, "gelu") == 0) *out = VKATTN_FFN_GELU;
+    else if (strcmp(act, "gelu_new") == 0 || strcmp(act, "gelu_pytorch_tanh") == 0) *out = VKATTN_FFN_GELU_TANH;
+    else if (strcmp(act, "relu") == 0) *out = VKATTN_FFN_RELU;
+    else
+        return vkattn__fail(hf->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/config.json: hidden_act \"%s\" is not supported (gelu, "
+                            "gelu_new, gelu_pytorch_tanh, relu)", hf->dir, act);
+    return VKATTN_OK;
+}
+
 vkattn_status vkattn__enc_load_layer(vkattn__hf *hf, vkattn_encoder *enc, const char *prefix,
                                      const vkattn__layer_names *nm, uint32_t i) {
     vkattn__enc_layer *l = &enc->layers[i];

@@ -80,6 +80,8 @@ typedef struct vkattn__layer_names {
     const char *q, *k, *v, *o, *ln1, *up, *down, *ln2; /* without ".weight" / ".bias" */
 } vkattn__layer_names;
 
+/* config.json's hidden_act: gelu (default), gelu_new / gelu_pytorch_tanh, relu. */
+vkattn_status vkattn__enc_act(vkattn__hf *hf, vkattn_ffn_act *out);
 /* Loads layer i's weights ([D,D] attention, [I,D]/[D,I] FFN, LayerNorms) and builds its vkattn_mha. */
 vkattn_status vkattn__enc_load_layer(vkattn__hf *hf, vkattn_encoder *enc, const char *prefix,
                                      const vkattn__layer_names *names, uint32_t i);

@@ -70,13 +70,8 @@ vkattn_status vkattn__vit_create(vkattn__hf *hf, vkattn_encoder *enc) {
         (st = vkattn__hf_u32(hf, NULL, "image_size", 0, 224, &in->image_size)) ||
         (st = vkattn__hf_u32(hf, NULL, "patch_size", 0, 16, &in->patch_size)) ||
         (st = vkattn__hf_u32(hf, NULL, "num_channels", 0, 3, &channels)) ||
-        (st = vkattn__hf_f32(hf, NULL, "layer_norm_eps", 1e-12f, &enc->eps)))
+        (st = vkattn__hf_f32(hf, NULL, "layer_norm_eps", 1e-12f, &enc->eps)) || (st = vkattn__enc_act(hf, &enc->act)))
         return st;
-    const char *act = vkattn__hf_str(hf->config, "hidden_act");
-    if (!act || strcmp(act, "gelu") == 0) enc->act = VKATTN_FFN_GELU;
-    else if (strcmp(act, "gelu_new") == 0 || strcmp(act, "gelu_pytorch_tanh") == 0) enc->act = VKATTN_FFN_GELU_TANH;
-    else if (strcmp(act, "relu") == 0) enc->act = VKATTN_FFN_RELU;
-    else return vkattn__fail(enc->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/config.json: hidden_act \"%s\" is not supported", hf->dir, act);
     const uint32_t D = in->hidden_size, P = in->patch_size;
     if (!D || !in->num_heads || D % in->num_heads || D / in->num_heads > 256 || !in->num_layers || !in->intermediate_size ||
         !P || in->image_size % P || in->image_size > 4096 || channels != 3)
