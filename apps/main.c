@@ -17,6 +17,7 @@ static const struct {
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
     {"attn-map", cmd_attn_map, "PNG of one attention head: token heat map, or [CLS] attention over an image"},
+    {"seq2seq", cmd_seq2seq, "encoder-decoder Transformer (nn.Transformer weights): greedy or beam decoding"},
     {"classify-image", cmd_classify_image, "image classification with a ViT (top-5 labels)"},
     {"classify", cmd_classify, "text classification with a BERT sequence classifier (label + probabilities)"},
 };

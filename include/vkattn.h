@@ -937,6 +937,46 @@ vkattn_status vkattn_encoder_forward_images(vkattn_encoder *enc, const vkattn_im
                                             vkattn_encoder_outputs *out);
 
 /* ------------------------------------------------------------------------ */
+/* Encoder-decoder: the original Transformer (nn.Transformer)                */
+/* ------------------------------------------------------------------------ */
+
+/* "Attention Is All You Need" from a directory: config.json (model_type "transformer": d_model, nhead,
+ * num_encoder_layers, num_decoder_layers, dim_feedforward, activation "relu"|"gelu", norm_first, layer_norm_eps,
+ * src_vocab_size, tgt_vocab_size, max_len, bos_token_id, eos_token_id), model.safetensors with PyTorch
+ * nn.Transformer parameter names under "transformer." (encoder.layers.N.self_attn.in_proj_weight, ..., encoder.norm,
+ * decoder.layers.N.multihead_attn..., decoder.norm) plus src_embed.weight, tgt_embed.weight, generator.weight/bias;
+ * vocab.txt (WordPiece, shared by source and target). Embeddings are scaled by sqrt(d_model) and get sinusoidal
+ * positions. Decoding keeps the encoder output's cross-attention K/V and every decoder layer's self-attention K/V
+ * on the device (one new token per step). */
+typedef struct vkattn_seq2seq vkattn_seq2seq;
+
+typedef struct vkattn_seq2seq_info {
+    uint32_t d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward;
+    uint32_t src_vocab_size, tgt_vocab_size, max_len;
+    int32_t bos_id, eos_id;
+    int norm_first;
+} vkattn_seq2seq_info;
+
+vkattn_status vkattn_seq2seq_create(vkattn_context *ctx, const char *dir, vkattn_seq2seq **out);
+void vkattn_seq2seq_destroy(vkattn_seq2seq *s);
+void vkattn_seq2seq_get_info(const vkattn_seq2seq *s, vkattn_seq2seq_info *info);
+/* The tokenizer of vocab.txt (owned by the model). */
+const vkattn_wordpiece *vkattn_seq2seq_wordpiece(const vkattn_seq2seq *s);
+
+typedef struct vkattn_seq2seq_desc {
+    uint32_t max_new_tokens;  /* 0: max_len - 1 */
+    uint32_t beam_size;       /* 0 or 1: greedy; else beam search (scores: summed log-probabilities) */
+    float length_penalty;     /* beam: final score / length^penalty (0: none) */
+    float *step_logits;       /* greedy: [max_new_tokens, tgt_vocab_size] logits of every step, or NULL */
+} vkattn_seq2seq_desc;
+
+/* Encodes src[0..src_len) (ids < src_vocab_size, 1 <= src_len <= max_len; the caller appends EOS if the model
+ * was trained so) and decodes from BOS until EOS or max_new_tokens. out receives the tokens without BOS and EOS;
+ * *n their count (a short capacity: VKATTN_ERROR_INVALID_ARGUMENT). */
+vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uint32_t src_len,
+                                      const vkattn_seq2seq_desc *desc, int32_t *out, uint32_t capacity, uint32_t *n);
+
+/* ------------------------------------------------------------------------ */
 /* Models                                                                    */
 /* ------------------------------------------------------------------------ */
 

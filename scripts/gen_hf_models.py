@@ -335,6 +335,123 @@ def vit_reference(cfg, w, images, pre, prefix="vit."):
             "probs": [pr.numpy() for pr in probs]}
 
 
+# ---- the original Transformer (nn.Transformer) -----------------------------------------------------------------
+
+def seq2seq_config(d_model=32, nhead=4, enc=2, dec=2, ff=64, act="relu", norm_first=False, max_len=40):
+    return {"model_type": "transformer", "d_model": d_model, "nhead": nhead, "num_encoder_layers": enc,
+            "num_decoder_layers": dec, "dim_feedforward": ff, "activation": act, "norm_first": norm_first,
+            "layer_norm_eps": 1e-5, "src_vocab_size": len(VOCAB), "tgt_vocab_size": len(VOCAB), "max_len": max_len,
+            "bos_token_id": VOCAB.index("[CLS]"), "eos_token_id": VOCAB.index("[SEP]"), "pad_token_id": 0}
+
+
+class Seq2Seq(torch.nn.Module):
+    """nn.Transformer + embeddings (scaled by sqrt(d_model), sinusoidal positions) + generator: the state dict
+    names vkattn reads."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        D = cfg["d_model"]
+        self.cfg = cfg
+        self.transformer = torch.nn.Transformer(D, cfg["nhead"], cfg["num_encoder_layers"], cfg["num_decoder_layers"],
+                                                cfg["dim_feedforward"], dropout=0.0, activation=cfg["activation"],
+                                                layer_norm_eps=cfg["layer_norm_eps"], batch_first=True,
+                                                norm_first=cfg["norm_first"])
+        self.src_embed = torch.nn.Embedding(cfg["src_vocab_size"], D)
+        self.tgt_embed = torch.nn.Embedding(cfg["tgt_vocab_size"], D)
+        self.generator = torch.nn.Linear(D, cfg["tgt_vocab_size"])
+
+    def pe(self, L):
+        D = self.cfg["d_model"]
+        pos = torch.arange(L, dtype=torch.float64)[:, None]
+        div = torch.pow(10000.0, torch.arange(0, D, 2, dtype=torch.float64) / D)
+        pe = torch.zeros(L, D, dtype=torch.float64)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(pos / div), torch.cos(pos / div)
+        return pe
+
+    def embed(self, table, ids):
+        return table(ids) * np.sqrt(self.cfg["d_model"]) + self.pe(ids.shape[1])
+
+    def encode(self, src):
+        return self.transformer.encoder(self.embed(self.src_embed, src))
+
+    def logits(self, mem, tgt):
+        """Logits [B, T, V] of every prefix of tgt [B, T] (a causal decoder pass: no cache)."""
+        T = tgt.shape[1]
+        mask = torch.triu(torch.full((T, T), float("-inf"), dtype=torch.float64), 1)
+        y = self.transformer.decoder(self.embed(self.tgt_embed, tgt), mem, tgt_mask=mask)
+        return self.generator(y)
+
+
+def seq2seq_model(cfg, seed):
+    torch.manual_seed(seed)
+    m = Seq2Seq(cfg).double().eval()
+    with torch.no_grad():  # LayerNorms away from 1 / 0 so they matter
+        for name, p in m.named_parameters():
+            if "norm" in name:
+                p.add_(0.1 * torch.randn_like(p))
+    return m
+
+
+def seq2seq_weights(m):
+    return {k: v.detach().numpy().astype(np.float32) for k, v in m.state_dict().items()}
+
+
+def seq2seq_greedy(m, src_ids, steps):
+    """Greedy tokens (no BOS/EOS) and the logits of every step, recomputing the whole prefix each step."""
+    cfg = m.cfg
+    with torch.no_grad():
+        mem = m.encode(torch.tensor([src_ids]))
+        tgt, out, logits = [cfg["bos_token_id"]], [], []
+        for _ in range(steps):
+            z = m.logits(mem, torch.tensor([tgt]))[0, -1]
+            logits.append(z.numpy())
+            tok = int(z.argmax())
+            if tok == cfg["eos_token_id"]:
+                break
+            out.append(tok)
+            tgt.append(tok)
+    return out, np.array(logits)
+
+
+def seq2seq_teacher(m, src_ids, tokens):
+    """Logits [len(tokens) + 1, V] after BOS + each prefix of tokens."""
+    with torch.no_grad():
+        mem = m.encode(torch.tensor([src_ids]))
+        return m.logits(mem, torch.tensor([[m.cfg["bos_token_id"]] + list(tokens)]))[0].numpy()
+
+
+def seq2seq_beam(m, src_ids, beam, steps, penalty=0.0):
+    """Beam search as vkattn's: the best 2*beam (score, beam, token) per step, ties to the earlier beam and token;
+    EOS ends a hypothesis (score / len^penalty with len counting EOS); stops once beam hypotheses finished."""
+    cfg = m.cfg
+    eos = cfg["eos_token_id"]
+    with torch.no_grad():
+        mem = m.encode(torch.tensor([src_ids]))
+        live, done = [(0.0, [])], []
+        for t in range(steps):
+            cands = []
+            for b, (sc, toks) in enumerate(live):
+                z = m.logits(mem, torch.tensor([[cfg["bos_token_id"]] + toks]))[0, -1]
+                lp = torch.log_softmax(z, -1).numpy()
+                cands += [(sc + float(lp[v]), b, v) for v in range(len(lp))]
+            cands.sort(key=lambda c: (-c[0], c[1], c[2]))
+            nxt = []
+            for sc, b, v in cands[:2 * beam]:
+                if len(nxt) == beam:
+                    break
+                if v == eos:
+                    if len(done) < beam:
+                        done.append((sc / (t + 1) ** penalty if penalty > 0 else sc, live[b][1]))
+                    continue
+                nxt.append((sc, live[b][1] + [v]))
+            if len(done) >= beam:
+                break
+            live = nxt
+        if done:
+            return max(done, key=lambda d: d[0])[1]
+        return max(live, key=lambda d: d[0] / max(len(d[1]), 1) ** penalty if penalty > 0 else d[0])[1]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
