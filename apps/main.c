@@ -14,7 +14,6 @@ static const struct {
     {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
-    {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
 };
 
 static void usage(FILE *f) {
