@@ -14,7 +14,6 @@ static const struct {
     {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
-    {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
     {"attn-map", cmd_attn_map, "PNG of one attention head: token heat map, or [CLS] attention over an image"},
     {"seq2seq", cmd_seq2seq, "encoder-decoder Transformer (nn.Transformer weights): greedy or beam decoding"},
