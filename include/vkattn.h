@@ -368,6 +368,16 @@ vkattn_status vkattn_dequantize_q8_0(const void *src, uint64_t n, float *dst);
 vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
 
 /* ------------------------------------------------------------------------ */
+/* Ops: token embedding                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Token embedding lookup (nn.Embedding / ggml get_rows): y[i, :] = table[ids[i], :].
+ * table [V, D] f32, f16, q8_0 or q4_0 (block types: D % 32 == 0), dequantized to y's dtype; ids i32, any shape
+ * (contiguous, N elements); y [N, D] or [ids' dims..., D], f32 or f16 (f16 needs 16-bit storage).
+ * An id outside [0, V) gives a zero row (the GPU cannot report it: check ids on the host first). */
+vkattn_status vkattn_embedding(vkattn_context *ctx, const vkattn_tensor *table, const vkattn_tensor *ids, vkattn_tensor *y);
+
+/* ------------------------------------------------------------------------ */
 /* Ops: elementwise, norms, positions, embeddings                            */
 /* ------------------------------------------------------------------------ */
 

@@ -34,6 +34,9 @@ SHAPES = {  # tiny: the suite stays fast; dims multiples of 32 for Q8_0 / Q4_0
     "qwen2": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=2, n_ff=96, n_ctx=512, theta=1000000.0, eps=1e-6),
     "gpt2": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=4, n_ff=128, n_ctx=512, theta=0.0, eps=1e-5),
 }
+# The benchmark shape of issue 5 (201M parameters, as measured against llama.cpp): no tokenizer, no reference.
+BENCH_201M = dict(n_embd=1024, n_layer=12, n_head=16, n_head_kv=4, n_ff=2816, n_ctx=2048, theta=10000.0, eps=1e-5,
+                  n_vocab=32000)
 
 
 # ---- tokenizers ----------------------------------------------------------------------------------
@@ -111,16 +114,17 @@ def stored(a, ttype):
     raise ValueError(ttype)
 
 
-def make_model(arch, ttype, seed, tied=None, writer_hook=None):
-    """(GGUFWriter, reference weights dict, hparams) for a seeded random model."""
-    hp = dict(SHAPES[arch])
+def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
+    """(GGUFWriter, reference weights dict, hparams) for a seeded random model (shape: hparams other
+    than SHAPES[arch]; with n_vocab in it the file gets no tokenizer)."""
+    hp = dict(shape or SHAPES[arch])
     rng = np.random.default_rng(seed)
     D, F, H, Hkv = hp["n_embd"], hp["n_ff"], hp["n_head"], hp["n_head_kv"]
     hd = D // H
     w = gw.GGUFWriter()
     w.add_string("general.architecture", arch)
     w.add_string("general.name", f"vkattn synthetic {arch} {ttype}")
-    V = add_tokenizer(w, arch)
+    V = hp["n_vocab"] if "n_vocab" in hp else add_tokenizer(w, arch)
     hp["n_vocab"] = V
     p = arch + "."
     w.add_uint32(p + "context_length", hp["n_ctx"])
@@ -136,13 +140,14 @@ def make_model(arch, ttype, seed, tied=None, writer_hook=None):
     else:
         w.add_float32(p + "attention.layer_norm_epsilon", hp["eps"])
     ref = {}
+    no_ref = shape is not None  # big benchmark models: skip the float64 copies
 
     def mat(name, rows, cols, scale, file_rows=None):
         """A matrix stored as ttype; file_rows transforms it before storing (llama's permute)."""
-        a = (rng.standard_normal((rows, cols)) * scale).astype(np.float32)
+        a = rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(scale)
         fa = file_rows(a) if file_rows else a
         w.add_tensor(name, fa, ttype)
-        return stored(fa, ttype)
+        return None if no_ref else stored(fa, ttype)
 
     def vec(name, n, mean, scale):
         a = (mean + rng.standard_normal(n) * scale).astype(np.float32)
@@ -168,7 +173,7 @@ def make_model(arch, ttype, seed, tied=None, writer_hook=None):
             perm_k = (lambda a: permute(a, Hkv)) if arch == "llama" else None
             ref[b + "wq"] = mat(b + "attn_q.weight", H * hd, D, s, perm_q)
             ref[b + "wk"] = mat(b + "attn_k.weight", Hkv * hd, D, s, perm_k)
-            if arch == "llama":  # back to the HF layout the reference uses
+            if arch == "llama" and not no_ref:  # back to the HF layout the reference uses
                 ref[b + "wq"] = unpermute(ref[b + "wq"], H)
                 ref[b + "wk"] = unpermute(ref[b + "wk"], Hkv)
             ref[b + "wv"] = mat(b + "attn_v.weight", Hkv * hd, D, s)
@@ -316,7 +321,14 @@ def main():
     ap.add_argument("--prompt-len", type=int, default=8)
     ap.add_argument("--gen", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bench-201m", action="store_true",
+                    help="the 201M llama benchmark model (12 x 1024, 16/4 heads, ff 2816, vocab 32000), no tokenizer")
     a = ap.parse_args()
+    if a.bench_201m:
+        w, _, hp = make_model("llama", a.type.upper(), a.seed, shape=BENCH_201M)
+        w.write(a.out)
+        print(f"wrote {a.out}")
+        return
     s, margin = generate(a.arch, a.type.upper(), a.out, a.ref, a.prompt_len, a.gen, a.seed)
     print(f"wrote {a.out} (seed {s}" + (f", greedy margin {margin:.3f})" if margin is not None else ")"))
 
