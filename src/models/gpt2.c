@@ -10,7 +10,7 @@ vkattn_status vkattn__gpt2_forward(vkattn_model *m, uint32_t n, uint32_t pos) {
     vkattn__acts *a = &m->a;
     const float eps = m->hp.norm_eps;
     vkattn_tensor x = vkattn__rows(a->x, 0, n), xn = vkattn__rows(a->xn, 0, n), tmp = vkattn__rows(a->tmp, 0, n);
-    vkattn_tensor h1 = vkattn__rows(a->h1, 0, n);
+    vkattn_tensor h1 = vkattn__rows(a->h, 0, n);
     vkattn_status st = vkattn_position_embedding(ctx, &x, m->pos_embd, pos, &x); /* position_embd */
     for (uint32_t l = 0; l < m->hp.n_layer && !st; l++) {
         const vkattn__layer *L = &m->layers[l];

@@ -84,13 +84,16 @@ static vkattn_status read_hparams(vkattn_model *m) {
 
 /* ---- the tensor table ----------------------------------------------------------------------- */
 
-/* One device tensor: a GGUF tensor (or rows [row0, row0 + rows) of one: gpt2's fused attn_qkv). */
+/* One GGUF tensor going to the device: alone, or stacked by rows with the next ones into one device tensor
+ * (attn_q | attn_k | attn_v, ffn_gate | ffn_up): the first of a stack has stack_n > 1 and creates it. */
 typedef struct wspec {
     char name[96];
     vkattn_tensor **dst;
     uint32_t ndim;
     int64_t shape[2];    /* expected shape of the file tensor */
-    int64_t row0, rows;  /* rows == 0: all */
+    int64_t dst_row0;    /* first row inside the device tensor */
+    uint32_t stack_n;    /* on the first of a stack: how many specs it holds */
+    int member;          /* a later part of a stack */
     int optional;
     int param;           /* a table ops take as a parameter (position_embd): f32 on the device */
     vkattn_gguf_tensor src;
@@ -127,13 +130,17 @@ static vkattn_status add_spec(vkattn_model *m, wtable *t, vkattn_tensor **dst, i
 #define VEC(dst, r, ...) add_spec(m, t, dst, 0, 1, r, 0, __VA_ARGS__)
 #define OPT_MAT(dst, r, c, ...) add_spec(m, t, dst, 1, 2, r, c, __VA_ARGS__)
 
-/* Marks the last `k` specs as row slices [row0 + i * rows, ...) of the same file tensor. */
-static void split_rows(wtable *t, uint32_t k, int64_t rows) {
+/* The last k specs become one device tensor *dst, their rows one after another. */
+static void stack(wtable *t, uint32_t k, vkattn_tensor **dst) {
+    int64_t row = 0;
     for (uint32_t i = 0; i < k; i++) {
         wspec *s = &t->w[t->n - k + i];
-        s->row0 = i * rows;
-        s->rows = rows;
+        s->dst = dst;
+        s->dst_row0 = row;
+        s->member = i > 0;
+        row += s->shape[0];
     }
+    t->w[t->n - k].stack_n = k;
 }
 
 static vkattn_status build_table(vkattn_model *m, wtable *t) {
@@ -155,36 +162,34 @@ static vkattn_status build_table(vkattn_model *m, wtable *t) {
         int l = (int)i;
         if ((st = VEC(&L->attn_norm, D, "blk.%d.attn_norm.weight", l))) return st;
         if ((st = VEC(&L->ffn_norm, D, "blk.%d.ffn_norm.weight", l))) return st;
-        if ((st = MAT(&L->ffn_up, F, D, "blk.%d.ffn_up.weight", l)) || (st = MAT(&L->ffn_down, D, F, "blk.%d.ffn_down.weight", l)))
-            return st;
+        if ((st = MAT(&L->ffn_down, D, F, "blk.%d.ffn_down.weight", l))) return st;
         if (gpt2) {
-            /* fused attn_qkv [3D, D]: split into q, k, v rows at upload */
-            if ((st = MAT(&L->wq, 3 * D, D, "blk.%d.attn_qkv.weight", l)) || (st = MAT(&L->wk, 3 * D, D, "blk.%d.attn_qkv.weight", l)) ||
-                (st = MAT(&L->wv, 3 * D, D, "blk.%d.attn_qkv.weight", l)))
-                return st;
-            split_rows(t, 3, D);
-            if ((st = VEC(&L->bq, 3 * D, "blk.%d.attn_qkv.bias", l)) || (st = VEC(&L->bk, 3 * D, "blk.%d.attn_qkv.bias", l)) ||
-                (st = VEC(&L->bv, 3 * D, "blk.%d.attn_qkv.bias", l)))
-                return st;
-            split_rows(t, 3, D);
-            if ((st = MAT(&L->wo, D, D, "blk.%d.attn_output.weight", l)) || (st = VEC(&L->bo, D, "blk.%d.attn_output.bias", l)) ||
+            if ((st = MAT(&L->wqkv, 3 * D, D, "blk.%d.attn_qkv.weight", l)) || (st = VEC(&L->bqkv, 3 * D, "blk.%d.attn_qkv.bias", l)) ||
+                (st = MAT(&L->wo, D, D, "blk.%d.attn_output.weight", l)) || (st = VEC(&L->bo, D, "blk.%d.attn_output.bias", l)) ||
                 (st = VEC(&L->attn_norm_b, D, "blk.%d.attn_norm.bias", l)) ||
-                (st = VEC(&L->ffn_norm_b, D, "blk.%d.ffn_norm.bias", l)) || (st = VEC(&L->ffn_up_b, F, "blk.%d.ffn_up.bias", l)) ||
-                (st = VEC(&L->ffn_down_b, D, "blk.%d.ffn_down.bias", l)))
+                (st = VEC(&L->ffn_norm_b, D, "blk.%d.ffn_norm.bias", l)) || (st = MAT(&L->ffn_up, F, D, "blk.%d.ffn_up.weight", l)) ||
+                (st = VEC(&L->ffn_up_b, F, "blk.%d.ffn_up.bias", l)) || (st = VEC(&L->ffn_down_b, D, "blk.%d.ffn_down.bias", l)))
                 return st;
-        } else {
-            if ((st = MAT(&L->wq, Q, D, "blk.%d.attn_q.weight", l)) || (st = MAT(&L->wk, KV, D, "blk.%d.attn_k.weight", l)) ||
-                (st = MAT(&L->wv, KV, D, "blk.%d.attn_v.weight", l)) || (st = MAT(&L->wo, D, Q, "blk.%d.attn_output.weight", l)) ||
-                (st = MAT(&L->ffn_gate, F, D, "blk.%d.ffn_gate.weight", l)))
-                return st;
-            if (qwen2 && ((st = VEC(&L->bq, Q, "blk.%d.attn_q.bias", l)) || (st = VEC(&L->bk, KV, "blk.%d.attn_k.bias", l)) ||
-                          (st = VEC(&L->bv, KV, "blk.%d.attn_v.bias", l))))
-                return st;
+            continue;
         }
+        if ((st = MAT(&L->wqkv, Q, D, "blk.%d.attn_q.weight", l)) || (st = MAT(&L->wqkv, KV, D, "blk.%d.attn_k.weight", l)) ||
+            (st = MAT(&L->wqkv, KV, D, "blk.%d.attn_v.weight", l)))
+            return st;
+        stack(t, 3, &L->wqkv);
+        if (qwen2) {
+            if ((st = VEC(&L->bqkv, Q, "blk.%d.attn_q.bias", l)) || (st = VEC(&L->bqkv, KV, "blk.%d.attn_k.bias", l)) ||
+                (st = VEC(&L->bqkv, KV, "blk.%d.attn_v.bias", l)))
+                return st;
+            stack(t, 3, &L->bqkv);
+        }
+        if ((st = MAT(&L->wo, D, Q, "blk.%d.attn_output.weight", l))) return st;
+        if ((st = MAT(&L->ffn_gate_up, F, D, "blk.%d.ffn_gate.weight", l)) ||
+            (st = MAT(&L->ffn_gate_up, F, D, "blk.%d.ffn_up.weight", l)))
+            return st;
+        stack(t, 2, &L->ffn_gate_up);
     }
     return VKATTN_OK;
 }
-
 
 /* Finds, type-checks and shape-checks every spec; picks the device dtype. */
 static vkattn_status resolve_table(vkattn_model *m, wtable *t) {
@@ -217,10 +222,17 @@ static vkattn_status resolve_table(vkattn_model *m, wtable *t) {
         else if (f == VKATTN_F16 || f == VKATTN_BF16) s->dev_dtype = s16 ? VKATTN_F16 : VKATTN_F32;
         else s->dev_dtype = f;
     }
+    /* one dtype per stack: as stored when its parts agree, else everything converted to f32 */
+    for (uint32_t i = 0; i < t->n; i++) {
+        uint32_t k = t->w[i].stack_n;
+        int same = 1;
+        for (uint32_t j = 1; j < k; j++) same &= t->w[i + j].dev_dtype == t->w[i].dev_dtype;
+        for (uint32_t j = 0; j < k && !same; j++) t->w[i + j].dev_dtype = VKATTN_F32;
+    }
     return VKATTN_OK;
 }
 
-static int64_t spec_rows(const wspec *s) { return s->rows ? s->rows : s->src.shape[0]; }
+static int64_t spec_rows(const wspec *s) { return s->src.shape[0]; }
 static int64_t spec_cols(const wspec *s) { return s->ndim == 2 ? s->src.shape[1] : 1; }
 
 /* Converts rows [r0, r0 + nr) of a file tensor of `cols` columns to f32 (data may be unaligned). */
@@ -243,32 +255,36 @@ static void rows_to_f32(const vkattn_gguf_tensor *src, vkattn_dtype dt, int64_t 
     }
 }
 
-static vkattn_status upload_spec(vkattn_model *m, const wspec *s, float *buf, uint64_t buf_elems) {
+/* Rows [r0, r0 + n) of a 1-D or 2-D device tensor as a contiguous view. */
+static vkattn_tensor dst_rows(const vkattn_tensor *t, uint32_t ndim, int64_t r0, int64_t n) {
+    if (ndim == 2) return vkattn__rows(t, (uint64_t)r0, (uint64_t)n);
+    const int64_t shape[1] = {n}, stride[1] = {1};
+    return vkattn__view(t, (uint64_t)r0, 1, shape, stride);
+}
+
+/* Creates the device tensor (alone or first of a stack of total_rows) and uploads s's rows into it. */
+static vkattn_status upload_spec(vkattn_model *m, const wspec *s, int64_t total_rows, float *buf, uint64_t buf_elems) {
     const int64_t rows = spec_rows(s), cols = spec_cols(s);
-    const int64_t shape[2] = {rows, cols};
-    vkattn_tensor *t = NULL;
-    vkattn_status st = vkattn_tensor_create(m->ctx, s->dev_dtype, s->ndim, s->ndim == 2 ? shape : &rows, &t);
-    if (st) return st;
-    *s->dst = t;
+    vkattn_status st = VKATTN_OK;
+    if (!s->member) {
+        const int64_t shape[2] = {total_rows, cols};
+        vkattn_tensor *t = NULL;
+        if ((st = vkattn_tensor_create(m->ctx, s->dev_dtype, s->ndim, shape, &t))) return st;
+        *s->dst = t;
+    }
+    const vkattn_tensor *t = *s->dst;
     if (s->dev_dtype == s->file_dtype) { /* as stored: one copy */
-        const uint64_t row_bytes = vkattn_dtype_bytes(s->file_dtype, (uint64_t)cols);
-        return vkattn_tensor_upload(t, (const uint8_t *)s->src.data + (uint64_t)s->row0 * row_bytes,
-                                    (size_t)(row_bytes * (uint64_t)rows));
+        vkattn_tensor v = dst_rows(t, s->ndim, s->dst_row0, rows);
+        return vkattn_tensor_upload(&v, s->src.data, (size_t)vkattn_dtype_bytes(s->file_dtype, (uint64_t)(rows * cols)));
     }
     /* converted through f32 in chunks of rows (bounded host memory) */
     int64_t chunk = (int64_t)(buf_elems / (uint64_t)cols);
     if (chunk < 1) chunk = 1;
     for (int64_t r = 0; r < rows && !st; r += chunk) {
         int64_t nr = rows - r < chunk ? rows - r : chunk;
-        rows_to_f32(&s->src, s->file_dtype, cols, s->row0 + r, nr, buf);
-        if (s->ndim == 1) {
-            const int64_t one[1] = {nr}, stride[1] = {1};
-            vkattn_tensor v = vkattn__view(t, (uint64_t)r, 1, one, stride);
-            st = vkattn_tensor_upload_f32(&v, buf, (size_t)nr);
-        } else {
-            vkattn_tensor v = vkattn__rows(t, (uint64_t)r, (uint64_t)nr);
-            st = vkattn_tensor_upload_f32(&v, buf, (size_t)(nr * cols));
-        }
+        rows_to_f32(&s->src, s->file_dtype, cols, r, nr, buf);
+        vkattn_tensor v = dst_rows(t, s->ndim, s->dst_row0 + r, nr);
+        st = vkattn_tensor_upload_f32(&v, buf, (size_t)(nr * cols));
     }
     return st;
 }
@@ -376,33 +392,32 @@ done:
 static uint64_t activation_bytes(const vkattn_model *m, vkattn_dtype kv) {
     const vkattn__hparams *h = &m->hp;
     const uint64_t B = m->n_batch, Q = (uint64_t)h->n_head * h->head_dim;
-    return B * h->n_embd * 4 * 3 + vkattn_dtype_bytes(kv, B * Q) * 2 + B * h->n_ff * 4 * 2 + (uint64_t)h->n_vocab * 4 + B * 4 + 4;
+    const uint64_t W = Q + 2ull * h->n_head_kv * h->head_dim;
+    return B * h->n_embd * 4 * 3 + vkattn_dtype_bytes(kv, B * (W + Q)) + B * h->n_ff * 4 * 3 + (uint64_t)h->n_vocab * 4 + B * 4 + 4;
 }
 
 static vkattn_status create_acts(vkattn_model *m) {
     const vkattn__hparams *h = &m->hp;
     vkattn__acts *a = &m->a;
-    const int64_t B = m->n_batch, Q = (int64_t)h->n_head * h->head_dim;
-    const int64_t sD[2] = {B, h->n_embd}, sQ[2] = {B, Q}, sF[2] = {B, h->n_ff}, sV[2] = {1, h->n_vocab}, sB[1] = {B}, s1[1] = {1};
+    const int64_t B = m->n_batch, Q = (int64_t)h->n_head * h->head_dim, W = Q + 2 * (int64_t)h->n_head_kv * h->head_dim;
+    const int64_t sD[2] = {B, h->n_embd}, sW[2] = {B, W}, sQ[2] = {B, Q}, sF[2] = {B, h->n_ff}, sF2[2] = {B, 2 * (int64_t)h->n_ff};
+    const int64_t sV[2] = {1, h->n_vocab}, sB[1] = {B}, s1[1] = {1};
     vkattn_status st;
     if ((st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sD, &a->x)) || (st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sD, &a->xn)) ||
         (st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sD, &a->tmp)) ||
-        (st = vkattn_tensor_create(m->ctx, m->kv.dtype, 2, sQ, &a->q)) ||
+        (st = vkattn_tensor_create(m->ctx, m->kv.dtype, 2, sW, &a->qkv)) ||
         (st = vkattn_tensor_create(m->ctx, m->kv.dtype, 2, sQ, &a->att)) ||
-        (st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sF, &a->h1)) || (st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sF, &a->h2)) ||
+        (st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sF2, &a->gu)) || (st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sF, &a->h)) ||
         (st = vkattn_tensor_create(m->ctx, VKATTN_F32, 2, sV, &a->logits)) ||
         (st = vkattn_tensor_create(m->ctx, VKATTN_I32, 1, sB, &a->ids)) ||
         (st = vkattn_tensor_create(m->ctx, VKATTN_I32, 1, s1, &a->argmax)))
         return st;
-    a->host_embd = malloc((size_t)B * h->n_embd * sizeof *a->host_embd);
-    if (!a->host_embd) return vkattn__fail(m->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
     return VKATTN_OK;
 }
 
 static void destroy_acts(vkattn__acts *a) {
-    vkattn_tensor *ts[] = {a->x, a->xn, a->tmp, a->q, a->att, a->h1, a->h2, a->logits, a->logits_all, a->ids, a->argmax};
+    vkattn_tensor *ts[] = {a->x, a->xn, a->tmp, a->qkv, a->att, a->gu, a->h, a->logits, a->logits_all, a->ids, a->argmax};
     for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) vkattn_tensor_destroy(ts[i]);
-    free(a->host_embd);
     memset(a, 0, sizeof *a);
 }
 
@@ -493,7 +508,9 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     for (uint32_t i = 0; i < t.n && !st; i++) {
         const wspec *s = &t.w[i];
         if (!s->present) continue;
-        st = upload_spec(m, s, buf, buf_elems);
+        int64_t total = spec_rows(s);
+        for (uint32_t j = 1; j < s->stack_n; j++) total += spec_rows(&t.w[i + j]);
+        st = upload_spec(m, s, total, buf, buf_elems);
         done += vkattn_dtype_bytes(s->file_dtype, (uint64_t)(spec_rows(s) * spec_cols(s)));
         if (!st && desc && desc->progress) desc->progress(desc->progress_user, done, file_bytes);
     }
@@ -501,9 +518,6 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     free(t.w);
     if (st) return st;
     if (!m->output) m->output = m->tok_embd; /* tied */
-    if ((st = vkattn_gguf_find_tensor(m->gguf, "token_embd.weight", &m->tok_embd_file)) ||
-        (st = vkattn_gguf_tensor_dtype(&m->tok_embd_file, &m->tok_embd_dtype)))
-        return forward_error(ctx, st);
 
     if ((st = load_tokenizer(m))) return st;
     if ((st = vkattn__kv_create(ctx, &m->kv, kvt, m->hp.n_layer, m->n_ctx, m->hp.n_head_kv, m->hp.head_dim))) return st;
@@ -554,8 +568,8 @@ void vkattn_model_destroy(vkattn_model *m) {
     for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) vkattn_tensor_destroy(globals[i]);
     for (uint32_t l = 0; m->layers && l < m->hp.n_layer; l++) {
         vkattn__layer *L = &m->layers[l];
-        vkattn_tensor *ts[] = {L->attn_norm, L->attn_norm_b, L->wq, L->wk, L->wv, L->bq, L->bk, L->bv, L->wo, L->bo,
-                               L->ffn_norm, L->ffn_norm_b, L->ffn_gate, L->ffn_up, L->ffn_up_b, L->ffn_down, L->ffn_down_b};
+        vkattn_tensor *ts[] = {L->attn_norm, L->attn_norm_b, L->wqkv, L->bqkv, L->wo, L->bo, L->ffn_norm,
+                               L->ffn_norm_b, L->ffn_gate_up, L->ffn_up, L->ffn_up_b, L->ffn_down, L->ffn_down_b};
         for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) vkattn_tensor_destroy(ts[i]);
     }
     free(m->layers);
@@ -598,13 +612,11 @@ const vkattn_tokenizer *vkattn_model_tokenizer(const vkattn_model *m) { return m
 
 /* ---- eval ----------------------------------------------------------------------------------- */
 
-/* Token embeddings of tokens[0..n) into a.x (rows gathered and dequantized on the host). */
-static vkattn_status embed(vkattn_model *m, const int32_t *tokens, uint32_t n) {
-    const uint32_t D = m->hp.n_embd;
-    for (uint32_t i = 0; i < n; i++)
-        rows_to_f32(&m->tok_embd_file, m->tok_embd_dtype, D, tokens[i], 1, m->a.host_embd + (size_t)i * D);
-    vkattn_tensor x = vkattn__rows(m->a.x, 0, n);
-    return vkattn_tensor_upload_f32(&x, m->a.host_embd, (size_t)n * D);
+/* The chunk's token ids to the device (read by vkattn_embedding in the batch). */
+static vkattn_status upload_ids(vkattn_model *m, const int32_t *tokens, uint32_t n) {
+    const int64_t shape[1] = {n}, stride[1] = {1};
+    vkattn_tensor ids = vkattn__view(m->a.ids, 0, 1, shape, stride);
+    return vkattn_tensor_upload(&ids, tokens, (size_t)n * sizeof *tokens);
 }
 
 /* Rows of logits_all that fit one binding. */
@@ -623,10 +635,13 @@ static vkattn_status ensure_logits_all(vkattn_model *m) {
  * every row), optionally its argmax, in one batch. */
 static vkattn_status eval_chunk(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos, float *logits, int all,
                                 int32_t *argmax) {
-    vkattn_status st = embed(m, tokens, n), st2;
+    vkattn_status st = upload_ids(m, tokens, n), st2;
     if (st) return st;
     if ((st = vkattn_begin(m->ctx))) return st;
-    st = m->arch == ARCH_GPT2 ? vkattn__gpt2_forward(m, n, pos) : vkattn__llama_forward(m, n, pos);
+    const int64_t shape[1] = {n}, stride[1] = {1};
+    vkattn_tensor ids = vkattn__view(m->a.ids, 0, 1, shape, stride), x = vkattn__rows(m->a.x, 0, n);
+    st = vkattn_embedding(m->ctx, m->tok_embd, &ids, &x); /* token_embd */
+    if (!st) st = m->arch == ARCH_GPT2 ? vkattn__gpt2_forward(m, n, pos) : vkattn__llama_forward(m, n, pos);
     vkattn_tensor out = all ? vkattn__rows(m->a.logits_all, 0, n) : *m->a.logits;
     const int want = logits || argmax;
     if (!st && want) {

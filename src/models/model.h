@@ -23,14 +23,14 @@ typedef struct vkattn__hparams {
 } vkattn__hparams;
 
 /* One transformer block. Shapes are [out, in] as vkattn_linear takes them
- * (D = n_embd, Q = n_head * head_dim, KV = n_head_kv * head_dim, F = n_ff). */
+ * (D = n_embd, Q = n_head * head_dim, KV = n_head_kv * head_dim, F = n_ff). Projections that read the
+ * same input are stacked at load into one weight (one GEMM, more parallel work per dispatch). */
 typedef struct vkattn__layer {
     vkattn_tensor *attn_norm, *attn_norm_b; /* [D] (bias: gpt2) */
-    vkattn_tensor *wq, *wk, *wv;            /* [Q, D], [KV, D], [KV, D] (gpt2: rows of attn_qkv) */
-    vkattn_tensor *bq, *bk, *bv;            /* [Q], [KV], [KV] (qwen2, gpt2) or NULL */
+    vkattn_tensor *wqkv, *bqkv;             /* [Q + 2 KV, D]: attn_q | attn_k | attn_v rows (gpt2: attn_qkv); bias or NULL */
     vkattn_tensor *wo, *bo;                 /* [D, Q], [D] (gpt2) */
     vkattn_tensor *ffn_norm, *ffn_norm_b;   /* [D] */
-    vkattn_tensor *ffn_gate;                /* [F, D] (llama, qwen2) */
+    vkattn_tensor *ffn_gate_up;             /* [2F, D]: ffn_gate | ffn_up rows (llama, qwen2) */
     vkattn_tensor *ffn_up, *ffn_up_b;       /* [F, D], [F] (gpt2) */
     vkattn_tensor *ffn_down, *ffn_down_b;   /* [D, F], [D] (gpt2) */
 } vkattn__layer;
@@ -48,20 +48,20 @@ typedef struct vkattn__acts {
     vkattn_tensor *x;      /* [B, D] f32: the residual stream */
     vkattn_tensor *xn;     /* [B, D] f32: normed input of a sublayer */
     vkattn_tensor *tmp;    /* [B, D] f32: a sublayer's output before the residual add */
-    vkattn_tensor *q;      /* [B, Q] in the KV cache's dtype */
+    vkattn_tensor *qkv;    /* [B, Q + 2 KV] in the KV cache's dtype: the stacked projections */
     vkattn_tensor *att;    /* [B, Q] attention output, KV dtype */
-    vkattn_tensor *h1, *h2;/* [B, F] f32: FFN hidden (gate, up) */
+    vkattn_tensor *gu;     /* [B, 2F] f32: FFN gate | up (gpt2: up in the first F columns) */
+    vkattn_tensor *h;      /* [B, F] f32: FFN hidden after the activation */
     vkattn_tensor *logits; /* [1, V] f32 (last token) */
     vkattn_tensor *logits_all; /* [R, V] f32, created on the first all-logits eval */
     uint32_t logits_all_rows;
     vkattn_tensor *ids;    /* [B] i32: token ids (device embedding) */
     vkattn_tensor *argmax; /* [1] i32 */
-    float *host_embd;      /* [B, D] f32: rows gathered on the host */
 } vkattn__acts;
 
 struct vkattn_model {
     vkattn_context *ctx;
-    vkattn_gguf *gguf;     /* kept open: the token embedding rows are read from it */
+    vkattn_gguf *gguf;     /* open while loading */
     vkattn__arch arch;
     char arch_name[16];
     char *name;
@@ -70,8 +70,6 @@ struct vkattn_model {
     uint32_t n_ctx, n_batch;
     uint64_t n_params, weight_bytes;
 
-    vkattn_gguf_tensor tok_embd_file; /* [V, D] as stored, for host gathering */
-    vkattn_dtype tok_embd_dtype;
     vkattn_tensor *tok_embd;          /* [V, D] */
     vkattn_tensor *pos_embd;          /* [n_ctx_train, D] (gpt2) */
     vkattn_tensor *out_norm, *out_norm_b;
@@ -105,8 +103,8 @@ vkattn_tensor vkattn__kv_heads(const vkattn__kv_cache *kv, uint32_t l, int is_v,
 vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n, uint32_t pos);
 vkattn_status vkattn__gpt2_forward(vkattn_model *m, uint32_t n, uint32_t pos);
 
-/* Shared by the forward passes: q/k/v projections (+ bias) of a.xn, RoPE when rope_mode >= 0, K/V into the
- * cache, attention over positions [0, pos + n), output projection (+ bias) into a.tmp. */
+/* Shared by the forward passes: the stacked q/k/v projection (+ bias) of a.xn, RoPE when rope_mode >= 0,
+ * K/V into the cache, attention over positions [0, pos + n), output projection (+ bias) into a.tmp. */
 vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, uint32_t pos, int rope_mode);
 
 #endif
