@@ -27,7 +27,7 @@ import gen_test_models as gen  # noqa: E402
 # Logit tolerance relative to max |logit|. Errors come from f32 GEMM accumulation order and, on devices
 # with 16-bit storage, the f16 KV cache / attention inputs (measured <= 5e-4 relative on lavapipe); weights are compared
 # against their stored values, so F16 and Q8_0 need no extra allowance.
-TOL = {"F32": 2e-3, "F16": 2e-3, "Q8_0": 2e-3}
+TOL = {"F32": 2e-3, "F16": 2e-3, "BF16": 2e-3, "Q8_0": 2e-3, "Q4_0": 2e-3}
 TOL_KV_F32 = 2e-5
 N_GEN = 20
 
@@ -175,6 +175,15 @@ def check_bad_files(vk):
     return ok
 
 
+def check_memory_limit(vk):
+    """A KV cache far beyond the device's memory is refused before anything is uploaded, with the numbers."""
+    path = os.path.join(vk.workdir, "llama-f32.gguf")
+    rc, out, err = vk.cli("run", "-m", path, "--ids", "3,4", "-n", "2", "-c", "400000000")
+    good = rc != 0 and "needs" in err and "MiB" in err and "KV cache" in err
+    print(f"{'ok  ' if good else 'FAIL'} device memory check: rc {rc}: {err.strip()}")
+    return good
+
+
 def check_bench(vk):
     def no_tokenizer(w):
         for k in [k for k in w.kv if k.startswith("tokenizer.")]:
@@ -202,6 +211,10 @@ def main(vk):
     # long prompt in chunks; decode over > 256 cached positions; f32 KV cache
     ok &= check_model(vk, "llama", "F32", prompt_len=300, extra=("-b", "128", "--kv-f32"), tol=TOL_KV_F32, label="-long")
     ok &= check_model(vk, "qwen2", "Q8_0", prompt_len=270, extra=("-b", "100"), label="-long")
+    # the other stored types, and loading from memory (the built-in model's path)
+    ok &= check_model(vk, "llama", "BF16", extra=("--load-memory",))
+    ok &= check_model(vk, "gpt2", "Q4_0")
+    ok &= check_memory_limit(vk)
     ok &= check_perplexity(vk)
     ok &= check_text(vk)
     ok &= check_bad_files(vk)
