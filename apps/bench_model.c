@@ -133,6 +133,13 @@ int bench_model(int argc, char **argv) {
         bench_row_end(r);
     }
     if (!rc) bench_note(r, "model file %s; pp: one call of P tokens from an empty cache; tg: N single-token steps", model);
+    FILE *la = fopen("/proc/loadavg", "r"); /* a shared machine: say how busy it was */
+    char load[64] = "";
+    if (la && fgets(load, sizeof load, la)) {
+        load[strcspn(load, "\n")] = 0;
+        if (!rc) bench_note(r, "load average at the end (1/5/15 min, running/total, last pid): %s", load);
+    }
+    if (la) fclose(la);
     if (!rc && out && bench_report_save(r, out)) rc = (fprintf(stderr, "vkattn bench model: cannot write %s.json/.md\n", out), 1);
     if (saved_stdout >= 0) {
         fflush(stdout);
