@@ -14,6 +14,12 @@ int cmd_inspect(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_perplexity(int argc, char **argv);
+/* encoders (cmd_embed.c, cmd_classify.c, ...) */
+int cmd_embed(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_attn_map(int argc, char **argv);
+int cmd_classify_image(int argc, char **argv);
+int cmd_seq2seq(int argc, char **argv);
 
 /* Prints "vkattn: <what>: <status>: <message>" to stderr; returns 1. */
 int cli_fail(const char *what, vkattn_status st, const vkattn_context *ctx);

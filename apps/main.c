@@ -16,6 +16,11 @@ static const struct {
     {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
     {"run", cmd_run, "generate text with a GGUF model (llama, qwen2, gpt2); no -m: the built-in demo model"},
     {"perplexity", cmd_perplexity, "perplexity of a GGUF model over a text file (llama.cpp's method)"},
+    {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
+    {"attn-map", cmd_attn_map, "PNG of one attention head: token heat map, or [CLS] attention over an image"},
+    {"seq2seq", cmd_seq2seq, "encoder-decoder Transformer (nn.Transformer weights): greedy or beam decoding"},
+    {"classify-image", cmd_classify_image, "image classification with a ViT (top-5 labels)"},
+    {"classify", cmd_classify, "text classification with a BERT sequence classifier (label + probabilities)"},
 };
 
 static void usage(FILE *f) {
