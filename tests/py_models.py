@@ -175,6 +175,33 @@ def check_bad_files(vk):
     return ok
 
 
+def check_eos(vk):
+    """Generation stops at EOS: the llama f32 model again with tokenizer.ggml.eos_token_id set to the 6th
+    token of its greedy continuation, so `run` must print exactly the first 5."""
+    ref = np.load(os.path.join(vk.workdir, "llama-f32.npz"))
+    greedy = [int(t) for t in ref["greedy"]]
+    eos = greedy[5]
+    stop = greedy.index(eos)  # 5, or earlier if the token also came before
+
+    def set_eos(w):
+        w.kv["tokenizer.ggml.eos_token_id"] = w.kv["tokenizer.ggml.eos_token_id"][:4] + np.uint32(eos).tobytes()
+
+    w, _, _ = gen.make_model("llama", "F32", int(ref["seed"]), writer_hook=set_eos)
+    path = os.path.join(vk.workdir, "llama-eos.gguf")
+    w.write(path)
+    rc, out, err = vk.cli("run", "-m", path, "--ids", ids_arg(ref["prompt"]), "-n", str(N_GEN), "--temp", "0", "--print-ids")
+    toks = [int(t) for t in out.split()] if rc == 0 else None
+    good = toks == greedy[:stop]
+    print(f"{'ok  ' if good else 'FAIL'} stop at EOS (id {eos}): {toks} (expected {greedy[:stop]})")
+    # bad input: a token id outside the vocabulary, a file that does not exist
+    rc, out, err = vk.cli("run", "-m", path, "--ids", "3,99999", "-n", "2")
+    g2 = rc != 0 and "99999" in err and "outside" in err
+    rc, out, err = vk.cli("run", "-m", os.path.join(vk.workdir, "no-such.gguf"), "-n", "2")
+    g3 = rc != 0 and "no-such.gguf" in err and "VKATTN_ERROR_IO" in err
+    print(f"{'ok  ' if g2 and g3 else 'FAIL'} bad token id, missing file: clear errors")
+    return good and g2 and g3
+
+
 def check_memory_limit(vk):
     """A KV cache far beyond the device's memory is refused before anything is uploaded, with the numbers."""
     path = os.path.join(vk.workdir, "llama-f32.gguf")
@@ -215,6 +242,7 @@ def main(vk):
     ok &= check_model(vk, "llama", "BF16", extra=("--load-memory",))
     ok &= check_model(vk, "gpt2", "Q4_0")
     ok &= check_memory_limit(vk)
+    ok &= check_eos(vk)
     ok &= check_perplexity(vk)
     ok &= check_text(vk)
     ok &= check_bad_files(vk)
