@@ -35,14 +35,15 @@ static vkattn_status run(vkattn_model *m, const int32_t *toks, uint32_t n, int g
 
 int bench_model(int argc, char **argv) {
     const char *model = NULL, *device = NULL, *out = NULL;
-    uint32_t n_prompt = 512, n_gen = 128, reps = 3;
+    uint32_t n_prompt = 512, n_gen = 128, reps = 3, n_batch = 0;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
-            printf("usage: vkattn bench model -m MODEL.gguf [-p 512] [-n 128] [-r 3] [--device D] [--json] [-o PREFIX]\n\n"
+            printf("usage: vkattn bench model -m MODEL.gguf [-p 512] [-n 128] [-r 3] [-b N] [--device D] [--json] [-o PREFIX]\n\n"
                    "pp<P>: a P-token prompt from an empty cache; tg<N>: N single-token steps from an empty cache\n"
-                   "(llama-bench's tests). -p 0 or -n 0 skips one. --json prints the report as JSON on stdout.\n");
+                   "(llama-bench's tests). -p 0 or -n 0 skips one. -b: tokens per forward chunk (default P, as\n"
+                   "llama-bench's ubatch 512). --json prints the report as JSON on stdout.\n");
             return 0;
         }
         if (strcmp(a, "--json") == 0) { json = 1; continue; }
@@ -57,6 +58,7 @@ int bench_model(int argc, char **argv) {
         else if (strcmp(a, "-p") == 0) n_prompt = (uint32_t)strtoul(v, NULL, 10);
         else if (strcmp(a, "-n") == 0) n_gen = (uint32_t)strtoul(v, NULL, 10);
         else if (strcmp(a, "-r") == 0) reps = (uint32_t)strtoul(v, NULL, 10);
+        else if (strcmp(a, "-b") == 0) n_batch = (uint32_t)strtoul(v, NULL, 10);
         else {
             fprintf(stderr, "vkattn bench model: unknown option %s (see --help)\n", a);
             return 2;
@@ -71,7 +73,7 @@ int bench_model(int argc, char **argv) {
     vkattn_context *ctx = cli_context(device, profiling);
     if (!ctx) return 1;
     uint32_t n_ctx = (n_prompt > n_gen ? n_prompt : n_gen) + 1;
-    vkattn_model_desc md = {.n_ctx = n_ctx, .n_batch = n_prompt ? n_prompt : 1};
+    vkattn_model_desc md = {.n_ctx = n_ctx, .n_batch = n_batch ? n_batch : n_prompt ? n_prompt : 1};
     double load_ms = 0;
     vkattn_model *m = cli_load_model(ctx, model, NULL, 0, &md, &load_ms);
     if (!m) {
@@ -133,6 +135,13 @@ int bench_model(int argc, char **argv) {
         bench_row_end(r);
     }
     if (!rc) bench_note(r, "model file %s; pp: one call of P tokens from an empty cache; tg: N single-token steps", model);
+    FILE *la = fopen("/proc/loadavg", "r"); /* a shared machine: say how busy it was */
+    char load[64] = "";
+    if (la && fgets(load, sizeof load, la)) {
+        load[strcspn(load, "\n")] = 0;
+        if (!rc) bench_note(r, "load average at the end (1/5/15 min, running/total, last pid): %s", load);
+    }
+    if (la) fclose(la);
     if (!rc && out && bench_report_save(r, out)) rc = (fprintf(stderr, "vkattn bench model: cannot write %s.json/.md\n", out), 1);
     if (saved_stdout >= 0) {
         fflush(stdout);

@@ -11,7 +11,7 @@ typedef struct run_opts {
     const char *model, *prompt, *ids, *device, *dump_logits;
     uint32_t n_predict, n_ctx, n_batch;
     vkattn_sampler_desc sampling;
-    int ignore_eos, print_ids, kv_f32;
+    int ignore_eos, print_ids, kv_f32, load_memory;
 } run_opts;
 
 static void usage(FILE *f) {
@@ -35,6 +35,7 @@ static void usage(FILE *f) {
                "  --ids LIST            prompt as comma-separated token ids instead of -p\n"
                "  --print-ids           print the generated ids (one line) instead of text\n"
                "  --dump-logits FILE    write f32 logits: every prompt row, then each decode step's row\n"
+               "  --load-memory         read -m into memory and load it from there (as the built-in model)\n"
                "environment: VKATTN_PROFILE=1 prints per-kernel GPU times at the end\n");
 }
 
@@ -51,6 +52,7 @@ static int parse_args(int argc, char **argv, run_opts *o) {
         if (strcmp(a, "--ignore-eos") == 0) { o->ignore_eos = 1; continue; }
         if (strcmp(a, "--print-ids") == 0) { o->print_ids = 1; continue; }
         if (strcmp(a, "--kv-f32") == 0) { o->kv_f32 = 1; continue; }
+        if (strcmp(a, "--load-memory") == 0) { o->load_memory = 1; continue; }
         if (!v) {
             fprintf(stderr, "vkattn run: %s needs a value (see --help)\n", a);
             return 2;
@@ -226,14 +228,26 @@ int cmd_run(int argc, char **argv) {
     if (rc) return rc;
     size_t size = 0;
     const void *data = NULL;
+    char *file = NULL;
     if (!o.model && !(data = demo_model_data(&size))) {
         fprintf(stderr, "vkattn run: no built-in model in this build: pass -m MODEL.gguf\n");
         return 2;
     }
+    if (o.model && o.load_memory) {
+        if (!(file = cli_read_file(o.model, &size))) {
+            fprintf(stderr, "vkattn run: cannot read %s\n", o.model);
+            return 1;
+        }
+        data = file;
+        o.model = NULL;
+    }
     const char *prof = getenv("VKATTN_PROFILE");
     const int profiling = prof && *prof && strcmp(prof, "0") != 0;
     vkattn_context *ctx = cli_context(o.device, profiling);
-    if (!ctx) return 1;
+    if (!ctx) {
+        free(file);
+        return 1;
+    }
     vkattn_model_desc md = {.n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_f32 = o.kv_f32};
     double load_ms = 0;
     vkattn_model *m = cli_load_model(ctx, o.model, data, size, &md, &load_ms);
@@ -245,5 +259,6 @@ int cmd_run(int argc, char **argv) {
     }
     vkattn_model_destroy(m);
     vkattn_context_destroy(ctx);
+    free(file);
     return rc;
 }

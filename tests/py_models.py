@@ -27,7 +27,7 @@ import gen_test_models as gen  # noqa: E402
 # Logit tolerance relative to max |logit|. Errors come from f32 GEMM accumulation order and, on devices
 # with 16-bit storage, the f16 KV cache / attention inputs (measured <= 5e-4 relative on lavapipe); weights are compared
 # against their stored values, so F16 and Q8_0 need no extra allowance.
-TOL = {"F32": 2e-3, "F16": 2e-3, "Q8_0": 2e-3}
+TOL = {"F32": 2e-3, "F16": 2e-3, "BF16": 2e-3, "Q8_0": 2e-3, "Q4_0": 2e-3}
 TOL_KV_F32 = 2e-5
 N_GEN = 20
 
@@ -175,6 +175,42 @@ def check_bad_files(vk):
     return ok
 
 
+def check_eos(vk):
+    """Generation stops at EOS: the llama f32 model again with tokenizer.ggml.eos_token_id set to the 6th
+    token of its greedy continuation, so `run` must print exactly the first 5."""
+    ref = np.load(os.path.join(vk.workdir, "llama-f32.npz"))
+    greedy = [int(t) for t in ref["greedy"]]
+    eos = greedy[5]
+    stop = greedy.index(eos)  # 5, or earlier if the token also came before
+
+    def set_eos(w):
+        w.kv["tokenizer.ggml.eos_token_id"] = w.kv["tokenizer.ggml.eos_token_id"][:4] + np.uint32(eos).tobytes()
+
+    w, _, _ = gen.make_model("llama", "F32", int(ref["seed"]), writer_hook=set_eos)
+    path = os.path.join(vk.workdir, "llama-eos.gguf")
+    w.write(path)
+    rc, out, err = vk.cli("run", "-m", path, "--ids", ids_arg(ref["prompt"]), "-n", str(N_GEN), "--temp", "0", "--print-ids")
+    toks = [int(t) for t in out.split()] if rc == 0 else None
+    good = toks == greedy[:stop]
+    print(f"{'ok  ' if good else 'FAIL'} stop at EOS (id {eos}): {toks} (expected {greedy[:stop]})")
+    # bad input: a token id outside the vocabulary, a file that does not exist
+    rc, out, err = vk.cli("run", "-m", path, "--ids", "3,99999", "-n", "2")
+    g2 = rc != 0 and "99999" in err and "outside" in err
+    rc, out, err = vk.cli("run", "-m", os.path.join(vk.workdir, "no-such.gguf"), "-n", "2")
+    g3 = rc != 0 and "no-such.gguf" in err and "VKATTN_ERROR_IO" in err
+    print(f"{'ok  ' if g2 and g3 else 'FAIL'} bad token id, missing file: clear errors")
+    return good and g2 and g3
+
+
+def check_memory_limit(vk):
+    """A KV cache far beyond the device's memory is refused before anything is uploaded, with the numbers."""
+    path = os.path.join(vk.workdir, "llama-f32.gguf")
+    rc, out, err = vk.cli("run", "-m", path, "--ids", "3,4", "-n", "2", "-c", "400000000")
+    good = rc != 0 and "needs" in err and "MiB" in err and "KV cache" in err
+    print(f"{'ok  ' if good else 'FAIL'} device memory check: rc {rc}: {err.strip()}")
+    return good
+
+
 def check_bench(vk):
     def no_tokenizer(w):
         for k in [k for k in w.kv if k.startswith("tokenizer.")]:
@@ -202,6 +238,11 @@ def main(vk):
     # long prompt in chunks; decode over > 256 cached positions; f32 KV cache
     ok &= check_model(vk, "llama", "F32", prompt_len=300, extra=("-b", "128", "--kv-f32"), tol=TOL_KV_F32, label="-long")
     ok &= check_model(vk, "qwen2", "Q8_0", prompt_len=270, extra=("-b", "100"), label="-long")
+    # the other stored types, and loading from memory (the built-in model's path)
+    ok &= check_model(vk, "llama", "BF16", extra=("--load-memory",))
+    ok &= check_model(vk, "gpt2", "Q4_0")
+    ok &= check_memory_limit(vk)
+    ok &= check_eos(vk)
     ok &= check_perplexity(vk)
     ok &= check_text(vk)
     ok &= check_bad_files(vk)

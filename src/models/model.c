@@ -491,13 +491,13 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
         if (elems_by_type[i] > elems_by_type[best]) best = i;
     m->weight_type = vkattn_dtype_string((vkattn_dtype)best);
     if (info->device_local_bytes && wbytes + kvb + ab > info->device_local_bytes) {
-        char b[4][32];
+        char b[5][32];
         free(t.w);
         return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_DEVICE_MEMORY,
                             "model: needs %s of device memory (weights %s, KV cache %s for %u tokens, activations %s) but "
                             "\"%s\" has %s; use a smaller -c or a quantized model",
                             mib(b[0], wbytes + kvb + ab), mib(b[1], wbytes), mib(b[2], kvb), m->n_ctx, mib(b[3], ab), info->name,
-                            mib(b[0], info->device_local_bytes));
+                            mib(b[4], info->device_local_bytes));
     }
 
     /* upload, converting where the device dtype differs */
