@@ -31,11 +31,7 @@ int op_ffn(op_args *a) {
     w.down_bias = op_input(a, "down.bias", VKATTN_F32, 0);
     const vkattn_tensor *residual = op_input(a, "residual", a->dtype, 0);
     if (a->failed) return 1;
-    uint32_t nd = vkattn_tensor_ndim(x);
-    int64_t shape[VKATTN_MAX_DIMS];
-    for (uint32_t d = 0; d < nd; d++) shape[d] = vkattn_tensor_dim(x, d);
-    shape[nd - 1] = vkattn_tensor_dim(down, 0);
-    vkattn_tensor *y = op_tensor(a, a->dtype, nd, shape);
+    vkattn_tensor *y = op_like_last(a, x, vkattn_tensor_dim(down, 0), a->dtype);
     if (!y) return 1;
     vkattn_status st = vkattn_ffn(a->ctx, x, &w, (vkattn_ffn_act)act, residual, y);
     if (st) return op_fail(a, "vkattn_ffn", st);

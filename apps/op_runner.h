@@ -101,4 +101,15 @@ int op_lstm(op_args *a);
 vkattn_tensor *op_like(op_args *a, const vkattn_tensor *t, vkattn_dtype dtype);
 int op_approximate(op_args *a, int *tanh_form);
 
+/* ---- linear algebra and embeddings ---- */
+int op_linear(op_args *a);      /* op_linear.c */
+int op_embedding(op_args *a);   /* op_embedding.c */
+/* --wtype f32|f16|q8_0|q4_0 into *out (default: --dtype); prints and returns 1 when malformed. */
+int op_wtype(op_args *a, vkattn_dtype *out);
+/* Loads 2-D input `name` as a device tensor of wtype, quantizing on the host for q8_0 / q4_0
+ * (then its last dim must be a multiple of 32). Required; NULL (after printing) on failure. */
+vkattn_tensor *op_weight(op_args *a, const char *name, vkattn_dtype wtype);
+/* A new framework-owned tensor of t's shape with the last dim replaced by `last`. */
+vkattn_tensor *op_like_last(op_args *a, const vkattn_tensor *t, int64_t last, vkattn_dtype dtype);
+
 #endif

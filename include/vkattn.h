@@ -368,6 +368,16 @@ vkattn_status vkattn_dequantize_q8_0(const void *src, uint64_t n, float *dst);
 vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
 
 /* ------------------------------------------------------------------------ */
+/* Ops: token embedding                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Token embedding lookup (nn.Embedding / ggml get_rows): y[i, :] = table[ids[i], :].
+ * table [V, D] f32, f16, q8_0 or q4_0 (block types: D % 32 == 0), dequantized to y's dtype; ids i32, any shape
+ * (contiguous, N elements); y [N, D] or [ids' dims..., D], f32 or f16 (f16 needs 16-bit storage).
+ * An id outside [0, V) gives a zero row (the GPU cannot report it: check ids on the host first). */
+vkattn_status vkattn_embedding(vkattn_context *ctx, const vkattn_tensor *table, const vkattn_tensor *ids, vkattn_tensor *y);
+
+/* ------------------------------------------------------------------------ */
 /* Ops: elementwise, norms, positions, embeddings                            */
 /* ------------------------------------------------------------------------ */
 
@@ -607,6 +617,9 @@ typedef enum vkattn_gguf_type {  /* metadata value types, numbered as in the fil
 const char *vkattn_gguf_type_string(vkattn_gguf_type type);
 
 vkattn_status vkattn_gguf_open(const char *path, vkattn_gguf **out);
+/* The same over `size` bytes in memory (e.g. a model embedded in the program), borrowed: they must stay
+ * valid and unchanged until close. `name` (may be NULL) stands for the path in messages. */
+vkattn_status vkattn_gguf_open_memory(const void *data, size_t size, const char *name, vkattn_gguf **out);
 void vkattn_gguf_close(vkattn_gguf *g);
 uint32_t vkattn_gguf_version(const vkattn_gguf *g);
 /* general.alignment (default 32), and the data section's offset in the file. */
@@ -851,8 +864,193 @@ vkattn_status vkattn_sampler_accept(vkattn_sampler *s, int32_t token);
 void vkattn_sampler_reset(vkattn_sampler *s);
 
 /* ------------------------------------------------------------------------ */
+/* Encoders: BERT, ViT (Hugging Face directories)                            */
+/* ------------------------------------------------------------------------ */
+
+/* WordPiece tokenizer (BERT's vocab.txt): Hugging Face's BasicTokenizer (drop control characters, whitespace
+ * split, CJK ideographs as words, optional lower-casing and accent stripping, punctuation split) followed by
+ * greedy longest-match-first WordPiece with "##" continuations. Host side; errors through
+ * vkattn_context_error(NULL). Immutable after creation (usable from several threads). */
+typedef struct vkattn_wordpiece vkattn_wordpiece;
+typedef struct vkattn_wordpiece_desc {
+    const char *vocab_path;       /* one token per line; id = line number */
+    int lower_case;               /* do_lower_case */
+    int strip_accents;            /* 1, 0, or -1: as lower_case (HF's strip_accents = None) */
+    int no_cjk_split;             /* 1: tokenize_chinese_chars = False */
+    const char *unk_token;        /* NULL: "[UNK]" (must be in the vocabulary) */
+    uint32_t max_chars_per_word;  /* longer words become the unknown token; 0: 100 */
+} vkattn_wordpiece_desc;
+
+vkattn_status vkattn_wordpiece_create(const vkattn_wordpiece_desc *desc, vkattn_wordpiece **out);
+void vkattn_wordpiece_destroy(vkattn_wordpiece *wp);
+/* text[0..len) (UTF-8; ill-formed bytes are dropped) -> ids, no special tokens added. *n = the count; when it
+ * exceeds capacity nothing more is written and the result is VKATTN_ERROR_INVALID_ARGUMENT (count with 0). */
+vkattn_status vkattn_wordpiece_tokenize(const vkattn_wordpiece *wp, const char *text, size_t len, int32_t *ids,
+                                        size_t capacity, size_t *n);
+/* The id of a vocabulary entry, or -1; the text of an id, or NULL. */
+int32_t vkattn_wordpiece_find(const vkattn_wordpiece *wp, const char *token);
+const char *vkattn_wordpiece_token(const vkattn_wordpiece *wp, int32_t id);
+uint32_t vkattn_wordpiece_vocab_size(const vkattn_wordpiece *wp);
+
+/* An encoder from a Hugging Face model directory: config.json, model.safetensors (or shards listed in
+ * model.safetensors.index.json), plus
+ *   BERT (model_type "bert": BertModel / BertForSequenceClassification names, with or without the "bert."
+ *     prefix): vocab.txt, tokenizer_config.json (do_lower_case, strip_accents; optional);
+ *   ViT (model_type "vit": ViTForImageClassification / ViTModel names): preprocessor_config.json (optional).
+ * Weights F32, F16 or BF16; held on the device as f32. Labels from config.json's id2label.
+ * A malformed directory gives VKATTN_ERROR_IO / _FORMAT with a message naming the file, key or tensor. */
+typedef struct vkattn_encoder vkattn_encoder;
+
+typedef enum vkattn_encoder_arch { VKATTN_ENCODER_BERT = 1, VKATTN_ENCODER_VIT = 2 } vkattn_encoder_arch;
+
+typedef struct vkattn_encoder_info {
+    vkattn_encoder_arch arch;
+    uint32_t hidden_size, num_layers, num_heads, intermediate_size;
+    uint32_t max_tokens;          /* BERT: max_position_embeddings; ViT: 1 + patches */
+    uint32_t num_labels;          /* rows of the classifier; 0 = none */
+    int has_pooler;               /* BERT pooler (dense + tanh on [CLS]) present */
+    uint32_t image_size, patch_size, grid; /* ViT: input side, patch side, patches per side */
+    float image_mean[3], image_std[3];     /* ViT preprocessing */
+    int do_resize;                /* ViT: resize to image_size x image_size (else the image must be that size) */
+} vkattn_encoder_info;
+
+vkattn_status vkattn_encoder_create(vkattn_context *ctx, const char *dir, vkattn_encoder **out);
+/* Not inside an open batch. NULL is a no-op. */
+void vkattn_encoder_destroy(vkattn_encoder *enc);
+void vkattn_encoder_get_info(const vkattn_encoder *enc, vkattn_encoder_info *info);
+/* Label i of the classifier (id2label; "LABEL_i" when absent), NULL out of range. */
+const char *vkattn_encoder_label(const vkattn_encoder *enc, uint32_t i);
+/* BERT: the tokenizer (owned by the encoder); NULL for ViT. */
+const vkattn_wordpiece *vkattn_encoder_wordpiece(const vkattn_encoder *enc);
+/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_tokens (the last kept token is [SEP]). *n and a
+ * short capacity as vkattn_wordpiece_tokenize. */
+vkattn_status vkattn_encoder_tokenize(const vkattn_encoder *enc, const char *text, int32_t *ids, size_t capacity,
+                                      size_t *n);
+
+typedef enum vkattn_pooling { VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1 } vkattn_pooling;
+
+/* What a forward pass returns; every pointer may be NULL (not computed). Caller-allocated, f32, row-major.
+ * L = the longest input (tokens; ViT: 1 + patches), D = hidden_size. */
+typedef struct vkattn_encoder_outputs {
+    float *hidden;        /* [B, L, D] last hidden states (padded rows of shorter inputs: unspecified) */
+    float *pooled;        /* [B, D] sentence embedding: the [CLS] row or the mean over the real tokens */
+    vkattn_pooling pooling;
+    int normalize;        /* L2-normalise pooled */
+    float *logits;        /* [B, num_labels] classifier (BERT: on the pooler output; ViT: on the final [CLS]) */
+    float *attn_probs;    /* [B, L, L] attention probabilities of layer attn_layer, head attn_head */
+    uint32_t attn_layer, attn_head;
+} vkattn_encoder_outputs;
+
+/* BERT on a batch of B token sequences (ids[b][0..lens[b])); different lengths are padded and masked.
+ * Token types all 0, positions 0..len-1. */
+vkattn_status vkattn_encoder_forward(vkattn_encoder *enc, const int32_t *const *ids, const uint32_t *lens, uint32_t batch,
+                                     vkattn_encoder_outputs *out);
+/* ViT on B images (resized and normalised as the preprocessor config says). */
+vkattn_status vkattn_encoder_forward_images(vkattn_encoder *enc, const vkattn_image *images, uint32_t batch,
+                                            vkattn_encoder_outputs *out);
+
+/* ------------------------------------------------------------------------ */
+/* Encoder-decoder: the original Transformer (nn.Transformer)                */
+/* ------------------------------------------------------------------------ */
+
+/* "Attention Is All You Need" from a directory: config.json (model_type "transformer": d_model, nhead,
+ * num_encoder_layers, num_decoder_layers, dim_feedforward, activation "relu"|"gelu", norm_first, layer_norm_eps,
+ * src_vocab_size, tgt_vocab_size, max_len, bos_token_id, eos_token_id), model.safetensors with PyTorch
+ * nn.Transformer parameter names under "transformer." (encoder.layers.N.self_attn.in_proj_weight, ..., encoder.norm,
+ * decoder.layers.N.multihead_attn..., decoder.norm) plus src_embed.weight, tgt_embed.weight, generator.weight/bias;
+ * vocab.txt (WordPiece, shared by source and target). Embeddings are scaled by sqrt(d_model) and get sinusoidal
+ * positions. Decoding keeps the encoder output's cross-attention K/V and every decoder layer's self-attention K/V
+ * on the device (one new token per step). */
+typedef struct vkattn_seq2seq vkattn_seq2seq;
+
+typedef struct vkattn_seq2seq_info {
+    uint32_t d_model, nhead, num_encoder_layers, num_decoder_layers, dim_feedforward;
+    uint32_t src_vocab_size, tgt_vocab_size, max_len;
+    int32_t bos_id, eos_id;
+    int norm_first;
+} vkattn_seq2seq_info;
+
+vkattn_status vkattn_seq2seq_create(vkattn_context *ctx, const char *dir, vkattn_seq2seq **out);
+void vkattn_seq2seq_destroy(vkattn_seq2seq *s);
+void vkattn_seq2seq_get_info(const vkattn_seq2seq *s, vkattn_seq2seq_info *info);
+/* The tokenizer of vocab.txt (owned by the model). */
+const vkattn_wordpiece *vkattn_seq2seq_wordpiece(const vkattn_seq2seq *s);
+
+typedef struct vkattn_seq2seq_desc {
+    uint32_t max_new_tokens;  /* 0: max_len - 1 */
+    uint32_t beam_size;       /* 0 or 1: greedy; else beam search (scores: summed log-probabilities) */
+    float length_penalty;     /* beam: final score / length^penalty (0: none) */
+    float *step_logits;       /* greedy: [max_new_tokens, tgt_vocab_size] logits of every step, or NULL */
+} vkattn_seq2seq_desc;
+
+/* Encodes src[0..src_len) (ids < src_vocab_size, 1 <= src_len <= max_len; the caller appends EOS if the model
+ * was trained so) and decodes from BOS until EOS or max_new_tokens. out receives the tokens without BOS and EOS;
+ * *n their count (a short capacity: VKATTN_ERROR_INVALID_ARGUMENT). */
+vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uint32_t src_len,
+                                      const vkattn_seq2seq_desc *desc, int32_t *out, uint32_t capacity, uint32_t *n);
+
+/* ------------------------------------------------------------------------ */
 /* Models                                                                    */
 /* ------------------------------------------------------------------------ */
+
+/* ---- Decoder-only models from GGUF: llama, qwen2, gpt2 --------------------- */
+/* A model handle owns its weights on the device, a KV cache, activation buffers and (when the file has
+ * tokenizer.ggml.* metadata) a tokenizer. Hyperparameters and tensor names are llama.cpp's
+ * (<arch>.embedding_length, blk.N.attn_q.weight, ...). Weight types F32, F16, BF16, Q8_0, Q4_0: F16/BF16
+ * matrices are kept as f16 on devices with 16-bit storage, else converted to f32; Q8_0/Q4_0 stay
+ * quantized; vectors (norms, biases) become f32. The KV cache is f16 with 16-bit storage, else f32. */
+typedef struct vkattn_model vkattn_model;
+
+/* Upload progress: bytes of weights uploaded so far out of total (called after each tensor). */
+typedef void (*vkattn_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+typedef struct vkattn_model_desc {
+    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
+    uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
+    int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
+    vkattn_progress_fn progress; /* NULL: none */
+    void *progress_user;
+} vkattn_model_desc;
+
+typedef struct vkattn_model_info {
+    const char *arch;         /* "llama", "qwen2", "gpt2" */
+    const char *name;         /* general.name or "" */
+    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch;
+    uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, rope_dims;
+    float rope_theta, norm_eps;
+    uint64_t n_params;        /* elements of every weight tensor */
+    uint64_t weight_bytes;    /* device bytes of the weights as stored */
+    uint64_t kv_bytes, activation_bytes;
+    vkattn_dtype kv_dtype;
+    const char *weight_type;  /* type of most weight elements in the file ("F16", "Q8_0", ...) */
+} vkattn_model_info;
+
+/* Loads a GGUF file (or `size` bytes in memory, borrowed until vkattn_model_destroy) onto ctx's device.
+ * desc may be NULL. Errors (message in vkattn_context_error(ctx)): VKATTN_ERROR_IO / _FORMAT (bad file,
+ * unknown architecture, missing tensor, wrong shape, unsupported tensor type: the message names it),
+ * VKATTN_ERROR_OUT_OF_DEVICE_MEMORY (the model does not fit: checked before uploading, with the numbers). */
+vkattn_status vkattn_model_load(vkattn_context *ctx, const char *path, const vkattn_model_desc *desc,
+                                vkattn_model **out);
+vkattn_status vkattn_model_load_memory(vkattn_context *ctx, const void *data, size_t size, const vkattn_model_desc *desc,
+                                       vkattn_model **out);
+/* Not inside an open batch. NULL is a no-op. */
+void vkattn_model_destroy(vkattn_model *m);
+
+void vkattn_model_get_info(const vkattn_model *m, vkattn_model_info *info);
+/* The tokenizer from the file's tokenizer.ggml.* metadata; NULL when it has none. Owned by the model. */
+const vkattn_tokenizer *vkattn_model_tokenizer(const vkattn_model *m);
+
+/* Runs tokens[0..n) at positions [pos, pos + n) (the KV cache keeps positions [0, pos) from earlier calls;
+ * later entries are overwritten). n > n_batch is split into chunks. Each chunk records the whole layer
+ * stack into one batch (prefill through flash attention, few tokens through GEMV and decode attention).
+ * logits: n_vocab floats for the last token, or n * n_vocab (row i = token i) with all_logits.
+ * pos + n > n_ctx is VKATTN_ERROR_INVALID_ARGUMENT (context full: the message says to raise n_ctx). */
+vkattn_status vkattn_model_eval(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos, int all_logits,
+                                float *logits);
+/* As vkattn_model_eval, but returns only the argmax of the last token's logits, computed on the device
+ * (greedy decoding without reading the logits back). */
+vkattn_status vkattn_model_eval_argmax(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos,
+                                       int32_t *token);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,11 @@ void ref_topk(const float *x, size_t rows, size_t v, size_t k, float *values, in
 /* y[M, N] = x[M, K] w[N, K]^T (+ bias[N] when non-NULL), row-major. */
 void ref_linear(const float *x, const float *w, const float *bias, float *y, int64_t M, int64_t N, int64_t K);
 
+/* ---- token embedding (ref/embedding_ref.c) ---------------------------------- */
+
+/* y[i, :] = table[ids[i], :] for i < n (table [V, D]); ids outside [0, V) give zero rows. */
+void ref_embedding(const float *table, int64_t V, int64_t D, const int32_t *ids, size_t n, float *y);
+
 /* ---- attention (ref/attention_ref.c) ---------------------------------------------------------- */
 
 typedef struct ref_attention_args {

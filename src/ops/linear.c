@@ -4,10 +4,7 @@
  * than the device's maxStorageBufferRange is split by rows: each dispatch binds
  * one slice (offset aligned to minStorageBufferOffsetAlignment) and writes the
  * matching columns of y. */
-#include "../core/core.h"
-
-#include <stdio.h>
-#include <string.h>
+#include "opsutil.h"
 
 typedef struct {
     uint32_t M, N, K, x_off, y_off, w_off, n0, ldy, has_bias;
@@ -32,20 +29,6 @@ static const char *variant_name(char *buf, size_t n, const char *base, vkattn_dt
 }
 
 static int is_float(vkattn_dtype d) { return d == VKATTN_F32 || d == VKATTN_F16; }
-
-/* Byte range [begin, end) of a contiguous tensor inside its memory block. */
-static void byte_range(const vkattn_tensor *t, uint64_t *begin, uint64_t *end) {
-    *begin = t->alloc.offset + vkattn_dtype_bytes(t->dtype, t->offset);
-    *end = *begin + vkattn_tensor_bytes(t);
-}
-
-static int overlap(const vkattn_tensor *a, const vkattn_tensor *b) {
-    if (!a || !b || a->alloc.block != b->alloc.block) return 0;
-    uint64_t a0, a1, b0, b1;
-    byte_range(a, &a0, &a1);
-    byte_range(b, &b0, &b1);
-    return a0 < b1 && b0 < a1;
-}
 
 static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
                                 const vkattn_tensor *y) {
@@ -75,7 +58,7 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
         (bias && !vkattn_tensor_is_contiguous(bias)))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
                             "linear: x, w, bias and y must be contiguous (copy strided views first)");
-    if (overlap(y, x) || overlap(y, w) || overlap(y, bias))
+    if (ou_overlap(y, x) || ou_overlap(y, w) || ou_overlap(y, bias))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: y overlaps an input; use a separate output tensor");
     if ((x->dtype == VKATTN_F16 || y->dtype == VKATTN_F16 || w->dtype == VKATTN_F16) && !ctx->info.storage16)
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,

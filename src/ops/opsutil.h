@@ -88,6 +88,14 @@ static inline int ou_same_storage(const vkattn_tensor *a, const vkattn_tensor *b
     return a->alloc.block == b->alloc.block && a->alloc.offset == b->alloc.offset;
 }
 
+/* a and b share bytes of one memory block (NULL never overlaps). */
+static inline int ou_overlap(const vkattn_tensor *a, const vkattn_tensor *b) {
+    if (!a || !b || a->alloc.block != b->alloc.block) return 0;
+    uint64_t a0 = a->alloc.offset + vkattn_dtype_bytes(a->dtype, a->offset), a1 = a0 + vkattn_tensor_bytes(a);
+    uint64_t b0 = b->alloc.offset + vkattn_dtype_bytes(b->dtype, b->offset), b1 = b0 + vkattn_tensor_bytes(b);
+    return a0 < b1 && b0 < a1;
+}
+
 /* "[2, 3, 5]" into buf, for messages. */
 static inline const char *ou_shape_str(const vkattn_tensor *t, char *buf, size_t n) {
     size_t k = (size_t)snprintf(buf, n, "[");

@@ -1,0 +1,71 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+//! variants: wh q8 q4 yh wh_yh q8_yh q4_yh
+// Token embedding lookup: y[r, d] = table[ids[r], d], dequantized. The table is
+// read as uint words (f32 bits, packed f16 pairs or GGUF blocks), so f16 and
+// block tables need no 16-bit storage; only an f16 y does (yh variants).
+// A table beyond maxStorageBufferRange is bound in row slices, one dispatch
+// each: a dispatch writes only the rows whose id falls into its slice, and
+// the one with zero_fill set writes the zero rows of ids outside [0, V).
+#if defined(VARIANT_YH) || defined(VARIANT_WH_YH) || defined(VARIANT_Q8_YH) || defined(VARIANT_Q4_YH)
+#extension GL_EXT_shader_16bit_storage : require
+#define Y_F16 1
+#define YT float16_t
+#else
+#define YT float
+#endif
+#if defined(VARIANT_WH) || defined(VARIANT_WH_YH)
+#define T_F16 1
+#elif defined(VARIANT_Q8) || defined(VARIANT_Q8_YH)
+#define T_Q8 1
+#elif defined(VARIANT_Q4) || defined(VARIANT_Q4_YH)
+#define T_Q4 1
+#endif
+#include "common.glsl"
+#include "packed.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(std430, binding = 0) readonly buffer Table { uint tw[]; };
+#define QUANT_BUF tw
+#include "quant.glsl"
+layout(std430, binding = 1) readonly buffer Ids { int ids[]; };
+layout(std430, binding = 2) writeonly buffer Y { YT ys[]; };
+
+layout(push_constant) uniform P {
+    uint D, N;        // row length; rows of y (= number of ids)
+    uint V;           // rows of the whole table
+    uint v0, cnt;     // table rows [v0, v0 + cnt) are bound in this dispatch
+    uint t_off;       // bytes from the binding's start to table row v0
+    uint row_bytes;   // bytes of one table row
+    uint ids_off, y_off; // elements
+    uint zero_fill;   // this dispatch writes the rows of out-of-range ids
+} p;
+
+void main() {
+    uint d = gl_WorkGroupID.x * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    uint r = gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y;
+    if (d >= p.D || r >= p.N) return;
+    int id = ids[p.ids_off + r];
+    float v = 0.0;
+    if (id < 0 || uint(id) >= p.V) {
+        if (p.zero_fill == 0u) return;
+    } else {
+        uint local = uint(id) - p.v0; // wraps around for id < v0
+        if (local >= p.cnt) return;
+        uint row = p.t_off + local * p.row_bytes;
+#if defined(T_Q8)
+        v = q8_0_get(row + d / 32u * Q8_0_BYTES, d % 32u);
+#elif defined(T_Q4)
+        v = q4_0_get(row + d / 32u * Q4_0_BYTES, d % 32u);
+#elif defined(T_F16)
+        uint b = row + d * 2u;
+        v = load_packed_f16(tw[b >> 2], b >> 1);
+#else
+        v = uintBitsToFloat(tw[(row >> 2) + d]);
+#endif
+    }
+#ifdef Y_F16
+    v = clamp(v, -F16_MAX, F16_MAX);
+#endif
+    ys[p.y_off + r * p.D + d] = YT(v);
+}
