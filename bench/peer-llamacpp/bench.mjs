@@ -1,7 +1,7 @@
 // llama.cpp (through node-llama-cpp's prebuilt binaries) on one GGUF: pp512 and tg128 tok/s as
 // llama-bench measures them. pp: a fresh context evaluates PP prompt tokens in one batch
 // (batch = ubatch = PP); tg: a fresh context generates TG tokens one at a time (greedy) after one
-// start token. One untimed warm-up of each first. Prints one JSON object on stdout.
+// start token. Untimed warm-ups first. Prints one JSON object on stdout.
 //
 //   node bench.mjs MODEL.gguf --gpu vulkan|cpu [--pp 512] [--tg 128] [--reps 1] [--threads 2] [--vocab 32000]
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
@@ -57,8 +57,10 @@ async function runTG(n) {
     return n / s;
 }
 
-await runPP(Math.min(pp, 32)); // warm-up: pipelines, allocations
-await runTG(Math.min(tg, 4));
+// warm-up as llama-bench does (a full-size prompt, one generated token): ggml-vulkan creates its
+// pipelines on first use, per matrix-size variant, which on lavapipe takes minutes
+await runPP(pp);
+await runTG(1);
 const ppRuns = [], tgRuns = [];
 for (let r = 0; r < reps; r++) ppRuns.push(await runPP(pp));
 for (let r = 0; r < reps; r++) tgRuns.push(await runTG(tg));

@@ -89,7 +89,7 @@ def main():
                      "vulkan_device": first and first.get("device"), "threads": first and first["threads"],
                      "reps": first and first["reps"],
                      "method": "pp: fresh context, PP tokens in one batch (batch = ubatch = 512); tg: fresh context, "
-                               "greedy single-token decodes; one untimed warm-up of each first"},
+                               "greedy single-token decodes; untimed warm-ups first, as llama-bench (a PP-token prompt, one generated token)"},
         "versions": load(f"{a.work}/versions.json"),
         "commands": open(a.commands).read().splitlines() if a.commands and os.path.exists(a.commands) else [],
         "notes": notes,
