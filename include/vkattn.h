@@ -103,6 +103,7 @@ typedef struct vkattn_device_info {
     int unified_memory;              /* device-local memory is host-visible: no staging copies */
     uint32_t compute_units;          /* parallel execution units (CPU cores on CPU drivers); 0 = unknown */
     int compute_only_queue;          /* a queue family without graphics was used */
+    int shader_int64;                /* shaderInt64: 64-bit integers in shaders */
 } vkattn_device_info;
 
 /* Lists the Vulkan devices the loader sees. `infos` may be NULL to count only.
