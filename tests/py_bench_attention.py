@@ -15,8 +15,9 @@ COLUMNS = ["case", "impl", "B*H", "Lq", "Lk", "D", "causal", "status", "ms", "GF
 
 def main(ctx):
     ok = True
+    os.makedirs(ctx.workdir, exist_ok=True)
     prefix = os.path.join(ctx.workdir, "bench_attention")
-    # 128..256, D 64, both causal settings, 3-pass and flash; decode over 1024 keys; GEMM at 1024
+    # L 128..1024, D 64, both causal settings, 3-pass and flash; decode over 1024 keys; GEMM at 1024
     rc, out, err = ctx.cli("bench", "attention", "--min-len", "128", "--max-len", "1024", "--dims", "64",
                            "--decode-len", "1024", "--budget-ms", "0", "-o", prefix)
     if rc != 0:
