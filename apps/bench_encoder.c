@@ -117,6 +117,31 @@ static void remove_dir(const char *dir) {
     rmdir(dir);
 }
 
+static void report_row(bench_report *r, const char *model, uint32_t seq, uint32_t batch, double ms) {
+    bench_row_begin(r);
+    bench_col_str(r, "model", model);
+    bench_col_num(r, "seq", seq, "%.0f");
+    bench_col_num(r, "batch", batch, "%.0f");
+    bench_col_num(r, "ms_per_batch", ms, "%.1f");
+    bench_col_num(r, "items_per_s", batch * 1000.0 / ms, "%.3f");
+    bench_col_num(r, "tokens_per_s", (double)batch * seq * 1000.0 / ms, "%.1f");
+    bench_row_end(r);
+}
+
+/* Writes a synthetic model with writer() into dir, loads it, removes the files. */
+static int load_model(vkattn_context *ctx, const char *dir, int (*writer)(const char *), const char *what,
+                      vkattn_encoder **enc) {
+    int rc = 0;
+    if (mkdir(dir, 0700) != 0 || writer(dir)) {
+        fprintf(stderr, "vkattn bench encoder: cannot write %s\n", dir);
+        rc = 1;
+    }
+    vkattn_status st = rc ? VKATTN_OK : vkattn_encoder_create(ctx, dir, enc);
+    if (st) rc = cli_fail(what, st, ctx);
+    remove_dir(dir);
+    return rc;
+}
+
 static int parse_shapes(const char *s, bench_shape *out, int cap) {
     int n = 0;
     while (*s && n < cap) {
@@ -170,10 +195,7 @@ int bench_encoder(int argc, char **argv) {
     int rc = 0;
     vkattn_encoder *enc = NULL;
     if (n_shapes) {
-        if (mkdir(dir, 0700) != 0 || write_bert(dir)) rc = fprintf(stderr, "vkattn bench encoder: cannot write %s\n", dir) > 0;
-        vkattn_status st = rc ? VKATTN_OK : vkattn_encoder_create(ctx, dir, &enc);
-        if (st) rc = cli_fail("loading the BERT-base model", st, ctx);
-        remove_dir(dir);
+        rc = load_model(ctx, dir, write_bert, "loading the BERT-base model", &enc);
         bench_note(r, "BERT-base: hidden 768, 12 layers, 12 heads, FFN 3072; F16 weights held as F32; random token ids");
         for (int s = 0; !rc && s < n_shapes; s++) {
             const uint32_t L = shapes[s].seq, B = shapes[s].batch;
@@ -185,32 +207,19 @@ int bench_encoder(int argc, char **argv) {
             for (uint32_t i = 0; !rc && i < B * L; i++) ids[i] = 4 + (int32_t)((frand() + 1) * 15000);
             for (uint32_t b = 0; !rc && b < B; b++) rows[b] = ids + (size_t)b * L, lens[b] = L;
             vkattn_encoder_outputs o = {.pooled = pooled};
-            double t0 = 0, ms = 0;
+            double t0 = 0;
             for (uint32_t k = 0; !rc && k <= reps; k++) {
                 if (k == 1) t0 = bench_now_ms();
                 vkattn_status e = vkattn_encoder_forward(enc, (const int32_t *const *)rows, lens, B, &o);
                 if (e) rc = cli_fail("BERT forward", e, ctx);
             }
-            if (!rc) {
-                ms = (bench_now_ms() - t0) / reps;
-                bench_row_begin(r);
-                bench_col_str(r, "model", "bert-base");
-                bench_col_num(r, "seq", L, "%.0f");
-                bench_col_num(r, "batch", B, "%.0f");
-                bench_col_num(r, "ms_per_batch", ms, "%.1f");
-                bench_col_num(r, "items_per_s", B * 1000.0 / ms, "%.2f");
-                bench_col_num(r, "tokens_per_s", (double)B * L * 1000.0 / ms, "%.0f");
-                bench_row_end(r);
-            }
+            if (!rc) report_row(r, "bert-base", L, B, (bench_now_ms() - t0) / reps);
             free(ids), free(rows), free(lens), free(pooled);
         }
         vkattn_encoder_destroy(enc), enc = NULL;
     }
     if (!rc && n_images) {
-        if (mkdir(dir, 0700) != 0 || write_vit(dir)) rc = fprintf(stderr, "vkattn bench encoder: cannot write %s\n", dir) > 0;
-        vkattn_status st = rc ? VKATTN_OK : vkattn_encoder_create(ctx, dir, &enc);
-        if (st) rc = cli_fail("loading the ViT-B/16 model", st, ctx);
-        remove_dir(dir);
+        rc = load_model(ctx, dir, write_vit, "loading the ViT-B/16 model", &enc);
         bench_note(r, "ViT-B/16: 224x224, 197 tokens, hidden 768, 12 layers, 1000 labels; random 224x224 images (no resize)");
         for (uint32_t s = 0; !rc && s < n_images; s++) {
             const uint32_t B = images[s];
@@ -226,17 +235,7 @@ int bench_encoder(int argc, char **argv) {
                 vkattn_status e = vkattn_encoder_forward_images(enc, imgs, B, &o);
                 if (e) rc = cli_fail("ViT forward", e, ctx);
             }
-            if (!rc) {
-                double ms = (bench_now_ms() - t0) / reps;
-                bench_row_begin(r);
-                bench_col_str(r, "model", "vit-b16");
-                bench_col_num(r, "seq", 197, "%.0f");
-                bench_col_num(r, "batch", B, "%.0f");
-                bench_col_num(r, "ms_per_batch", ms, "%.1f");
-                bench_col_num(r, "items_per_s", B * 1000.0 / ms, "%.2f");
-                bench_col_num(r, "tokens_per_s", B * 197 * 1000.0 / ms, "%.0f");
-                bench_row_end(r);
-            }
+            if (!rc) report_row(r, "vit-b16", 197, B, (bench_now_ms() - t0) / reps);
             free(imgs), free(px), free(logits);
         }
         vkattn_encoder_destroy(enc);
