@@ -12,6 +12,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_op(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_perplexity(int argc, char **argv);
 /* encoders (cmd_embed.c, cmd_classify.c, ...) */
 int cmd_embed(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
@@ -25,7 +27,15 @@ int cli_fail(const char *what, vkattn_status st, const vkattn_context *ctx);
 int cli_is_help(const char *arg);
 /* Creates a context on `device` (NULL: default selection); prints errors. */
 vkattn_context *cli_context(const char *device, int profiling);
+/* A whole file into a malloc'ed buffer (*len bytes); NULL if unreadable. */
+char *cli_read_file(const char *path, size_t *len);
 /* Prints the per-kernel GPU time table of a profiling context. */
 void cli_print_profile(const vkattn_context *ctx, FILE *f);
+
+/* ---- models (model_load.c) ---- */
+/* Loads a GGUF model from `path`, or from `size` bytes at `data` when path is NULL, with a progress bar
+ * when stderr is a terminal; prints errors (NULL then). *load_ms (may be NULL) gets the time taken. */
+vkattn_model *cli_load_model(vkattn_context *ctx, const char *path, const void *data, size_t size,
+                             vkattn_model_desc *desc, double *load_ms);
 
 #endif

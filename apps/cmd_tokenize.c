@@ -22,32 +22,9 @@ static void usage(FILE *f) {
                "                     {\"ids\": [...], \"text\": streamed decoding (prefix space stripped)}\n");
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0, got;
-    do {
-        if (n == cap) {
-            char *p = realloc(buf, cap = cap ? 2 * cap : 1 << 16);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = p;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got);
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static cJSON *parse_file(const char *path) {
     size_t len = 0;
-    char *text = read_file(path, &len);
+    char *text = cli_read_file(path, &len);
     if (!text) {
         fprintf(stderr, "vkattn tokenize: cannot read %s\n", path);
         return NULL;

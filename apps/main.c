@@ -14,6 +14,8 @@ static const struct {
     {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
+    {"run", cmd_run, "generate text with a GGUF model (llama, qwen2, gpt2); no -m: the built-in demo model"},
+    {"perplexity", cmd_perplexity, "perplexity of a GGUF model over a text file (llama.cpp's method)"},
     {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
     {"attn-map", cmd_attn_map, "PNG of one attention head: token heat map, or [CLS] attention over an image"},
     {"seq2seq", cmd_seq2seq, "encoder-decoder Transformer (nn.Transformer weights): greedy or beam decoding"},
@@ -47,6 +49,29 @@ vkattn_context *cli_context(const char *device, int profiling) {
     vkattn_status st = vkattn_context_create(&desc, &ctx);
     if (st != VKATTN_OK) cli_fail("creating the context", st, NULL);
     return ctx;
+}
+
+char *cli_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+    do {
+        if (n == cap) {
+            char *p = realloc(buf, cap = cap ? 2 * cap : 1 << 16);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = p;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got);
+    fclose(f);
+    *len = n;
+    return buf;
 }
 
 void cli_print_profile(const vkattn_context *ctx, FILE *f) {

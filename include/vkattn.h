@@ -286,6 +286,22 @@ typedef struct vkattn_attention_desc {
 vkattn_status vkattn_attention(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,
                                const vkattn_tensor *v, vkattn_tensor *o, const vkattn_attention_desc *desc);
 
+/* ---- Attention plan (what vkattn_attention would do) ---- */
+
+typedef struct vkattn_attention_plan {
+    vkattn_attn_impl impl;  /* the implementation that runs (AUTO resolved) */
+    uint32_t decode_splits; /* DECODE: key splits, from the device's parallelism and Lk; else 0 */
+    uint64_t scratch_bytes; /* temporary device memory the call takes (3-pass score ring, decode partials) */
+    uint64_t scores_bytes;  /* B*Hq*Lq*Lk*4: the scores materialized at once (what 3-pass avoids by chunking) */
+} vkattn_attention_plan;
+
+/* Checks the arguments as vkattn_attention does and describes the call without recording
+ * anything; fails where vkattn_attention would (e.g. VKATTN_ERROR_TOO_LARGE for 3-pass when one
+ * row of scores exceeds maxStorageBufferRange). */
+vkattn_status vkattn_attention_get_plan(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,
+                                        const vkattn_tensor *v, vkattn_tensor *o, const vkattn_attention_desc *desc,
+                                        vkattn_attention_plan *plan);
+
 /* ---- Additive attention and multi-head attention layer ---- */
 
 /* Additive (Bahdanau) attention on pre-projected inputs:
@@ -617,6 +633,9 @@ typedef enum vkattn_gguf_type {  /* metadata value types, numbered as in the fil
 const char *vkattn_gguf_type_string(vkattn_gguf_type type);
 
 vkattn_status vkattn_gguf_open(const char *path, vkattn_gguf **out);
+/* The same over `size` bytes in memory (e.g. a model embedded in the program), borrowed: they must stay
+ * valid and unchanged until close. `name` (may be NULL) stands for the path in messages. */
+vkattn_status vkattn_gguf_open_memory(const void *data, size_t size, const char *name, vkattn_gguf **out);
 void vkattn_gguf_close(vkattn_gguf *g);
 uint32_t vkattn_gguf_version(const vkattn_gguf *g);
 /* general.alignment (default 32), and the data section's offset in the file. */
@@ -989,6 +1008,65 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
 /* ------------------------------------------------------------------------ */
 /* Models                                                                    */
 /* ------------------------------------------------------------------------ */
+
+/* ---- Decoder-only models from GGUF: llama, qwen2, gpt2 --------------------- */
+/* A model handle owns its weights on the device, a KV cache, activation buffers and (when the file has
+ * tokenizer.ggml.* metadata) a tokenizer. Hyperparameters and tensor names are llama.cpp's
+ * (<arch>.embedding_length, blk.N.attn_q.weight, ...). Weight types F32, F16, BF16, Q8_0, Q4_0: F16/BF16
+ * matrices are kept as f16 on devices with 16-bit storage, else converted to f32; Q8_0/Q4_0 stay
+ * quantized; vectors (norms, biases) become f32. The KV cache is f16 with 16-bit storage, else f32. */
+typedef struct vkattn_model vkattn_model;
+
+/* Upload progress: bytes of weights uploaded so far out of total (called after each tensor). */
+typedef void (*vkattn_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+typedef struct vkattn_model_desc {
+    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
+    uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
+    int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
+    vkattn_progress_fn progress; /* NULL: none */
+    void *progress_user;
+} vkattn_model_desc;
+
+typedef struct vkattn_model_info {
+    const char *arch;         /* "llama", "qwen2", "gpt2" */
+    const char *name;         /* general.name or "" */
+    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch;
+    uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, rope_dims;
+    float rope_theta, norm_eps;
+    uint64_t n_params;        /* elements of every weight tensor */
+    uint64_t weight_bytes;    /* device bytes of the weights as stored */
+    uint64_t kv_bytes, activation_bytes;
+    vkattn_dtype kv_dtype;
+    const char *weight_type;  /* type of most weight elements in the file ("F16", "Q8_0", ...) */
+} vkattn_model_info;
+
+/* Loads a GGUF file (or `size` bytes in memory, borrowed until vkattn_model_destroy) onto ctx's device.
+ * desc may be NULL. Errors (message in vkattn_context_error(ctx)): VKATTN_ERROR_IO / _FORMAT (bad file,
+ * unknown architecture, missing tensor, wrong shape, unsupported tensor type: the message names it),
+ * VKATTN_ERROR_OUT_OF_DEVICE_MEMORY (the model does not fit: checked before uploading, with the numbers). */
+vkattn_status vkattn_model_load(vkattn_context *ctx, const char *path, const vkattn_model_desc *desc,
+                                vkattn_model **out);
+vkattn_status vkattn_model_load_memory(vkattn_context *ctx, const void *data, size_t size, const vkattn_model_desc *desc,
+                                       vkattn_model **out);
+/* Not inside an open batch. NULL is a no-op. */
+void vkattn_model_destroy(vkattn_model *m);
+
+void vkattn_model_get_info(const vkattn_model *m, vkattn_model_info *info);
+/* The tokenizer from the file's tokenizer.ggml.* metadata; NULL when it has none. Owned by the model. */
+const vkattn_tokenizer *vkattn_model_tokenizer(const vkattn_model *m);
+
+/* Runs tokens[0..n) at positions [pos, pos + n) (the KV cache keeps positions [0, pos) from earlier calls;
+ * later entries are overwritten). n > n_batch is split into chunks. Each chunk records the whole layer
+ * stack into one batch (prefill through flash attention, few tokens through GEMV and decode attention).
+ * logits: n_vocab floats for the last token, or n * n_vocab (row i = token i) with all_logits.
+ * pos + n > n_ctx is VKATTN_ERROR_INVALID_ARGUMENT (context full: the message says to raise n_ctx). */
+vkattn_status vkattn_model_eval(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos, int all_logits,
+                                float *logits);
+/* As vkattn_model_eval, but returns only the argmax of the last token's logits, computed on the device
+ * (greedy decoding without reading the logits back). */
+vkattn_status vkattn_model_eval_argmax(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos,
+                                       int32_t *token);
 
 #ifdef __cplusplus
 }

@@ -85,6 +85,7 @@ typedef struct gg_tensor {
 
 struct vkattn_gguf {
     vkattn__mapped map;
+    int borrowed; /* map points at caller memory (vkattn_gguf_open_memory): not unmapped */
     char *path;
     uint32_t version;
     uint64_t alignment, data_offset, data_size;
@@ -387,7 +388,7 @@ void vkattn_gguf_close(vkattn_gguf *g) {
     free(g->t_by_name);
     free(g->arena);
     free(g->strs);
-    vkattn__unmap_file(&g->map);
+    if (!g->borrowed) vkattn__unmap_file(&g->map);
     free(g->path);
     free(g);
 }
@@ -454,22 +455,51 @@ static vkattn_status check_layout(vkattn_gguf *g, uint64_t header_end) {
     return st;
 }
 
+/* A handle named `name` (for messages) with nothing mapped yet. */
+static vkattn_gguf *gguf_new(const char *name) {
+    vkattn_gguf *g = calloc(1, sizeof *g);
+    if (g) g->path = malloc(strlen(name) + 1);
+    if (!g || !g->path) {
+        free(g);
+        vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        return NULL;
+    }
+    strcpy(g->path, name);
+    return g;
+}
+
+static vkattn_status gguf_parse(vkattn_gguf *g, vkattn_gguf **out);
+
 vkattn_status vkattn_gguf_open(const char *path, vkattn_gguf **out) {
     if (!out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "gguf_open: out is NULL");
     *out = NULL;
     if (!path) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "gguf_open: path is NULL");
-    vkattn_gguf *g = calloc(1, sizeof *g);
-    if (g) g->path = malloc(strlen(path) + 1);
-    if (!g || !g->path) {
-        free(g);
-        return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    }
-    strcpy(g->path, path);
+    vkattn_gguf *g = gguf_new(path);
+    if (!g) return VKATTN_ERROR_OUT_OF_HOST_MEMORY;
     vkattn_status st = vkattn__map_file(path, &g->map);
     if (st) {
         vkattn_gguf_close(g);
         return st;
     }
+    return gguf_parse(g, out);
+}
+
+vkattn_status vkattn_gguf_open_memory(const void *data, size_t size, const char *name, vkattn_gguf **out) {
+    if (!out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "gguf_open_memory: out is NULL");
+    *out = NULL;
+    if (!data && size) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "gguf_open_memory: data is NULL");
+    vkattn_gguf *g = gguf_new(name ? name : "<memory>");
+    if (!g) return VKATTN_ERROR_OUT_OF_HOST_MEMORY;
+    g->borrowed = 1;
+    g->map.data = size ? data : NULL;
+    g->map.size = size;
+    return gguf_parse(g, out);
+}
+
+/* Parses and validates the mapped bytes of g; closes g on failure. */
+static vkattn_status gguf_parse(vkattn_gguf *g, vkattn_gguf **out) {
+    vkattn_status st;
+    const char *path = g->path;
     parser ps = {.g = g, .p = g->map.data, .size = g->map.size};
     if (!parse_header(&ps)) {
         vkattn_gguf_close(g);

@@ -1,0 +1,110 @@
+/* Decoder-only models (internal): the handle, its weights, KV cache and activations.
+ * model.c loads, kv_cache.c owns the cache, llama.c / gpt2.c are the forward passes. */
+#ifndef VKATTN_MODEL_H
+#define VKATTN_MODEL_H
+
+#include "../core/core.h"
+
+typedef enum { ARCH_LLAMA, ARCH_QWEN2, ARCH_GPT2 } vkattn__arch;
+
+/* Hyperparameters, llama.cpp's names in comments. */
+typedef struct vkattn__hparams {
+    uint32_t n_vocab;     /* token_embd rows */
+    uint32_t n_ctx_train; /* <arch>.context_length */
+    uint32_t n_embd;      /* <arch>.embedding_length */
+    uint32_t n_layer;     /* <arch>.block_count */
+    uint32_t n_ff;        /* <arch>.feed_forward_length */
+    uint32_t n_head;      /* <arch>.attention.head_count */
+    uint32_t n_head_kv;   /* <arch>.attention.head_count_kv (default n_head) */
+    uint32_t head_dim;    /* n_embd / n_head */
+    uint32_t rope_dims;   /* <arch>.rope.dimension_count (default head_dim) */
+    float rope_theta;     /* <arch>.rope.freq_base (default 10000) */
+    float norm_eps;       /* <arch>.attention.layer_norm_rms_epsilon / .layer_norm_epsilon */
+} vkattn__hparams;
+
+/* One transformer block. Shapes are [out, in] as vkattn_linear takes them
+ * (D = n_embd, Q = n_head * head_dim, KV = n_head_kv * head_dim, F = n_ff). Projections that read the
+ * same input are stacked at load into one weight (one GEMM, more parallel work per dispatch). */
+typedef struct vkattn__layer {
+    vkattn_tensor *attn_norm, *attn_norm_b; /* [D] (bias: gpt2) */
+    vkattn_tensor *wqkv, *bqkv;             /* [Q + 2 KV, D]: attn_q | attn_k | attn_v rows (gpt2: attn_qkv); bias or NULL */
+    vkattn_tensor *wo, *bo;                 /* [D, Q], [D] (gpt2) */
+    vkattn_tensor *ffn_norm, *ffn_norm_b;   /* [D] */
+    vkattn_tensor *ffn_gate_up;             /* [2F, D]: ffn_gate | ffn_up rows (llama, qwen2) */
+    vkattn_tensor *ffn_up, *ffn_up_b;       /* [F, D], [F] (gpt2) */
+    vkattn_tensor *ffn_down, *ffn_down_b;   /* [D, F], [D] (gpt2) */
+} vkattn__layer;
+
+/* The KV cache: per layer K and V of [n_ctx, n_head_kv, head_dim], token-major so that the K/V
+ * projections write straight into rows [pos, pos + n) (no copies). */
+typedef struct vkattn__kv_cache {
+    vkattn_dtype dtype; /* f16 with 16-bit storage, else f32 */
+    uint32_t n_ctx, n_layer, row;  /* row = n_head_kv * head_dim elements per token */
+    vkattn_tensor **k, **v;        /* n_layer each */
+} vkattn__kv_cache;
+
+/* Device activations for up to n_batch tokens (rows). */
+typedef struct vkattn__acts {
+    vkattn_tensor *x;      /* [B, D] f32: the residual stream */
+    vkattn_tensor *xn;     /* [B, D] f32: normed input of a sublayer */
+    vkattn_tensor *tmp;    /* [B, D] f32: a sublayer's output before the residual add */
+    vkattn_tensor *qkv;    /* [B, Q + 2 KV] in the KV cache's dtype: the stacked projections */
+    vkattn_tensor *att;    /* [B, Q] attention output, KV dtype */
+    vkattn_tensor *gu;     /* [B, 2F] f32: FFN gate | up (gpt2: up in the first F columns) */
+    vkattn_tensor *h;      /* [B, F] f32: FFN hidden after the activation */
+    vkattn_tensor *logits; /* [1, V] f32 (last token) */
+    vkattn_tensor *logits_all; /* [R, V] f32, created on the first all-logits eval */
+    uint32_t logits_all_rows;
+    vkattn_tensor *ids;    /* [B] i32: token ids (device embedding) */
+    vkattn_tensor *argmax; /* [1] i32 */
+} vkattn__acts;
+
+struct vkattn_model {
+    vkattn_context *ctx;
+    vkattn_gguf *gguf;     /* open while loading */
+    vkattn__arch arch;
+    char arch_name[16];
+    char *name;
+    const char *weight_type;
+    vkattn__hparams hp;
+    uint32_t n_ctx, n_batch;
+    uint64_t n_params, weight_bytes;
+
+    vkattn_tensor *tok_embd;          /* [V, D] */
+    vkattn_tensor *pos_embd;          /* [n_ctx_train, D] (gpt2) */
+    vkattn_tensor *out_norm, *out_norm_b;
+    vkattn_tensor *output;            /* [V, D]; == tok_embd when tied */
+    vkattn__layer *layers;
+
+    vkattn__kv_cache kv;
+    vkattn__acts a;
+    vkattn_tokenizer *tok;
+};
+
+/* A view of `base` on the stack (no allocation, nothing to destroy): ops bind memory ranges, so a view
+ * needs to live only during the op call that records it. */
+vkattn_tensor vkattn__view(const vkattn_tensor *base, uint64_t offset, uint32_t ndim, const int64_t *shape,
+                           const int64_t *strides);
+/* Rows [r0, r0 + n) of a contiguous 2-D tensor, as a contiguous [n, cols] view. */
+vkattn_tensor vkattn__rows(const vkattn_tensor *base, uint64_t r0, uint64_t n);
+
+/* kv_cache.c */
+vkattn_status vkattn__kv_create(vkattn_context *ctx, vkattn__kv_cache *kv, vkattn_dtype dtype, uint32_t n_layer,
+                                uint32_t n_ctx, uint32_t n_head_kv, uint32_t head_dim);
+void vkattn__kv_destroy(vkattn__kv_cache *kv);
+uint64_t vkattn__kv_bytes(vkattn_dtype dtype, uint32_t n_layer, uint32_t n_ctx, uint32_t n_head_kv, uint32_t head_dim);
+/* Rows [pos, pos + n) of layer l's K (or V) cache as [n, row]: where the projections write. */
+vkattn_tensor vkattn__kv_rows(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t pos, uint32_t n);
+/* Positions [0, len) of layer l's K (or V) cache as attention's [1, Hkv, len, hd] (strided, no copy). */
+vkattn_tensor vkattn__kv_heads(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t len, uint32_t head_dim);
+
+/* The forward passes: record chunk tokens [pos, pos + n) (embeddings already in a.x) through the layer
+ * stack and the final norm into the open batch; the final normed rows are left in a.xn. */
+vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n, uint32_t pos);
+vkattn_status vkattn__gpt2_forward(vkattn_model *m, uint32_t n, uint32_t pos);
+
+/* Shared by the forward passes: the stacked q/k/v projection (+ bias) of a.xn, RoPE when rope_mode >= 0,
+ * K/V into the cache, attention over positions [0, pos + n), output projection (+ bias) into a.tmp. */
+vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, uint32_t pos, int rope_mode);
+
+#endif
