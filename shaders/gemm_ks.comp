@@ -18,6 +18,21 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint RM = 4;
 layout(constant_id = 2) const uint RN = 4;
 // constant_id 3: VEC4 (linear.glsl)
+// QG: Q8_0/Q4_0 rows are whole groups of 4 blocks starting 8-byte aligned (K % 128 == 0 and an
+// aligned W), so blocks are read as 64-bit words
+layout(constant_id = 4) const bool QG = false;
+#ifdef W_QUANT
+layout(std430, binding = 1) readonly buffer WQ64 { uint64_t wq64[]; };
+#ifdef W_Q8
+#define QG_WORDS 5u
+#else
+#define QG_WORDS 3u
+#endif
+// The 32 bits from bit `bit` (a multiple of 8, < 64) of the 128-bit value b:a.
+uint bits32(uint64_t a, uint64_t b, uint bit) {
+    return bit <= 32u ? uint(a >> bit) : uint(a >> bit) | uint(b << (64u - bit));
+}
+#endif
 
 void main() {
     uint lane = gl_SubgroupInvocationID, SG = gl_SubgroupSize;
@@ -34,21 +49,52 @@ void main() {
     uint row_bytes = p.K / 32u * W_BLOCK_BYTES;
     uint wblk[RN];
     [[unroll]] for (uint j = 0u; j < RN; j++) wblk[j] = p.w_off + min(n_first + j, p.N - 1u) * row_bytes;
-    for (uint b = lane; b < p.K / 32u; b += SG) {
-        uint k0 = b * 32u;
-        float part[RM * RN];
-        [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
-        [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
-            vec4 xv[RM];
-            [[unroll]] for (uint r = 0u; r < RM; r++) xv[r] = load_x4(xrow[r] + k0 + i);
-            [[unroll]] for (uint j = 0u; j < RN; j++) {
-                vec4 wv = w_block_vec4(wblk[j] + b * W_BLOCK_BYTES, i);
-                [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += dot(xv[r], wv);
+    if (QG) {
+        // groups of 4 blocks, 8-byte aligned: each block is read as a few 64-bit words at offsets
+        // known when compiling (Q8_0: 5, Q4_0: 3 words), instead of word by word
+        for (uint g = lane; g < p.K / 128u; g += SG) {
+            [[unroll]] for (uint q = 0u; q < 4u; q++) {
+                uint boff = q * W_BLOCK_BYTES, o = boff % 8u;
+                uint k0 = g * 128u + q * 32u;
+                float part[RM * RN];
+                [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
+                [[unroll]] for (uint j = 0u; j < RN; j++) {
+                    uint base = (wblk[j] + g * 4u * W_BLOCK_BYTES + boff) / 8u;
+                    uint64_t w[QG_WORDS];
+                    [[unroll]] for (uint t = 0u; t < QG_WORDS; t++) w[t] = wq64[base + t];
+                    float d = unpackHalf2x16(uint(w[0] >> (8u * o)) & 0xffffu).x;
+                    [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
+#ifdef W_Q8
+                        uint P = o + 2u + i;
+                        vec4 wv = q8_0_unpack(bits32(w[P / 8u], w[P / 8u + 1u], (P % 8u) * 8u));
+#else
+                        uint P = o + 2u + (i & 15u);
+                        uint wd = bits32(w[P / 8u], w[P / 8u + 1u], (P % 8u) * 8u) >> ((i & 16u) / 4u);
+                        vec4 wv = vec4(uvec4(wd, wd >> 8, wd >> 16, wd >> 24) & 15u) - 8.0;
+#endif
+                        [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += d * dot(load_x4(xrow[r] + k0 + i), wv);
+                    }
+                }
+                [[unroll]] for (uint i = 0u; i < RM * RN; i++) acc[i] += part[i];
             }
         }
-        [[unroll]] for (uint j = 0u; j < RN; j++) {
-            float d = q_scale(wblk[j] + b * W_BLOCK_BYTES);
-            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += d * part[r * RN + j];
+    } else {
+        for (uint b = lane; b < p.K / 32u; b += SG) {
+            uint k0 = b * 32u;
+            float part[RM * RN];
+            [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
+            [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
+                vec4 xv[RM];
+                [[unroll]] for (uint r = 0u; r < RM; r++) xv[r] = load_x4(xrow[r] + k0 + i);
+                [[unroll]] for (uint j = 0u; j < RN; j++) {
+                    vec4 wv = w_block_vec4(wblk[j] + b * W_BLOCK_BYTES, i);
+                    [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += dot(xv[r], wv);
+                }
+            }
+            [[unroll]] for (uint j = 0u; j < RN; j++) {
+                float d = q_scale(wblk[j] + b * W_BLOCK_BYTES);
+                [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += d * part[r * RN + j];
+            }
         }
     }
 #else

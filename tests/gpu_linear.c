@@ -73,6 +73,7 @@ static const int64_t float_shapes[][3] = { /* M, N, K: edges of every tile, K = 
 };
 static const int64_t quant_shapes[][3] = { /* K multiple of 32 */
     {1, 1, 32}, {1, 13, 64}, {3, 1, 96}, {7, 33, 96}, {33, 70, 128}, {130, 9, 32},
+    {1, 9, 256}, {2, 17, 1152}, {1, 40, 2048}, /* whole 4-block groups (gemm_ks reads them as 64-bit words) */
 };
 
 static void test_float(vkattn_context *ctx, vkattn_dtype xdt, vkattn_dtype wdt, vkattn_dtype ydt) {

@@ -114,7 +114,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     vkattn__dispatch d = {
         .shader = variant_name(name, sizeof name, g.shader, x->dtype, w->dtype, y->dtype),
         .label = "linear",
-        .spec = {g.wg, g.rm, g.rn, 0}, .n_spec = 4,
+        .spec = {g.wg, g.rm, g.rn, 0, 0}, .n_spec = 5,
         .n_args = 4,
     };
     for (uint64_t n0 = 0; n0 < N; n0 += rows) {
@@ -127,6 +127,8 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
                          .n0 = (uint32_t)n0, .ldy = N, .has_bias = bias != NULL};
         /* whole-vec4 loads when every row of x (and of a float W) starts 4-element aligned */
         d.spec[3] = K % 4 == 0 && p.x_off % 4 == 0 && (quant || p.w_off % 4 == 0);
+        /* gemm_ks: Q8_0/Q4_0 rows of whole 4-block groups, 8-byte aligned in the binding */
+        d.spec[4] = quant && K % 128 == 0 && p.w_off % 8 == 0 && (w->alloc.offset + bind) % 8 == 0;
         d.push = &p;
         d.push_size = sizeof p;
         d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};
