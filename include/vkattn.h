@@ -103,6 +103,7 @@ typedef struct vkattn_device_info {
     int unified_memory;              /* device-local memory is host-visible: no staging copies */
     uint32_t compute_units;          /* parallel execution units (CPU cores on CPU drivers); 0 = unknown */
     int compute_only_queue;          /* a queue family without graphics was used */
+    int shader_int64;                /* shaderInt64: 64-bit integers in shaders */
 } vkattn_device_info;
 
 /* Lists the Vulkan devices the loader sees. `infos` may be NULL to count only.
@@ -285,6 +286,22 @@ typedef struct vkattn_attention_desc {
  * decode keep temporary device memory until the batch completes. */
 vkattn_status vkattn_attention(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,
                                const vkattn_tensor *v, vkattn_tensor *o, const vkattn_attention_desc *desc);
+
+/* ---- Attention plan (what vkattn_attention would do) ---- */
+
+typedef struct vkattn_attention_plan {
+    vkattn_attn_impl impl;  /* the implementation that runs (AUTO resolved) */
+    uint32_t decode_splits; /* DECODE: key splits, from the device's parallelism and Lk; else 0 */
+    uint64_t scratch_bytes; /* temporary device memory the call takes (3-pass score ring, decode partials) */
+    uint64_t scores_bytes;  /* B*Hq*Lq*Lk*4: the scores materialized at once (what 3-pass avoids by chunking) */
+} vkattn_attention_plan;
+
+/* Checks the arguments as vkattn_attention does and describes the call without recording
+ * anything; fails where vkattn_attention would (e.g. VKATTN_ERROR_TOO_LARGE for 3-pass when one
+ * row of scores exceeds maxStorageBufferRange). */
+vkattn_status vkattn_attention_get_plan(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,
+                                        const vkattn_tensor *v, vkattn_tensor *o, const vkattn_attention_desc *desc,
+                                        vkattn_attention_plan *plan);
 
 /* ---- Additive attention and multi-head attention layer ---- */
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs vkattn's main job on the best
-# Vulkan device present. Without a GPU it falls back to lavapipe (CPU) and says so.
+# Installs what is missing, builds, lists the Vulkan devices, and generates text with the built-in
+# demo model on the best device present. Without a GPU it falls back to lavapipe (CPU) and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,4 +17,9 @@ if ! "$VK" info --json | grep -q '"type": "\(discrete\|integrated\|virtual\)"'; 
   echo "note: no GPU found; running on lavapipe, Mesa's CPU Vulkan driver"
   export VKATTN_DEVICE=${VKATTN_DEVICE:-llvmpipe}
 fi
-# the attention demo joins here once the attention ops land
+echo
+echo "== vkattn run: the built-in demo model (a 1.9M-parameter llama trained on Debian's fortunes; models/README.md)"
+# greedy, so every run prints the same; the first run also compiles the shaders (cached on disk after)
+"$VK" run -p "${VKATTN_PROMPT:-The meaning of life}" -n 64 --temp 0
+echo
+"$VK" run -p "A fool and his money" -n 64 --seed 7

@@ -14,6 +14,9 @@ layout(constant_id = 1) const uint D = 64;
 layout(constant_id = 2) const uint DV = 64;
 layout(constant_id = 3) const uint BK = 8;
 layout(constant_id = 4) const uint RB = 1;
+layout(constant_id = 5) const uint KV_MODE = 0; // 0 loops, 2 unrolled (lavapipe's loop limit; see attention.glsl)
+// 1: K and V rows are 4-aligned and contiguous (vec4 loads on the unrolled path)
+layout(constant_id = 6) const uint VEC4 = 0;
 
 #include "attention.glsl"
 
@@ -44,14 +47,18 @@ void main() {
             row_load(r, b, h, i, kend);
             my_end = max(my_end, lim[r]);
         }
-        for (uint kb = k0; int(kb) < my_end; kb += BK) ATTEND_TILE(kb, my_end, KEY_BUF, VAL_BUF)
+        if (KV_MODE == 2) {
+            ATTEND_DIRECT(k0, my_end, KEY_BUF, VAL_BUF)
+        } else {
+            for (uint kb = k0; int(kb) < my_end; kb += BK) ATTEND_TILE(kb, my_end, KEY_BUF, VAL_BUF)
+        }
         [[unroll]] for (uint r = 0; r < RB; r++) {
             if (rr + r >= rows) break;
             uint x = rr + r, h = hk * group + x / p.Lq, i = x % p.Lq;
             uint base = (((b * Hq + h) * p.Lq + i) * nsplit + split) * (DV + 2);
             part[base] = mrow[r];
             part[base + 1] = lrow[r];
-            for (uint c = 0; c < DV; c++) part[base + 2 + c] = acc[r][c];
+            [[unroll]] for (uint c = 0; c < DV; c++) part[base + 2 + c] = acc[r][c];
         }
     }
 }

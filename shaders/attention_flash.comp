@@ -5,9 +5,10 @@
 // and walks the keys in tiles of BK with an online softmax; the Lq x Lk scores never
 // leave registers. Causal: the walk stops at the last key the workgroup's last row
 // sees, so tiles above the diagonal are never loaded or computed.
-// SHARED_KV = 1 stages each K/V tile in shared memory (GPUs); 0 reads K/V straight
-// from the buffer and relies on RB rows per invocation for reuse (CPU drivers, where
-// shared memory and barriers are emulated and slow).
+// KV_MODE 1 stages each K/V tile in shared memory (GPUs). CPU drivers, where shared
+// memory and barriers are emulated and slow, read K/V straight from the buffer, each
+// loaded key serving RB rows: with loops (0) or unrolled (2, ATTEND_DIRECT: lavapipe,
+// whose loop limit the loops would hit).
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -15,14 +16,16 @@ layout(constant_id = 1) const uint D = 64;
 layout(constant_id = 2) const uint DV = 64;
 layout(constant_id = 3) const uint BK = 16;  // keys per tile
 layout(constant_id = 4) const uint RB = 1;   // query rows per invocation
-layout(constant_id = 5) const uint SHARED_KV = 1;
+layout(constant_id = 5) const uint KV_MODE = 1; // 0 direct, 1 shared, 2 direct unrolled
+// 1: K and V rows are 4-aligned and contiguous (vec4 loads on the unrolled path)
+layout(constant_id = 6) const uint VEC4 = 0;
 
 #include "attention.glsl"
 
 layout(std430, binding = 3) writeonly buffer Ob { T obuf[]; };
 
-shared float sk[SHARED_KV != 0 ? BK * D : 1];
-shared float sv[SHARED_KV != 0 ? BK * DV : 1];
+shared float sk[KV_MODE == 1 ? BK * D : 1];
+shared float sv[KV_MODE == 1 ? BK * DV : 1];
 
 uint kbase, vbase;
 #define KEY_SHARED(jj, j, c) sk[(jj) * D + (c)]
@@ -47,21 +50,25 @@ void main() {
         row_load(r, b, h, i, klen);
         my_end = max(my_end, lim[r]);
     }
-    for (uint kb = 0; int(kb) < wg_end; kb += BK) {
-        if (SHARED_KV != 0) {
-            barrier(); // the previous tile is consumed
-            for (uint e = lid; e < BK * D; e += wg) {
-                uint j = kb + e / D;
-                sk[e] = int(j) < wg_end ? float(kbuf[kbase + j * p.k_st.z + (e % D) * p.k_st.w]) : 0.0;
+    if (KV_MODE == 2) {
+        ATTEND_DIRECT(0, wg_end, KEY_BUF, VAL_BUF)
+    } else {
+        for (uint kb = 0; int(kb) < wg_end; kb += BK) {
+            if (KV_MODE == 1) {
+                barrier(); // the previous tile is consumed
+                for (uint e = lid; e < BK * D; e += wg) {
+                    uint j = kb + e / D;
+                    sk[e] = int(j) < wg_end ? float(kbuf[kbase + j * p.k_st.z + (e % D) * p.k_st.w]) : 0.0;
+                }
+                for (uint e = lid; e < BK * DV; e += wg) {
+                    uint j = kb + e / DV;
+                    sv[e] = int(j) < wg_end ? float(vbuf[vbase + j * p.v_st.z + (e % DV) * p.v_st.w]) : 0.0;
+                }
+                barrier();
+                ATTEND_TILE(kb, my_end, KEY_SHARED, VAL_SHARED)
+            } else {
+                ATTEND_TILE(kb, my_end, KEY_BUF, VAL_BUF)
             }
-            for (uint e = lid; e < BK * DV; e += wg) {
-                uint j = kb + e / DV;
-                sv[e] = int(j) < wg_end ? float(vbuf[vbase + j * p.v_st.z + (e % DV) * p.v_st.w]) : 0.0;
-            }
-            barrier();
-            ATTEND_TILE(kb, my_end, KEY_SHARED, VAL_SHARED)
-        } else {
-            ATTEND_TILE(kb, my_end, KEY_BUF, VAL_BUF)
         }
     }
     [[unroll]] for (uint r = 0; r < RB; r++) {

@@ -25,8 +25,10 @@
 #endif
 #ifdef X_F16
 #define XT float16_t
+#define XT4 f16vec4
 #else
 #define XT float
+#define XT4 vec4
 #endif
 #ifdef Y_F16
 #define YT float16_t
@@ -34,7 +36,22 @@
 #define YT float
 #endif
 
+// VEC4: x (and a float W) are read as whole vec4s, which CPU drivers (llvmpipe
+// loads every lane's every component in a loop) turn into far fewer loads. The
+// host sets it when K and the offsets are multiples of 4; the vec4 views alias
+// the scalar ones.
+layout(constant_id = 3) const bool VEC4 = false;
 layout(std430, binding = 0) readonly buffer X { XT xs[]; };
+layout(std430, binding = 0) readonly buffer X4 { XT4 xs4[]; };
+#ifdef GEMM_INT64
+// With 64-bit integers (gemm_ks), VEC4 loads are 64-bit words: 2 per vec4 of f32, 1 per
+// vec4 of f16. llvmpipe's cost is per loaded component, so this halves (f16: quarters) it.
+#ifdef X_F16
+layout(std430, binding = 0) readonly buffer X64 { uint64_t xs64[]; };
+#else
+layout(std430, binding = 0) readonly buffer X64 { u64vec2 xs64[]; };
+#endif
+#endif
 #if defined(W_Q8) || defined(W_Q4)
 #define W_QUANT 1
 layout(std430, binding = 1) readonly buffer W { uint wq[]; };
@@ -50,8 +67,17 @@ layout(std430, binding = 1) readonly buffer W { uint wq[]; };
 #else
 #ifdef W_F16
 layout(std430, binding = 1) readonly buffer W { float16_t ws[]; };
+layout(std430, binding = 1) readonly buffer W4 { f16vec4 ws4[]; };
 #else
 layout(std430, binding = 1) readonly buffer W { float ws[]; };
+layout(std430, binding = 1) readonly buffer W4 { vec4 ws4[]; };
+#endif
+#ifdef GEMM_INT64
+#ifdef W_F16
+layout(std430, binding = 1) readonly buffer W64 { uint64_t ws64[]; };
+#else
+layout(std430, binding = 1) readonly buffer W64 { u64vec2 ws64[]; };
+#endif
 #endif
 #endif
 layout(std430, binding = 2) readonly buffer B { float bias[]; };
@@ -66,10 +92,41 @@ layout(push_constant) uniform P {
     uint has_bias;
 } p;
 
-vec4 load_x4(uint i) { return vec4(xs[i], xs[i + 1u], xs[i + 2u], xs[i + 3u]); }
+#ifdef GEMM_INT64
+vec4 unpack64_f32(u64vec2 q) { return vec4(uintBitsToFloat(unpackUint2x32(q.x)), uintBitsToFloat(unpackUint2x32(q.y))); }
+vec4 unpack64_f16(uint64_t q) {
+    uvec2 u = unpackUint2x32(q);
+    return vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y));
+}
+#ifdef X_F16
+#define X64_VEC4(i) unpack64_f16(xs64[(i) >> 2])
+#else
+#define X64_VEC4(i) unpack64_f32(xs64[(i) >> 2])
+#endif
+#ifdef W_F16
+#define W64_VEC4(i) unpack64_f16(ws64[(i) >> 2])
+#else
+#define W64_VEC4(i) unpack64_f32(ws64[(i) >> 2])
+#endif
+#endif
+
+// Four consecutive elements from element i (i % 4 == 0 when VEC4).
+vec4 load_x4(uint i) {
+#ifdef GEMM_INT64
+    if (VEC4) return X64_VEC4(i);
+#endif
+    if (VEC4) return vec4(xs4[i >> 2]);
+    return vec4(xs[i], xs[i + 1u], xs[i + 2u], xs[i + 3u]);
+}
 
 #ifndef W_QUANT
-vec4 load_w4(uint i) { return vec4(ws[i], ws[i + 1u], ws[i + 2u], ws[i + 3u]); }
+vec4 load_w4(uint i) {
+#ifdef GEMM_INT64
+    if (VEC4) return W64_VEC4(i);
+#endif
+    if (VEC4) return vec4(ws4[i >> 2]);
+    return vec4(ws[i], ws[i + 1u], ws[i + 2u], ws[i + 3u]);
+}
 #endif
 
 // Adds the bias and stores one output (clamped into f16 range for f16 y).

@@ -182,6 +182,7 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
     /* Keep only what we use; switch off what the environment disables. */
     VkPhysicalDeviceFeatures keep = {0};
     keep.shaderInt64 = f->f2.features.shaderInt64;
+    info->shader_int64 = keep.shaderInt64 == VK_TRUE;
     keep.shaderInt16 = f->f2.features.shaderInt16;
     f->f2.features = keep;
     f->s16.uniformAndStorageBuffer16BitAccess = VK_FALSE;

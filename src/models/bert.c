@@ -1,5 +1,5 @@
 /* BERT (BertModel / BertForSequenceClassification parameter names, bert-base and MiniLM-style):
- *   x = LN(word[id] + position[t] + token_type[0])        gathered on the host, LayerNorm on the device
+ *   x = LN(word[id] + position[t] + token_type[0])        vkattn_embedding, one broadcast add, LayerNorm
  *   12 x post-LN encoder layers (encoder.c)               one batch, padding masked through kv_len
  *   pooled = [CLS] row or mean over real tokens (+ L2)    host
  *   logits = classifier(tanh(pooler(h[CLS])))            host: B x D, and tanh is not a device op
@@ -77,11 +77,18 @@ vkattn_status vkattn__bert_create(vkattn__hf *hf, vkattn_encoder *enc) {
     const char *prefix = vkattn__hf_has(hf, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
     char name[256];
     snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", prefix);
-    if ((st = vkattn__hf_read(hf, name, 2, (int64_t[]){enc->vocab_size, D}, &enc->word_emb))) return st;
+    if ((st = vkattn__hf_tensor(hf, name, 2, (int64_t[]){enc->vocab_size, D}, &enc->word_emb))) return st;
+    float *pos = NULL, *type = NULL;
     snprintf(name, sizeof name, "%sembeddings.position_embeddings.weight", prefix);
-    if ((st = vkattn__hf_read(hf, name, 2, (int64_t[]){in->max_tokens, D}, &enc->pos_emb))) return st;
-    snprintf(name, sizeof name, "%sembeddings.token_type_embeddings.weight", prefix);
-    if ((st = vkattn__hf_read(hf, name, 2, (int64_t[]){types, D}, &enc->type0_emb))) return st; /* row 0 used */
+    if (!(st = vkattn__hf_read(hf, name, 2, (int64_t[]){in->max_tokens, D}, &pos))) {
+        snprintf(name, sizeof name, "%sembeddings.token_type_embeddings.weight", prefix);
+        st = vkattn__hf_read(hf, name, 2, (int64_t[]){types, D}, &type);
+    }
+    for (uint32_t t = 0; !st && t < in->max_tokens; t++) /* token type 0 folded into the position rows */
+        for (uint32_t d = 0; d < D; d++) pos[(size_t)t * D + d] += type[d];
+    if (!st) st = vkattn__upload_new(enc->ctx, pos, 2, (int64_t[]){in->max_tokens, D}, &enc->pos_type_emb);
+    free(pos), free(type);
+    if (st) return st;
     snprintf(name, sizeof name, "%sembeddings.LayerNorm.weight", prefix);
     if ((st = vkattn__hf_tensor(hf, name, 1, (int64_t[]){D}, &enc->emb_ln_w))) return st;
     snprintf(name, sizeof name, "%sembeddings.LayerNorm.bias", prefix);
@@ -149,7 +156,6 @@ vkattn_status vkattn_encoder_forward(vkattn_encoder *enc, const int32_t *const *
     if (enc->ctx->recording) return vkattn__fail(enc->ctx, VKATTN_ERROR_STATE, "encoder_forward: not inside a batch");
     if (out->logits && !enc->info.num_labels)
         return vkattn__fail(enc->ctx, VKATTN_ERROR_INVALID_ARGUMENT, "encoder_forward: the model has no classifier");
-    const uint32_t D = enc->info.hidden_size;
     uint32_t L = 0;
     for (uint32_t b = 0; b < batch; b++) {
         if (!lens[b] || lens[b] > enc->info.max_tokens || !ids[b])
@@ -161,14 +167,9 @@ vkattn_status vkattn_encoder_forward(vkattn_encoder *enc, const int32_t *const *
                                     "(vocab_size %u)", ids[b][t], enc->vocab_size);
         if (lens[b] > L) L = lens[b];
     }
-    float *x = calloc((size_t)batch * L * D, sizeof *x); /* padding rows stay 0 (masked keys, ignored queries) */
+    int32_t *x = calloc((size_t)batch * L, sizeof *x); /* padding: token 0 (masked keys, ignored queries) */
     if (!x) return vkattn__fail(enc->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (uint32_t b = 0; b < batch; b++)
-        for (uint32_t t = 0; t < lens[b]; t++) {
-            float *row = x + ((size_t)b * L + t) * D;
-            const float *w = enc->word_emb + (size_t)ids[b][t] * D, *p = enc->pos_emb + (size_t)t * D;
-            for (uint32_t d = 0; d < D; d++) row[d] = w[d] + p[d] + enc->type0_emb[d];
-        }
+    for (uint32_t b = 0; b < batch; b++) memcpy(x + (size_t)b * L, ids[b], lens[b] * sizeof *x);
     vkattn_status st = vkattn__enc_run(enc, x, lens, batch, L, out);
     free(x);
     return st;

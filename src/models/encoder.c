@@ -166,25 +166,29 @@ static uint32_t rows_per_pass(const vkattn_encoder *enc, uint32_t L, int probs) 
     return r < 1 ? 1 : r > 1024 ? 1024 : (uint32_t)r;
 }
 
-/* One device pass over nb inputs padded to L: in_host [nb, L, D] embeddings (BERT) or [nb, L, 3*P*P] patch rows
+/* One device pass over nb inputs padded to L: in_host int32 ids [nb, L] (BERT) or float patch rows [nb, L, 3*P*P]
  * (ViT) -> hidden [nb, L, D]; attn: one head's probabilities [nb, L, L] or NULL. */
-static vkattn_status encode_pass(vkattn_encoder *enc, const float *in_host, const int32_t *lens, uint32_t nb, uint32_t L,
+static vkattn_status encode_pass(vkattn_encoder *enc, const void *in_host, const int32_t *lens, uint32_t nb, uint32_t L,
                                  float *hidden, const vkattn_encoder_outputs *out, float *attn) {
     vkattn_context *ctx = enc->ctx;
     const int64_t D = enc->info.hidden_size, H = enc->info.num_heads;
-    const int64_t W = enc->patch_w ? vkattn_tensor_dim(enc->patch_w, 1) : D;
-    vkattn_tensor *in = NULL, *x = NULL, *kv = NULL, *probs = NULL;
-    vkattn_status st = vkattn__upload_new(ctx, in_host, 3, (int64_t[]){nb, L, W}, &in);
-    if (!st && enc->patch_w) st = vkattn_tensor_create(ctx, VKATTN_F32, 3, (int64_t[]){nb, L, D}, &x);
+    vkattn_tensor *in = NULL, *x = NULL, *kv = NULL, *probs = NULL, *pos = NULL;
+    vkattn_status st;
+    if (enc->patch_w) {
+        st = vkattn__upload_new(ctx, in_host, 3, (int64_t[]){nb, L, vkattn_tensor_dim(enc->patch_w, 1)}, &in);
+    } else if (!(st = vkattn_tensor_create(ctx, VKATTN_I32, 2, (int64_t[]){nb, L}, &in))) {
+        st = vkattn_tensor_upload(in, in_host, (size_t)nb * L * sizeof(int32_t));
+        if (!st) st = vkattn_tensor_view(enc->pos_type_emb, 0, 2, (int64_t[]){L, D}, (int64_t[]){D, 1}, &pos); /* rows 0..L */
+    }
+    if (!st) st = vkattn_tensor_create(ctx, VKATTN_F32, 3, (int64_t[]){nb, L, D}, &x);
     if (!st && lens && !(st = vkattn_tensor_create(ctx, VKATTN_I32, 1, (int64_t[]){nb}, &kv)))
         st = vkattn_tensor_upload(kv, lens, nb * sizeof *lens);
     if (!st && attn) st = vkattn_tensor_create(ctx, VKATTN_F32, 4, (int64_t[]){nb, H, L, L}, &probs);
-    if (!x) x = in;
     int implicit = 0;
     if (!st && !(st = vkattn__op_begin(ctx, &implicit))) {
         if (enc->patch_w) { /* patch embedding GEMM, then [CLS] / conv bias / positions in one broadcast add */
             if (!(st = vkattn_linear(ctx, in, enc->patch_w, NULL, x))) st = vkattn_add(ctx, x, enc->tok_base, x);
-        } else if (enc->emb_ln_w) {
+        } else if (!(st = vkattn_embedding(ctx, enc->word_emb, in, x)) && !(st = vkattn_add(ctx, x, pos, x))) {
             st = vkattn_layer_norm(ctx, x, enc->emb_ln_w, enc->emb_ln_b, enc->eps, x);
         }
         if (!st) st = vkattn__enc_layers(enc, x, kv, probs, out->attn_layer);
@@ -200,15 +204,15 @@ static vkattn_status encode_pass(vkattn_encoder *enc, const float *in_host, cons
                 memcpy(attn + (size_t)b * L * L, p + ((size_t)b * H + out->attn_head) * L * L, (size_t)L * L * sizeof *p);
         free(p);
     }
-    if (x != in) vkattn_tensor_destroy(x);
-    vkattn_tensor_destroy(in), vkattn_tensor_destroy(kv), vkattn_tensor_destroy(probs);
+    vkattn_tensor_destroy(x), vkattn_tensor_destroy(pos), vkattn_tensor_destroy(in), vkattn_tensor_destroy(kv),
+        vkattn_tensor_destroy(probs);
     return st;
 }
 
-vkattn_status vkattn__enc_run(vkattn_encoder *enc, const float *x_host, const uint32_t *lens, uint32_t B, uint32_t L,
+vkattn_status vkattn__enc_run(vkattn_encoder *enc, const void *in_host, const uint32_t *lens, uint32_t B, uint32_t L,
                               vkattn_encoder_outputs *out) {
     const uint32_t D = enc->info.hidden_size;
-    const size_t W = enc->patch_w ? (size_t)vkattn_tensor_dim(enc->patch_w, 1) : D; /* width of an input row */
+    const size_t W = enc->patch_w ? (size_t)vkattn_tensor_dim(enc->patch_w, 1) : 1; /* ViT: floats per patch row */
     if (out->attn_probs && (out->attn_layer >= enc->info.num_layers || out->attn_head >= enc->info.num_heads))
         return vkattn__fail(enc->ctx, VKATTN_ERROR_INVALID_ARGUMENT, "encoder: attention layer %u / head %u out of range "
                             "(%u layers, %u heads)", out->attn_layer, out->attn_head, enc->info.num_layers, enc->info.num_heads);
@@ -224,7 +228,9 @@ vkattn_status vkattn__enc_run(vkattn_encoder *enc, const float *x_host, const ui
     vkattn_status st = VKATTN_OK;
     for (uint32_t b0 = 0; b0 < B && !st; b0 += step) {
         uint32_t nb = B - b0 < step ? B - b0 : step;
-        st = encode_pass(enc, x_host + (size_t)b0 * L * W, kv ? kv + b0 : NULL, nb, L, hidden + (size_t)b0 * L * D, out,
+        const void *in = enc->patch_w ? (const void *)((const float *)in_host + (size_t)b0 * L * W)
+                                      : (const void *)((const int32_t *)in_host + (size_t)b0 * L);
+        st = encode_pass(enc, in, kv ? kv + b0 : NULL, nb, L, hidden + (size_t)b0 * L * D, out,
                          out->attn_probs ? out->attn_probs + (size_t)b0 * L * L : NULL);
     }
     if (!st && out->pooled) vkattn__enc_pool(enc, hidden, B, L, lens, out->pooling, out->normalize, out->pooled);
@@ -263,9 +269,8 @@ void vkattn__encoder_free_weights(vkattn_encoder *enc) {
     for (uint32_t i = 0; enc->labels && i < enc->info.num_labels; i++) free(enc->labels[i]);
     free(enc->labels);
     vkattn_wordpiece_destroy(enc->wp);
-    free(enc->word_emb), free(enc->pos_emb), free(enc->type0_emb), free(enc->pool_w), free(enc->pool_b), free(enc->cls_w),
-        free(enc->cls_b);
-    vkattn_tensor *t[] = {enc->emb_ln_w, enc->emb_ln_b, enc->patch_w, enc->tok_base, enc->final_ln_w, enc->final_ln_b};
+    free(enc->pool_w), free(enc->pool_b), free(enc->cls_w), free(enc->cls_b);
+    vkattn_tensor *t[] = {enc->word_emb, enc->pos_type_emb, enc->emb_ln_w, enc->emb_ln_b, enc->patch_w, enc->tok_base, enc->final_ln_w, enc->final_ln_b};
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) vkattn_tensor_destroy(t[k]);
 }
 

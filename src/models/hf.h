@@ -61,11 +61,11 @@ struct vkattn_encoder {
     int pre_ln;                    /* ViT: pre-LN blocks; BERT: post-LN */
     vkattn__enc_layer *layers;
     char **labels;                 /* num_labels */
-    /* BERT: embeddings gathered on the host (word + position + token type 0), LayerNorm on the device */
+    /* BERT: x = LN(word[id] + (position + token type 0)[t]), all on the device */
     vkattn_wordpiece *wp;
     int32_t cls_id, sep_id;
     uint32_t vocab_size;
-    float *word_emb, *pos_emb, *type0_emb; /* [V,D], [P,D], [D] */
+    vkattn_tensor *word_emb, *pos_type_emb; /* [V,D]; [P,D] position rows with token type 0 added */
     vkattn_tensor *emb_ln_w, *emb_ln_b;
     float *pool_w, *pool_b;        /* [D,D], [D] (host: B x D is tiny, and tanh is not a device op) */
     float *cls_w, *cls_b;          /* [labels, D], [labels] */
@@ -94,9 +94,9 @@ vkattn_status vkattn__enc_layers(vkattn_encoder *enc, vkattn_tensor *x, const vk
 /* Host post-processing of downloaded hidden states [B, L, D]: pooling, normalisation, copy-out, attention head. */
 void vkattn__enc_pool(const vkattn_encoder *enc, const float *hidden, uint32_t B, uint32_t L, const uint32_t *lens,
                       vkattn_pooling pooling, int normalize, float *pooled);
-/* Runs the encoder over x_host: BERT embeddings [B, L, D] (LayerNorm on the device), or ViT patch rows [B, L, 3*P*P]
- * (patch GEMM + [CLS]/positions on the device), in passes that fit the device, then the host heads. lens: NULL = all L. */
-vkattn_status vkattn__enc_run(vkattn_encoder *enc, const float *x_host, const uint32_t *lens, uint32_t B, uint32_t L,
+/* Runs the encoder over in_host: BERT token ids int32 [B, L] (padded), or ViT patch rows float [B, L, 3*P*P], in
+ * passes that fit the device (embedding / patch GEMM, layers), then the host heads. lens: NULL = all L. */
+vkattn_status vkattn__enc_run(vkattn_encoder *enc, const void *in_host, const uint32_t *lens, uint32_t B, uint32_t L,
                               vkattn_encoder_outputs *out);
 /* y[n_out] = w [n_out, n_in] x + b (double accumulation). */
 void vkattn__host_linear(const float *x, const float *w, const float *b, uint32_t n_out, uint32_t n_in, float *y);

@@ -117,7 +117,7 @@ vkattn_status vkattn__hf_f32(vkattn__hf *hf, const cJSON *obj, const char *key, 
         *out = dflt;
         return VKATTN_OK;
     }
-    if (!cJSON_IsNumber(v)) return vkattn__fail(hf->ctx, VKATTN_ERROR_FORMAT, "%s: \"%s\" must be a number", hf->dir, key);
+    if (!cJSON_IsNumber(v)) return vkattn__fail(hf->ctx, VKATTN_ERROR_FORMAT, "%s/config.json: \"%s\" must be a number", hf->dir, key);
     *out = (float)v->valuedouble;
     return VKATTN_OK;
 }

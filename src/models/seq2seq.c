@@ -1,6 +1,6 @@
 /* The original Transformer encoder-decoder (PyTorch nn.Transformer names, batch_first), greedy and beam decoding.
  *
- *   encoder:  x = src_embed[src] * sqrt(D) + PE;  N x encoder layer (encoder.c: post-LN, or pre-LN with norm_first);
+ *   encoder:  x = src_embed[src] * sqrt(D) + PE     (vkattn_embedding, scale, sinusoidal);  N x encoder layer (encoder.c: post-LN, or pre-LN with norm_first);
  *             mem = encoder.norm(x);  per decoder layer: mem K|V = mem W_kv^T + b_kv (once, [B, S, 2D])
  *   a step:   x = tgt_embed[tok] * sqrt(D) + PE[t]     one new token per beam
  *             per decoder layer (post-LN; pre-LN moves each norm in front of its sublayer):
@@ -29,7 +29,7 @@ typedef struct dec_layer {
 struct vkattn_seq2seq {
     vkattn_encoder enc;            /* the encoder stack (ctx, sizes, eps, act, pre_ln, layers) */
     vkattn_seq2seq_info info;
-    float *src_emb, *tgt_emb;      /* host [V, D] */
+    vkattn_tensor *src_emb, *tgt_emb; /* [V, D] */
     vkattn_tensor *enc_norm_w, *enc_norm_b, *dec_norm_w, *dec_norm_b, *gen_w, *gen_b;
     dec_layer *dec;
 };
@@ -133,9 +133,8 @@ void vkattn_seq2seq_destroy(vkattn_seq2seq *s) {
         for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) vkattn_tensor_destroy(t[k]);
     }
     free(s->dec);
-    vkattn_tensor *t[] = {s->enc_norm_w, s->enc_norm_b, s->dec_norm_w, s->dec_norm_b, s->gen_w, s->gen_b};
+    vkattn_tensor *t[] = {s->src_emb, s->tgt_emb, s->enc_norm_w, s->enc_norm_b, s->dec_norm_w, s->dec_norm_b, s->gen_w, s->gen_b};
     for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) vkattn_tensor_destroy(t[k]);
-    free(s->src_emb), free(s->tgt_emb);
     vkattn__encoder_free_weights(&s->enc);
     free(s);
 }
@@ -208,8 +207,8 @@ vkattn_status vkattn_seq2seq_create(vkattn_context *ctx, const char *dir, vkattn
     const char *p = "transformer.";
     if (!st && !vkattn__hf_has(&hf, "transformer.encoder.norm.weight") && vkattn__hf_has(&hf, "encoder.norm.weight")) p = "";
     const int64_t D = s ? s->info.d_model : 0;
-    if (!st) st = vkattn__hf_read(&hf, "src_embed.weight", 2, (int64_t[]){s->info.src_vocab_size, D}, &s->src_emb);
-    if (!st) st = vkattn__hf_read(&hf, "tgt_embed.weight", 2, (int64_t[]){s->info.tgt_vocab_size, D}, &s->tgt_emb);
+    if (!st) st = vkattn__hf_tensor(&hf, "src_embed.weight", 2, (int64_t[]){s->info.src_vocab_size, D}, &s->src_emb);
+    if (!st) st = vkattn__hf_tensor(&hf, "tgt_embed.weight", 2, (int64_t[]){s->info.tgt_vocab_size, D}, &s->tgt_emb);
     if (!st) st = vkattn__hf_tensor(&hf, "generator.weight", 2, (int64_t[]){s->info.tgt_vocab_size, D}, &s->gen_w);
     if (!st) st = vkattn__hf_tensor(&hf, "generator.bias", 1, (int64_t[]){s->info.tgt_vocab_size}, &s->gen_b);
     if (!st) st = load(&hf, p, "encoder.norm.weight", 0, 1, &D, &s->enc_norm_w);
@@ -290,14 +289,25 @@ static vkattn_status cross_attn(vkattn_seq2seq *s, dec_layer *l, const vkattn_te
     return vkattn_linear(ctx, o, l->ca_o_w, l->ca_o_b, out);
 }
 
-/* One decoder step over x [B, 1, D] (embedded, in place) -> logits [B, 1, V]. */
-static vkattn_status decode_step(vkattn_seq2seq *s, vkattn_tensor *x, int64_t t, int64_t S, vkattn_tensor *logits) {
+/* table[ids] * sqrt(D) + PE (positions from offset) into x [B, L, D]. */
+static vkattn_status embed(vkattn_seq2seq *s, const vkattn_tensor *table, const vkattn_tensor *ids, int64_t offset,
+                           vkattn_tensor *x) {
+    vkattn_context *ctx = s->enc.ctx;
+    vkattn_status st;
+    CHECK(vkattn_embedding(ctx, table, ids, x));
+    CHECK(vkattn_scale(ctx, x, sqrtf((float)s->info.d_model), x));
+    return vkattn_sinusoidal(ctx, x, x, offset);
+}
+
+/* One decoder step: the tokens ids [B, 1] at position t -> x [B, 1, D] -> logits [B, 1, V]. */
+static vkattn_status decode_step(vkattn_seq2seq *s, const vkattn_tensor *ids, vkattn_tensor *x, int64_t t, int64_t S,
+                                 vkattn_tensor *logits) {
     vkattn_context *ctx = s->enc.ctx;
     const int64_t B = vkattn_tensor_dim(x, 0), D = s->info.d_model;
     const float eps = s->enc.eps;
     vkattn_tensor *a = NULL, *n = NULL;
     vkattn_status st;
-    CHECK(vkattn_sinusoidal(ctx, x, x, t));
+    CHECK(embed(s, s->tgt_emb, ids, t, x));
     CHECK(vkattn__scratch(ctx, VKATTN_F32, 3, (int64_t[]){B, 1, D}, &a));
     CHECK(vkattn__scratch(ctx, VKATTN_F32, 3, (int64_t[]){B, 1, D}, &n));
     for (uint32_t i = 0; i < s->info.num_decoder_layers; i++) {
@@ -327,34 +337,29 @@ static vkattn_status decode_step(vkattn_seq2seq *s, vkattn_tensor *x, int64_t t,
     return vkattn_linear(ctx, n, s->gen_w, s->gen_b, logits);
 }
 
-/* Embeds tokens (one per beam, or a whole source) on the host: table[id] * sqrt(D). */
-static void embed(const float *table, const int32_t *ids, size_t n, uint32_t D, float *out) {
-    const float scale = sqrtf((float)D);
-    for (size_t i = 0; i < n; i++)
-        for (uint32_t d = 0; d < D; d++) out[i * D + d] = table[(size_t)ids[i] * D + d] * scale;
-}
-
 /* Encoder over B copies of the source, then every decoder layer's cross-attention K|V of it. */
 static vkattn_status encode(vkattn_seq2seq *s, const int32_t *src, uint32_t S, uint32_t B) {
     vkattn_context *ctx = s->enc.ctx;
     const uint32_t D = s->info.d_model;
-    float *xh = malloc((size_t)B * S * D * sizeof *xh);
-    if (!xh) return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-    for (uint32_t b = 0; b < B; b++) embed(s->src_emb, src, S, D, xh + (size_t)b * S * D);
-    vkattn_tensor *x = NULL;
-    vkattn_status st = vkattn__upload_new(ctx, xh, 3, (int64_t[]){B, S, D}, &x);
-    free(xh);
+    int32_t *ih = malloc((size_t)B * S * sizeof *ih);
+    if (!ih) return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    for (uint32_t b = 0; b < B; b++) memcpy(ih + (size_t)b * S, src, S * sizeof *ih);
+    vkattn_tensor *x = NULL, *ids = NULL;
+    vkattn_status st = vkattn_tensor_create(ctx, VKATTN_I32, 2, (int64_t[]){B, S}, &ids);
+    if (!st) st = vkattn_tensor_upload(ids, ih, (size_t)B * S * sizeof *ih);
+    if (!st) st = vkattn_tensor_create(ctx, VKATTN_F32, 3, (int64_t[]){B, S, D}, &x);
+    free(ih);
     for (uint32_t i = 0; !st && i < s->info.num_decoder_layers; i++)
         st = vkattn_tensor_create(ctx, VKATTN_F32, 3, (int64_t[]){B, S, 2 * D}, &s->dec[i].mem_kv);
     int implicit = 0;
     if (!st && !(st = vkattn__op_begin(ctx, &implicit))) {
-        if (!(st = vkattn_sinusoidal(ctx, x, x, 0)) && !(st = vkattn__enc_layers(&s->enc, x, NULL, NULL, UINT32_MAX)))
+        if (!(st = embed(s, s->src_emb, ids, 0, x)) && !(st = vkattn__enc_layers(&s->enc, x, NULL, NULL, UINT32_MAX)))
             st = vkattn_layer_norm(ctx, x, s->enc_norm_w, s->enc_norm_b, s->enc.eps, x);
         for (uint32_t i = 0; !st && i < s->info.num_decoder_layers; i++)
             st = vkattn_linear(ctx, x, s->dec[i].ca_kv_w, s->dec[i].ca_kv_b, s->dec[i].mem_kv);
         st = vkattn__op_end(ctx, implicit, st);
     }
-    vkattn_tensor_destroy(x);
+    vkattn_tensor_destroy(x), vkattn_tensor_destroy(ids);
     return st;
 }
 
@@ -426,17 +431,18 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
             !(st = vkattn_tensor_create(ctx, VKATTN_F32, 3, shape, &l->k_tmp)))
             st = vkattn_tensor_create(ctx, VKATTN_F32, 3, shape, &l->v_tmp);
     }
-    vkattn_tensor *x = NULL, *logits_t = NULL;
+    vkattn_tensor *x = NULL, *logits_t = NULL, *ids = NULL;
     if (!st) st = vkattn_tensor_create(ctx, VKATTN_F32, 3, (int64_t[]){B, 1, D}, &x);
+    if (!st) st = vkattn_tensor_create(ctx, VKATTN_I32, 2, (int64_t[]){B, 1}, &ids);
     if (!st) st = vkattn_tensor_create(ctx, VKATTN_F32, 3, (int64_t[]){B, 1, V}, &logits_t);
-    float *xh = malloc((size_t)B * D * sizeof *xh), *logits = malloc((size_t)B * V * sizeof *logits);
+    float *logits = malloc((size_t)B * V * sizeof *logits);
     hyp *live = calloc(B, sizeof *live), *next = calloc(B, sizeof *next), *done = calloc(B, sizeof *done);
     int32_t *cur = malloc(B * sizeof *cur);
     uint32_t *parent = malloc(B * sizeof *parent), n_done = 0;
     /* candidates of one step: (score, beam, token), the best 2B kept */
     double *cs = malloc(2 * B * sizeof *cs);
     uint32_t *cb = malloc(2 * B * sizeof *cb), *ct = malloc(2 * B * sizeof *ct);
-    int oom = !xh || !logits || !live || !next || !done || !cur || !parent || !cs || !cb || !ct;
+    int oom = !logits || !live || !next || !done || !cur || !parent || !cs || !cb || !ct;
     for (uint32_t b = 0; !oom && b < B; b++)
         oom = !(live[b].tok = malloc((steps + 1) * sizeof(int32_t))) || !(next[b].tok = malloc((steps + 1) * sizeof(int32_t))) ||
               !(done[b].tok = malloc((steps + 1) * sizeof(int32_t)));
@@ -444,10 +450,10 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
     for (uint32_t b = 0; !st && b < B; b++) cur[b] = in->bos_id, live[b].score = b ? -INFINITY : 0; /* one live beam at first */
     uint32_t t = 0;
     for (; !st && t < steps; t++) {
-        embed(s->tgt_emb, cur, B, D, xh);
-        if ((st = vkattn_tensor_upload_f32(x, xh, (size_t)B * D))) break;
+        if ((st = vkattn_tensor_upload(ids, cur, B * sizeof *cur))) break;
         int implicit = 0;
-        if (!(st = vkattn__op_begin(ctx, &implicit))) st = vkattn__op_end(ctx, implicit, decode_step(s, x, t, src_len, logits_t));
+        if (!(st = vkattn__op_begin(ctx, &implicit)))
+            st = vkattn__op_end(ctx, implicit, decode_step(s, ids, x, t, src_len, logits_t));
         if (st || (st = vkattn_tensor_download_f32(logits_t, logits, (size_t)B * V))) break;
         if (step_logits) memcpy(step_logits + (size_t)t * V, logits, V * sizeof *logits);
         /* log-softmax per beam; keep the best 2B (score, beam, token) */
@@ -509,8 +515,8 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
         else if (best) memcpy(out, best->tok, *n * sizeof *out);
     }
     for (uint32_t b = 0; live && next && done && b < B; b++) free(live[b].tok), free(next[b].tok), free(done[b].tok);
-    free(xh), free(logits), free(live), free(next), free(done), free(cur), free(parent), free(cs), free(cb), free(ct);
-    vkattn_tensor_destroy(x), vkattn_tensor_destroy(logits_t);
+    free(logits), free(live), free(next), free(done), free(cur), free(parent), free(cs), free(cb), free(ct);
+    vkattn_tensor_destroy(x), vkattn_tensor_destroy(logits_t), vkattn_tensor_destroy(ids);
     free_caches(s);
     return st;
 }

@@ -59,12 +59,44 @@ static void fused_args(const attn_problem *a, vkattn_tensor *out, vkattn__dispat
 
 static int cpu_device(const vkattn_context *ctx) { return ctx->info.type == VKATTN_DEVICE_CPU; }
 
+/* llvmpipe (lavapipe) stops a shader after 65535 loop iterations in total (see
+ * shaders/attention.glsl): its kernels take the unrolled direct path, whose only loop
+ * runs once per bk keys, and the host keeps that count under LOOP_BUDGET. */
+#define LOOP_BUDGET 60000u
+static int loop_limited(const vkattn_context *ctx) { return strstr(ctx->info.driver_name, "llvmpipe") != NULL; }
+
+/* Rows per invocation (rb) and keys per step (bk) of the unrolled direct path: each
+ * loaded key serves rb rows, but the rb * (D + Dv) floats of row state and the
+ * bk * rb * (D + Dv) unrolled multiply-adds per step are kept small enough for
+ * llvmpipe to compile in seconds (its compile time grows steeply past that). */
+static void unrolled_shape(const attn_problem *a, uint32_t max_rb, uint32_t *rb, uint32_t *bk) {
+    uint32_t w = a->D + a->Dv;
+    *rb = 1;
+    while (*rb * 2 <= max_rb && *rb * 2 * w <= 1024) *rb *= 2;
+    *bk = 1;
+    while (*bk * 2 <= 4 && *bk * 2 * *rb * w <= 1024) *bk *= 2;
+}
+
+enum { KV_DIRECT = 0, KV_SHARED = 1, KV_UNROLLED = 2 }; /* the shaders' KV_MODE */
+
+/* K and V readable as 4-vectors: contiguous feature rows, every offset a multiple of 4. */
+static uint32_t vec4_kv(const attn_problem *a) {
+    const vkattn_tensor *ts[2] = {a->k, a->v};
+    if (a->D % 4 || a->Dv % 4) return 0;
+    for (int t = 0; t < 2; t++) {
+        if (ts[t]->strides[3] != 1 || ts[t]->offset % 4) return 0;
+        for (int i = 0; i < 3; i++)
+            if (ts[t]->strides[i] % 4) return 0;
+    }
+    return 1;
+}
+
 static vkattn_status attn_flash(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
     const char *kv = getenv("VKATTN_ATTN_KV");
     int shared = kv && *kv ? strcmp(kv, "direct") != 0 : !cpu_device(ctx);
-    uint32_t wg, bk, rb;
+    uint32_t wg, bk, rb, mode = shared ? KV_SHARED : loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT;
     if (shared) {
         /* K and V tiles of bk keys in shared memory (f32) */
         wg = info->max_workgroup_invocations < 64 ? info->max_workgroup_invocations : 64;
@@ -72,22 +104,38 @@ static vkattn_status attn_flash(const attn_problem *a) {
         bk = 32;
         while (bk > 1 && (uint64_t)bk * (a->D + a->Dv) * 4 > info->shared_memory_bytes) bk /= 2;
     } else {
-        /* a few SIMD widths per workgroup, 2 rows per invocation share each loaded key */
+        /* a few SIMD widths per workgroup, rb rows per invocation share each loaded key */
         wg = info->subgroup_size ? info->subgroup_size * 2 : 16;
         if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
         rb = 2;
         bk = 16;
+        if (mode == KV_UNROLLED) unrolled_shape(a, 8, &rb, &bk);
     }
+    if (mode == KV_UNROLLED) /* the walk over the keys: Lk / bk iterations */
+        while (bk < 64 && vkattn__div_up(a->Lk, bk) > LOOP_BUDGET) bk *= 2;
+    /* shared tiles on llvmpipe (a test override) loop over every key and feature */
+    uint64_t iters = mode == KV_UNROLLED ? vkattn__div_up(a->Lk, bk) : (uint64_t)a->Lk * (a->D + a->Dv + 4);
+    if (loop_limited(ctx) && iters > LOOP_BUDGET)
+        return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention (flash): %u keys exceed what llvmpipe's loop limit "
+                            "lets one invocation walk%s", a->Lk, shared ? " with shared K/V tiles (unset VKATTN_ATTN_KV)" : "");
     attn_push p;
     fill_push(a, &p);
     vkattn__dispatch d = {.shader = a->f16 ? "attention_flash_f16" : "attention_flash", .label = "attention_flash",
-                          .spec = {wg, a->D, a->Dv, bk, rb, (uint32_t)shared}, .n_spec = 6, .push = &p,
+                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0}, .n_spec = 7, .push = &p,
                           .push_size = sizeof p};
     fused_args(a, a->o, &d);
     d.groups[0] = vkattn__div_up(a->Lq, wg * rb);
     d.groups[1] = 1;
     d.groups[2] = a->B * a->Hq;
     return vkattn__record(ctx, &d);
+}
+
+/* Rows per invocation and keys per step of decode (all the KV group's query rows). */
+static void decode_shape(const attn_problem *a, uint32_t *rb, uint32_t *bk) {
+    uint32_t rows = a->Hq / a->Hkv * a->Lq;
+    *rb = rows < 4 ? rows : 4;
+    *bk = 8;
+    if (loop_limited(a->ctx)) unrolled_shape(a, *rb, rb, bk);
 }
 
 /* Splits of the keys for decode: enough (batch, KV head, split) work items to give
@@ -101,14 +149,22 @@ static uint32_t decode_keys_per_split(const attn_problem *a) {
     uint64_t nsplit = (target + groups - 1) / groups, max_split = (a->Lk + 31) / 32;
     if (nsplit > max_split) nsplit = max_split;
     if (nsplit < 1) nsplit = 1;
-    return vkattn__div_up(a->Lk, nsplit);
+    uint32_t per = vkattn__div_up(a->Lk, (uint32_t)nsplit);
+    if (loop_limited(a->ctx)) { /* a split walks its keys once per rb rows: keep that under the loop limit */
+        uint32_t rb, bk;
+        decode_shape(a, &rb, &bk);
+        uint64_t cap = (uint64_t)LOOP_BUDGET * bk / vkattn__div_up(a->Hq / a->Hkv * a->Lq, rb);
+        if (per > cap) per = (uint32_t)cap;
+    }
+    return per;
 }
 
 static vkattn_status attn_decode(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
     uint32_t per = decode_keys_per_split(a), nsplit = vkattn__div_up(a->Lk, per);
-    uint32_t rows = a->Hq / a->Hkv * a->Lq, rb = rows < 4 ? rows : 4;
+    uint32_t rb, bk;
+    decode_shape(a, &rb, &bk);
     uint32_t wg = info->subgroup_size ? info->subgroup_size * 2 : 32;
     if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
     if (a->Dv > info->max_workgroup_invocations)
@@ -122,7 +178,9 @@ static vkattn_status attn_decode(const attn_problem *a) {
     fill_push(a, &p);
     p.aux = per;
     vkattn__dispatch d = {.shader = a->f16 ? "attention_decode_f16" : "attention_decode", .label = "attention_decode",
-                          .spec = {wg, a->D, a->Dv, 8, rb}, .n_spec = 5, .push = &p, .push_size = sizeof p};
+                          .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
+                                   loop_limited(ctx) ? vec4_kv(a) : 0},
+                          .n_spec = 7, .push = &p, .push_size = sizeof p};
     fused_args(a, part, &d);
     d.groups[0] = vkattn__div_up(nsplit, wg);
     d.groups[1] = a->Hkv;
@@ -245,15 +303,42 @@ static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vk
     return VKATTN_OK;
 }
 
+static vkattn_attn_impl choose(const attn_problem *a, const vkattn_attention_desc *desc) {
+    vkattn_attn_impl impl = desc ? desc->impl : VKATTN_ATTN_AUTO;
+    if (impl == VKATTN_ATTN_AUTO)
+        impl = a->probs ? VKATTN_ATTN_3PASS : a->Lq <= 8 && a->Lk >= 256 ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH;
+    return impl;
+}
+
+vkattn_status vkattn_attention_get_plan(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,
+                                        const vkattn_tensor *v, vkattn_tensor *o, const vkattn_attention_desc *desc,
+                                        vkattn_attention_plan *plan) {
+    if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "attention plan: ctx is NULL");
+    if (!plan) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "attention plan: plan is NULL");
+    memset(plan, 0, sizeof *plan);
+    attn_problem a;
+    vkattn_status st = check(ctx, q, k, v, o, desc, &a);
+    if (st) return st;
+    plan->impl = choose(&a, desc);
+    plan->scores_bytes = (uint64_t)a.B * a.Hq * a.Lq * a.Lk * 4;
+    if (plan->impl == VKATTN_ATTN_3PASS) {
+        attn_3pass_plan l;
+        if ((st = attn_3pass_layout(&a, &l))) return st;
+        plan->scratch_bytes = l.scratch_bytes;
+    } else if (plan->impl == VKATTN_ATTN_DECODE) {
+        plan->decode_splits = vkattn__div_up(a.Lk, decode_keys_per_split(&a));
+        plan->scratch_bytes = (uint64_t)a.B * a.Hq * a.Lq * plan->decode_splits * (a.Dv + 2) * 4;
+    }
+    return VKATTN_OK;
+}
+
 vkattn_status vkattn_attention(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k, const vkattn_tensor *v,
                                vkattn_tensor *o, const vkattn_attention_desc *desc) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "attention: ctx is NULL");
     attn_problem a;
     vkattn_status st = check(ctx, q, k, v, o, desc, &a);
     if (st) return st;
-    vkattn_attn_impl impl = desc ? desc->impl : VKATTN_ATTN_AUTO;
-    if (impl == VKATTN_ATTN_AUTO)
-        impl = a.probs ? VKATTN_ATTN_3PASS : a.Lq <= 8 && a.Lk >= 256 ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH;
+    vkattn_attn_impl impl = choose(&a, desc);
     int implicit;
     if ((st = vkattn__op_begin(ctx, &implicit))) return st;
     st = impl == VKATTN_ATTN_3PASS ? attn_3pass(&a) : impl == VKATTN_ATTN_DECODE ? attn_decode(&a) : attn_flash(&a);

@@ -23,6 +23,16 @@ static inline void attn_strides(const vkattn_tensor *t, uint32_t st[4]) {
     for (int i = 0; i < 4; i++) st[i] = (uint32_t)t->strides[i];
 }
 
+/* How 3-pass processes the scores: chunks of ns (batch, head) slices x rows query rows,
+ * nslots chunk slots of slot_bytes in a scratch ring of scratch_bytes (0 with probs). */
+typedef struct attn_3pass_plan {
+    uint32_t ns, rows;
+    uint64_t align, slot_bytes, nslots, scratch_bytes;
+} attn_3pass_plan;
+
+/* Fails (VKATTN_ERROR_TOO_LARGE) when one row of scores exceeds a binding. */
+vkattn_status attn_3pass_layout(const attn_problem *a, attn_3pass_plan *plan);
+
 /* Records 3-pass attention (QK^T, masked softmax, PV) for a validated problem. */
 vkattn_status attn_3pass(const attn_problem *a);
 

@@ -115,42 +115,56 @@ static vkattn_status record_softmax(const attn_problem *a, const chunk *c) {
     return vkattn__record(ctx, &d);
 }
 
-vkattn_status attn_3pass(const attn_problem *a) {
+vkattn_status attn_3pass_layout(const attn_problem *a, attn_3pass_plan *l) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
-    uint64_t align = info->min_storage_offset_alignment ? info->min_storage_offset_alignment : 4;
+    memset(l, 0, sizeof *l);
+    l->align = info->min_storage_offset_alignment ? info->min_storage_offset_alignment : 4;
     uint64_t row_bytes = (uint64_t)a->Lk * 4, slice_bytes = row_bytes * a->Lq;
     uint64_t slices = (uint64_t)a->B * a->Hq, total = slice_bytes * slices;
-    uint64_t cap = align_down(info->max_storage_buffer_range, 4) - align; /* one binding, misalignment included */
+    uint64_t cap = align_down(info->max_storage_buffer_range, 4) - l->align; /* one binding, misalignment included */
     if (row_bytes > cap)
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE,
                             "attention (3-pass): one row of %u scores exceeds the device's maxStorageBufferRange "
                             "(%.1f MiB); use the flash implementation", a->Lk, info->max_storage_buffer_range / 1048576.0);
     /* chunk shape: whole slices when one fits a binding, else rows of one slice */
-    uint32_t ns = 1, rows = a->Lq;
+    l->ns = 1, l->rows = a->Lq;
     if (slice_bytes <= cap) {
         uint64_t n = cap / slice_bytes;
         if (n > slices) n = slices;
         if (n > info->max_workgroup_count[2]) n = info->max_workgroup_count[2];
-        ns = (uint32_t)n;
+        l->ns = (uint32_t)n;
     } else {
-        rows = (uint32_t)(cap / row_bytes);
+        l->rows = (uint32_t)(cap / row_bytes);
     }
-    uint64_t chunk_bytes = (uint64_t)ns * rows * row_bytes;
-
-    vkattn_tensor *scratch = NULL;
-    uint64_t slot_bytes = align_up(chunk_bytes, align), nslots = 1;
+    uint64_t chunk_bytes = (uint64_t)l->ns * l->rows * row_bytes;
+    l->slot_bytes = align_up(chunk_bytes, l->align);
+    l->nslots = 1;
     if (!a->probs) {
         uint64_t budget = info->device_local_bytes / 4;
         if (budget > info->max_allocation_size) budget = info->max_allocation_size;
-        if (budget < slot_bytes) budget = slot_bytes;
-        uint64_t need = align_up(total, align); /* enough slots for everything, if that fits the budget */
-        nslots = (need < budget ? need : budget) / slot_bytes;
-        if (nslots < 1) nslots = 1;
-        if (nslots > 64) nslots = 64;
-        int64_t shape[1] = {(int64_t)(nslots * slot_bytes / 4)};
-        vkattn_status st = vkattn__scratch(ctx, VKATTN_F32, 1, shape, &scratch);
-        if (st) return st;
+        if (budget < l->slot_bytes) budget = l->slot_bytes;
+        uint64_t need = align_up(total, l->align); /* enough slots for everything, if that fits the budget */
+        l->nslots = (need < budget ? need : budget) / l->slot_bytes;
+        if (l->nslots < 1) l->nslots = 1;
+        if (l->nslots > 64) l->nslots = 64;
+        l->scratch_bytes = l->nslots * l->slot_bytes;
+    }
+    return VKATTN_OK;
+}
+
+vkattn_status attn_3pass(const attn_problem *a) {
+    vkattn_context *ctx = a->ctx;
+    attn_3pass_plan l;
+    vkattn_status st = attn_3pass_layout(a, &l);
+    if (st) return st;
+    uint64_t row_bytes = (uint64_t)a->Lk * 4, slices = (uint64_t)a->B * a->Hq;
+    uint64_t align = l.align, slot_bytes = l.slot_bytes, nslots = l.nslots;
+    uint32_t ns = l.ns, rows = l.rows;
+    vkattn_tensor *scratch = NULL;
+    if (!a->probs) {
+        int64_t shape[1] = {(int64_t)(l.scratch_bytes / 4)};
+        if ((st = vkattn__scratch(ctx, VKATTN_F32, 1, shape, &scratch))) return st;
     }
 
     /* enumerate chunks a fill (nslots of them) at a time */
@@ -189,7 +203,6 @@ vkattn_status attn_3pass(const attn_problem *a) {
                 c->s_off = 0;
             }
         }
-        vkattn_status st;
         for (uint32_t f = 0; f < nf; f++)
             if ((st = record_gemm(a, &fill[f], 0))) return st;
         for (uint32_t f = 0; f < nf; f++)

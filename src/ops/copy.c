@@ -29,17 +29,29 @@ vkattn_status vkattn_copy(vkattn_context *ctx, const vkattn_tensor *src, vkattn_
     if ((sf || df) && !ctx->info.storage16)
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "copy: f16 tensors need 16-bit storage, which \"%s\" lacks",
                             ctx->info.name);
-    copy_push p = {.src_off = (uint32_t)src->offset, .dst_off = (uint32_t)dst->offset,
-                   .n = (uint32_t)vkattn_tensor_numel(src)};
-    to4(src, p.shape, p.src_stride);
-    to4(dst, p.shape, p.dst_stride);
     uint32_t wg = ctx->info.max_workgroup_invocations < 256 ? ctx->info.max_workgroup_invocations : 256;
     vkattn__dispatch d = {
-        .shader = sf && df ? "copy_f16" : sf ? "copy_f16_f32" : df ? "copy_f32_f16" : "copy",
-        .spec = {wg}, .n_spec = 1, .push = &p, .push_size = sizeof p,
+        .label = "copy", .spec = {wg}, .n_spec = 1,
         .args = {{src, VKATTN__READ, 0, 0}, {dst, VKATTN__WRITE, 0, 0}}, .n_args = 2,
     };
-    vkattn__grid_1d(vkattn__div_up(p.n, wg), d.groups);
+    copy_push p = {.src_off = (uint32_t)src->offset, .dst_off = (uint32_t)dst->offset,
+                   .n = (uint32_t)vkattn_tensor_numel(src)};
+    struct { uint32_t src_off, dst_off, n; } wp; /* matches shaders/copy_words.comp */
+    /* contiguous, same dtype, 16-byte aligned: a plain copy of 16-byte units */
+    uint64_t sb = vkattn_dtype_bytes(src->dtype, src->offset), db = vkattn_dtype_bytes(dst->dtype, dst->offset),
+             bytes = vkattn_tensor_bytes(src);
+    if (src->dtype == dst->dtype && vkattn_tensor_is_contiguous(src) && vkattn_tensor_is_contiguous(dst) && sb % 16 == 0 &&
+        db % 16 == 0 && bytes % 16 == 0 && (sb + bytes) / 16 < UINT32_MAX && (db + bytes) / 16 < UINT32_MAX) {
+        wp.src_off = (uint32_t)(sb / 16), wp.dst_off = (uint32_t)(db / 16), wp.n = (uint32_t)(bytes / 16);
+        d.shader = ctx->info.shader_int64 ? "copy_words_w64" : "copy_words";
+        d.push = &wp, d.push_size = sizeof wp;
+    } else {
+        to4(src, p.shape, p.src_stride);
+        to4(dst, p.shape, p.dst_stride);
+        d.shader = sf && df ? "copy_f16" : sf ? "copy_f16_f32" : df ? "copy_f32_f16" : "copy";
+        d.push = &p, d.push_size = sizeof p;
+    }
+    vkattn__grid_1d(vkattn__div_up(d.push == &wp ? wp.n : p.n, wg), d.groups);
     int implicit;
     if ((st = vkattn__op_begin(ctx, &implicit))) return st;
     return vkattn__op_end(ctx, implicit, vkattn__record(ctx, &d));

@@ -10,14 +10,35 @@ typedef struct {
     uint32_t M, N, K, x_off, y_off, w_off, n0, ldy, has_bias;
 } linear_push; /* matches shaders/linear.glsl */
 
-/* How a device runs the GEMM: workgroup size and the register block of one invocation. */
+/* How a device runs the GEMM: the shader, its workgroup size, the register block (rm rows of x
+ * by rn rows of W) and, for gemm_ks, the largest subgroup size (the host plans the grid with it;
+ * the shader uses the actual one, so any size the driver picks is correct). */
 typedef struct {
-    uint32_t wg, rm, rn;
+    const char *shader;
+    uint32_t wg, rm, rn, sg;
 } gemm_profile;
 
-static gemm_profile pick_profile(const vkattn_device_info *info) {
-    gemm_profile g = {64, 4, 4};
-    if (g.wg > info->max_workgroup_invocations) g.wg = info->max_workgroup_invocations;
+/* Per-device choice from what the device reports (measurements: bench/results/gemm-*.md).
+ * - gemm_ks (K split across a subgroup's lanes, 64-bit loads) on CPU drivers: llvmpipe runs
+ *   arithmetic 8 lanes wide but loads every lane's every component one by one, so what counts
+ *   is FMAs per loaded component: wide blocks (8 x 16) and no value loaded twice. Also for
+ *   M = 1 (decoding) on every device that has it: one row of x cannot fill a block, so the
+ *   lanes share the K loop instead of idling.
+ * - gemm (register blocks without shared memory, 4 x 4 per invocation, 64 lanes) elsewhere:
+ *   GPUs, and devices without subgroup arithmetic or 64-bit integers (SwiftShader). */
+static gemm_profile pick_profile(const vkattn_device_info *info, uint32_t M) {
+    gemm_profile g = {"gemm", 64, 4, 4, 1};
+    const uint32_t sg = info->subgroup_max > info->subgroup_size ? info->subgroup_max : info->subgroup_size;
+    const int ks = info->subgroup_arithmetic && info->shader_int64 && sg >= 1 && sg <= 128;
+    const int cpu = info->type == VKATTN_DEVICE_CPU;
+    if (ks && (cpu || M == 1)) {
+        g.shader = "gemm_ks";
+        g.sg = sg;
+        g.wg = cpu ? (M == 1 ? 2 * sg : sg) : (sg >= 64 ? sg : 64 / sg * sg);
+        g.rm = M == 1 ? 1 : M <= 4 ? 4 : 8;
+        g.rn = M == 1 ? 8 : cpu ? 16 : 4;
+    }
+    if (g.wg > info->max_workgroup_invocations) g.wg = info->max_workgroup_invocations / g.sg * g.sg;
     return g;
 }
 
@@ -75,8 +96,9 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0];
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
     const int quant = w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0;
-    gemm_profile g = pick_profile(&ctx->info);
-    const uint32_t tile_n = g.wg * g.rn;
+    gemm_profile g = pick_profile(&ctx->info, M);
+    /* W rows per workgroup: gemm_ks gives each subgroup one block */
+    const uint32_t tile_n = (g.sg > 1 ? g.wg / g.sg : g.wg) * g.rn;
 
     const uint64_t align = ctx->info.min_storage_offset_alignment ? ctx->info.min_storage_offset_alignment : 1;
     const uint64_t row_bytes = vkattn_dtype_bytes(w->dtype, K), base = vkattn_dtype_bytes(w->dtype, w->offset);
@@ -90,9 +112,9 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
 
     char name[64];
     vkattn__dispatch d = {
-        .shader = variant_name(name, sizeof name, "gemm", x->dtype, w->dtype, y->dtype),
+        .shader = variant_name(name, sizeof name, g.shader, x->dtype, w->dtype, y->dtype),
         .label = "linear",
-        .spec = {g.wg, g.rm, g.rn}, .n_spec = 3,
+        .spec = {g.wg, g.rm, g.rn, 0}, .n_spec = 4,
         .n_args = 4,
     };
     for (uint64_t n0 = 0; n0 < N; n0 += rows) {
@@ -103,6 +125,8 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
         linear_push p = {.M = M, .N = (uint32_t)cnt, .K = K, .x_off = (uint32_t)x->offset, .y_off = (uint32_t)y->offset,
                          .w_off = (uint32_t)(quant ? start - bind : (start - bind) / vkattn_dtype_bytes(w->dtype, 1)),
                          .n0 = (uint32_t)n0, .ldy = N, .has_bias = bias != NULL};
+        /* whole-vec4 loads when every row of x (and of a float W) starts 4-element aligned */
+        d.spec[3] = K % 4 == 0 && p.x_off % 4 == 0 && (quant || p.w_off % 4 == 0);
         d.push = &p;
         d.push_size = sizeof p;
         d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};

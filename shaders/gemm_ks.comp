@@ -1,0 +1,79 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+//! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
+// y = x W^T (+ bias), split over K inside a subgroup: every lane of a subgroup works on the
+// same RM x RN block of y, lane l on the 4-element pieces l, l + SG, l + 2 SG, ... of K (for
+// Q8_0/Q4_0 W: whole 32-value blocks), and subgroupAdd sums the lanes' partial blocks at the
+// end. Every value a lane loads is used by that lane only, with no broadcasts, and lanes read
+// neighbouring memory. For CPU drivers (llvmpipe: every loaded component costs a scalar load
+// per lane, while arithmetic is 8 lanes wide) and for decoding (M = 1) anywhere.
+#define GEMM_INT64 1
+#include "common.glsl"
+#include "linear.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint RM = 4;
+layout(constant_id = 2) const uint RN = 4;
+// constant_id 3: VEC4 (linear.glsl)
+
+void main() {
+    uint lane = gl_SubgroupInvocationID, SG = gl_SubgroupSize;
+    uint n_first = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * RN;
+    uint m_first = (gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y) * RM;
+    if (m_first >= p.M || n_first >= p.N) return; // the same for the whole subgroup
+
+    uint xrow[RM];
+    [[unroll]] for (uint r = 0u; r < RM; r++) xrow[r] = p.x_off + min(m_first + r, p.M - 1u) * p.K;
+    float acc[RM * RN];
+    [[unroll]] for (uint i = 0u; i < RM * RN; i++) acc[i] = 0.0;
+
+#ifdef W_QUANT
+    uint row_bytes = p.K / 32u * W_BLOCK_BYTES;
+    uint wblk[RN];
+    [[unroll]] for (uint j = 0u; j < RN; j++) wblk[j] = p.w_off + min(n_first + j, p.N - 1u) * row_bytes;
+    for (uint b = lane; b < p.K / 32u; b += SG) {
+        uint k0 = b * 32u;
+        float part[RM * RN];
+        [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
+        [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
+            vec4 xv[RM];
+            [[unroll]] for (uint r = 0u; r < RM; r++) xv[r] = load_x4(xrow[r] + k0 + i);
+            [[unroll]] for (uint j = 0u; j < RN; j++) {
+                vec4 wv = w_block_vec4(wblk[j] + b * W_BLOCK_BYTES, i);
+                [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += dot(xv[r], wv);
+            }
+        }
+        [[unroll]] for (uint j = 0u; j < RN; j++) {
+            float d = q_scale(wblk[j] + b * W_BLOCK_BYTES);
+            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += d * part[r * RN + j];
+        }
+    }
+#else
+    uint wrow[RN];
+    [[unroll]] for (uint j = 0u; j < RN; j++) wrow[j] = p.w_off + min(n_first + j, p.N - 1u) * p.K;
+    uint k4 = p.K & ~3u;
+    for (uint k = 4u * lane; k < k4; k += 4u * SG) {
+        vec4 xv[RM];
+        [[unroll]] for (uint r = 0u; r < RM; r++) xv[r] = load_x4(xrow[r] + k);
+        [[unroll]] for (uint j = 0u; j < RN; j++) {
+            vec4 wv = load_w4(wrow[j] + k);
+            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += dot(xv[r], wv);
+        }
+    }
+    for (uint k = k4 + lane; k < p.K; k += SG)
+        [[unroll]] for (uint j = 0u; j < RN; j++) {
+            float wv = float(ws[wrow[j] + k]);
+            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += float(xs[xrow[r] + k]) * wv;
+        }
+#endif
+
+    // Lane i % SG stores output i of the block.
+    [[unroll]] for (uint i = 0u; i < RM * RN; i++) {
+        float v = subgroupAdd(acc[i]);
+        uint m = m_first + i / RN, n = n_first + i % RN;
+        if (lane == i % SG && m < p.M && n < p.N) store_y(m, n, v);
+    }
+}
