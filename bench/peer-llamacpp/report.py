@@ -73,7 +73,7 @@ def main():
                                                 if vk and vul else None)
             rows.append(r)
     if not any(r["vkattn_lavapipe_tok_s"] for r in rows):
-        notes.append("vkattn: `vkattn bench model` is not in this build yet; llama.cpp's numbers only")
+        notes.append("vkattn: not measured in this run (no `vkattn bench model` in the build, or not reached yet)")
     notes.append("llama.cpp refuses SwiftShader (it requires 16-bit storage): vkattn alone there")
     notes.append("one run on a shared 2-core machine: compare the columns of a row (measured minutes apart), "
                  "not absolute numbers across runs")
@@ -91,19 +91,23 @@ def main():
                      "method": "pp: fresh context, PP tokens in one batch (batch = ubatch = 512); tg: fresh context, "
                                "greedy single-token decodes; untimed warm-ups first, as llama-bench (a PP-token prompt, one generated token)"},
         "versions": load(f"{a.work}/versions.json"),
-        "commands": open(a.commands).read().splitlines() if a.commands and os.path.exists(a.commands) else [],
+        "load_average_at_report": [round(x, 1) for x in os.getloadavg()],
+        "commands": [c for c in open(a.commands).read().splitlines() if "report.py" not in c]
+        if a.commands and os.path.exists(a.commands) else [],
         "notes": notes,
         "rows": rows,
     }
     with open(a.out + ".json", "w") as f:
         json.dump(report, f, indent=2)
         f.write("\n")
+    rel = report["llamacpp"]["llama_cpp_release"] or {}
     fmt = lambda v, d=2: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
     md = ["# vkattn vs llama.cpp (Vulkan, lavapipe): synthetic llama 201M", "",
           f"- date: {report['date']}", f"- driver: {report['driver']}", f"- host: {report['host']}",
           f"- model: {report['model']}",
-          f"- llama.cpp: node-llama-cpp {report['llamacpp']['node_llama_cpp']}, release "
-          f"{report['llamacpp']['llama_cpp_release']}, {report['llamacpp']['method']}",
+          f"- llama.cpp: node-llama-cpp {report['llamacpp']['node_llama_cpp']}, prebuilt binaries tagged "
+          f"{rel.get('repo')} {rel.get('release')}; {report['llamacpp']['method']}",
+          f"- load average when the report was written (1, 5, 15 min): {report['load_average_at_report']}",
           f"- versions: {json.dumps(report['versions'])}", "",
           "| type | test | llama.cpp Vulkan lavapipe tok/s | llama.cpp CPU tok/s | vkattn lavapipe tok/s | "
           "vkattn / llama.cpp Vulkan | vkattn SwiftShader tok/s |", "|---|---|---|---|---|---|---|"]

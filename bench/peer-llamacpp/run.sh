@@ -81,11 +81,11 @@ measure() {
     report
 }
 llamacpp() {  # llamacpp vulkan|cpu MODEL
-    (cd "$WORK/node" && GGML_VK_VISIBLE_DEVICES=0 VK_DRIVER_FILES=$LVP NODE_LLAMA_CPP_SKIP_DOWNLOAD=true \
-        run node bench.mjs "$2" --gpu "$1" --reps "$REPS")
+    (cd "$WORK/node" && run env GGML_VK_VISIBLE_DEVICES=0 VK_DRIVER_FILES=$LVP NODE_LLAMA_CPP_SKIP_DOWNLOAD=true \
+        node bench.mjs "$2" --gpu "$1" --reps "$REPS")
 }
 vkattn() {  # vkattn ICD MODEL
-    VK_DRIVER_FILES=$1 run "$VKATTN" bench model -m "$2" -p 512 -n 128 -r "$REPS" --json
+    run env VK_DRIVER_FILES="$1" "$VKATTN" bench model -m "$2" -p 512 -n 128 -r "$REPS" --json
 }
 for t in $TYPES; do
     k=${t,,}
