@@ -33,6 +33,7 @@ static void usage(FILE *f) {
                "  VKATTN_VALIDATION=1               enable VK_LAYER_KHRONOS_validation\n"
                "  VKATTN_PROFILE=1                  per-kernel GPU timestamps\n"
                "  VKATTN_DISABLE_<FP16|STORAGE16|STORAGE8|INT8|INT8DOT|SUBGROUP|COOPMAT>=1  switch a feature off\n"
+               "  VKATTN_GEMM=<tiled|blocked|ks>    force the linear/GEMM kernel (default: picked per device)\n"
                "  VK_DRIVER_FILES=<icd.json>        pick a Vulkan driver (e.g. lavapipe, SwiftShader)\n");
 }
 

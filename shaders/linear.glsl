@@ -1,5 +1,5 @@
 // Bindings, push constants and loads shared by the linear kernels (gemm.comp,
-// gemv.comp): y[m, n0 + n] = sum_k x[m, k] * W[n, k] (+ bias[n0 + n]).
+// gemm_ks.comp, gemm_tiled.comp): y[m, n0 + n] = sum_k x[m, k] * W[n, k] (+ bias[n0 + n]).
 // Variant names encode the storage types: xh = f16 x, wh = f16 W, q8 / q4 =
 // Q8_0 / Q4_0 W, yh = f16 y; absent = f32. Arithmetic is f32 throughout.
 #if defined(VARIANT_XH) || defined(VARIANT_XH_YH) || defined(VARIANT_XH_WH) || defined(VARIANT_XH_WH_YH) || \

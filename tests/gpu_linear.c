@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "vkattn_ref.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* f32 accumulation over K <= a few hundred: errors ~1e-7 of the output's scale. */
@@ -140,11 +141,8 @@ static void test_views_batch(vkattn_context *ctx) {
     vkattn_tensor_destroy(ty), vkattn_tensor_destroy(tz);
 }
 
-int main(void) {
-    vkattn_context *ctx = th_context();
-    const vkattn_device_info *info = vkattn_context_device(ctx);
-    th_seed(4);
-    test_errors(ctx);
+/* The whole case list, with the kernel vkattn_linear picks for the device or the one forced by VKATTN_GEMM. */
+static void test_all(vkattn_context *ctx, const vkattn_device_info *info) {
     test_views_batch(ctx);
     test_float(ctx, VKATTN_F32, VKATTN_F32, VKATTN_F32);
     test_quant(ctx, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32);
@@ -162,7 +160,34 @@ int main(void) {
         test_quant(ctx, VKATTN_F16, VKATTN_Q8_0, VKATTN_F16);
         test_quant(ctx, VKATTN_F16, VKATTN_Q4_0, VKATTN_F32);
         test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F16);
-    } else {
+    }
+}
+
+int main(void) {
+    vkattn_context *ctx = th_context();
+    const vkattn_device_info *info = vkattn_context_device(ctx);
+    th_seed(4);
+    test_errors(ctx);
+    /* VKATTN_GEMM: an unknown kernel name is an argument error */
+    {
+        int64_t s[2] = {2, 4};
+        vkattn_tensor *x = th_tensor(ctx, VKATTN_F32, 2, s, NULL), *w = th_tensor(ctx, VKATTN_F32, 2, s, NULL),
+                      *y = th_tensor(ctx, VKATTN_F32, 2, (int64_t[2]){2, 2}, NULL);
+        CHECK(setenv("VKATTN_GEMM", "fast", 1) == 0, "setenv");
+        CHECK_STATUS(ctx, vkattn_linear(ctx, x, w, NULL, y), VKATTN_ERROR_INVALID_ARGUMENT);
+        CHECK(strstr(vkattn_context_error(ctx), "VKATTN_GEMM") != NULL, "message: %s", vkattn_context_error(ctx));
+        vkattn_tensor_destroy(x), vkattn_tensor_destroy(w), vkattn_tensor_destroy(y);
+    }
+    /* the device's choice, then every kernel forced (ks runs only where the device has subgroup
+     * arithmetic and 64-bit integers; elsewhere VKATTN_GEMM=ks runs the blocked kernel) */
+    static const char *const kernels[] = {"", "tiled", "blocked", "ks"};
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
+        CHECK(setenv("VKATTN_GEMM", kernels[i], 1) == 0, "setenv");
+        printf("VKATTN_GEMM=%s\n", kernels[i]);
+        test_all(ctx, info);
+    }
+    CHECK(unsetenv("VKATTN_GEMM") == 0, "unsetenv");
+    if (!info->storage16) {
         int64_t s[2] = {2, 32};
         vkattn_tensor *xh = th_tensor(ctx, VKATTN_F16, 2, s, NULL), *w = th_tensor(ctx, VKATTN_F32, 2, s, NULL),
                       *y = th_tensor(ctx, VKATTN_F32, 2, (int64_t[2]){2, 2}, NULL);

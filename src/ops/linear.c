@@ -1,4 +1,5 @@
-/* linear: y = x W^T (+ bias), PyTorch's F.linear. Records shaders/gemm.comp.
+/* linear: y = x W^T (+ bias), PyTorch's F.linear. Records shaders/gemm_tiled.comp,
+ * shaders/gemm.comp or shaders/gemm_ks.comp (pick_profile).
  *
  * W may be f32, f16 or GGUF Q8_0/Q4_0 (dequantized in the shader). A W larger
  * than the device's maxStorageBufferRange is split by rows: each dispatch binds
@@ -6,32 +7,74 @@
  * matching columns of y. */
 #include "opsutil.h"
 
+#include <stdlib.h>
+
 typedef struct {
     uint32_t M, N, K, x_off, y_off, w_off, n0, ldy, has_bias;
 } linear_push; /* matches shaders/linear.glsl */
 
 /* How a device runs the GEMM: the shader, its workgroup size, the register block (rm rows of x
- * by rn rows of W) and, for gemm_ks, the largest subgroup size (the host plans the grid with it;
- * the shader uses the actual one, so any size the driver picks is correct). */
+ * by rn rows of W), for gemm_ks the largest subgroup size (the host plans the grid with it;
+ * the shader uses the actual one, so any size the driver picks is correct), and the tile of y
+ * one workgroup computes (tile_m rows of x by tile_n rows of W). gemm_tiled also has its
+ * shared-memory tile bm x bn (= tile_m x tile_n) and the K slice bk staged at a time. */
 typedef struct {
     const char *shader;
-    uint32_t wg, rm, rn, sg;
+    uint32_t wg, rm, rn, sg, tile_m, tile_n, bk;
 } gemm_profile;
 
+/* gemm_tiled: 4 x 4 register blocks, a 64 x 64 tile (BM 32 / 16 for M <= 32 / 16, but at least
+ * one subgroup of invocations), 16-wide K slices; the tile shrinks (BN first) to fit the
+ * invocation limits and the K slice to fit the shared memory (x and W slices, f32).
+ * Returns 0 if even the smallest tile does not fit. */
+static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profile *g) {
+    uint32_t tm = 4, tn = 4, bm = M > 32 ? 64 : M > 16 ? 32 : 16, bn = 64, bk = 16;
+    uint32_t lim = info->max_workgroup_invocations;
+    if (info->max_workgroup_size[0] && info->max_workgroup_size[0] < lim) lim = info->max_workgroup_size[0];
+    while (bm < 64 && (bm / tm) * (bn / tn) < info->subgroup_size) bm *= 2;
+    while ((bm / tm) * (bn / tn) > lim) {
+        if (bn >= bm && bn > tn) bn /= 2;
+        else if (bm > tm) bm /= 2;
+        else return 0;
+    }
+    while ((uint64_t)(bm + bn) * bk * 4 > info->shared_memory_bytes) {
+        if (bk == 4) return 0;
+        bk /= 2;
+    }
+    *g = (gemm_profile){"gemm_tiled", (bm / tm) * (bn / tn), tm, tn, 1, bm, bn, bk};
+    return 1;
+}
+
 /* Per-device choice from what the device reports (measurements: bench/results/gemm-*.md).
+ * - gemm_tiled (shared-memory tiles, register blocks) for M > 1 on GPUs (discrete, integrated,
+ *   virtual): each staged value of x is used BN times and of W BM times from shared memory.
  * - gemm_ks (K split across a subgroup's lanes, 64-bit loads) on CPU drivers: llvmpipe runs
  *   arithmetic 8 lanes wide but loads every lane's every component one by one, so what counts
  *   is FMAs per loaded component: wide blocks (8 x 16) and no value loaded twice. Also for
  *   M = 1 (decoding) on every device that has it: one row of x cannot fill a block, so the
  *   lanes share the K loop instead of idling.
  * - gemm (register blocks without shared memory, 4 x 4 per invocation, 64 lanes) elsewhere:
- *   GPUs, and devices without subgroup arithmetic or 64-bit integers (SwiftShader). */
-static gemm_profile pick_profile(const vkattn_device_info *info, uint32_t M) {
-    gemm_profile g = {"gemm", 64, 4, 4, 1};
+ *   CPU drivers without subgroup arithmetic or 64-bit integers (SwiftShader; shared memory is
+ *   emulated and slow there), M = 1 without gemm_ks, and "other" devices. A GPU whose shared
+ *   memory is ordinary memory (Mali) may do better with it too: VKATTN_GEMM=blocked.
+ * VKATTN_GEMM=tiled|blocked|ks forces a kernel (ks only where the device has what it needs,
+ * else blocked); any other non-empty value is an error. */
+static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile *out) {
+    const vkattn_device_info *info = &ctx->info;
+    gemm_profile g = {"gemm", 64, 4, 4, 1, 4, 0, 0};
     const uint32_t sg = info->subgroup_max > info->subgroup_size ? info->subgroup_max : info->subgroup_size;
     const int ks = info->subgroup_arithmetic && info->shader_int64 && sg >= 1 && sg <= 128;
     const int cpu = info->type == VKATTN_DEVICE_CPU;
-    if (ks && (cpu || M == 1)) {
+    const int gpu = info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
+                    info->type == VKATTN_DEVICE_VIRTUAL;
+    const char *force = getenv("VKATTN_GEMM");
+    if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks"))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: VKATTN_GEMM must be tiled, blocked or ks (is \"%s\")",
+                            force);
+    const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1;
+    const int want_ks = force && *force ? !strcmp(force, "ks") : cpu || M == 1;
+    if (want_tiled && tiled_profile(info, M, out)) return VKATTN_OK;
+    if (ks && want_ks) {
         g.shader = "gemm_ks";
         g.sg = sg;
         g.wg = cpu ? (M == 1 ? 2 * sg : sg) : (sg >= 64 ? sg : 64 / sg * sg);
@@ -39,7 +82,11 @@ static gemm_profile pick_profile(const vkattn_device_info *info, uint32_t M) {
         g.rn = M == 1 ? 8 : cpu ? 16 : 4;
     }
     if (g.wg > info->max_workgroup_invocations) g.wg = info->max_workgroup_invocations / g.sg * g.sg;
-    return g;
+    /* W rows per workgroup: gemm_ks gives each subgroup one block */
+    g.tile_m = g.rm;
+    g.tile_n = (g.sg > 1 ? g.wg / g.sg : g.wg) * g.rn;
+    *out = g;
+    return VKATTN_OK;
 }
 
 /* "<base>[_xh][_wh|_q8|_q4][_yh]": the storage types of x, W and y (see shaders/linear.glsl). */
@@ -96,9 +143,10 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0];
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
     const int quant = w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0;
-    gemm_profile g = pick_profile(&ctx->info, M);
-    /* W rows per workgroup: gemm_ks gives each subgroup one block */
-    const uint32_t tile_n = (g.sg > 1 ? g.wg / g.sg : g.wg) * g.rn;
+    gemm_profile g = {0};
+    vkattn_status st = pick_profile(ctx, M, &g);
+    if (st) return st;
+    const uint32_t tile_n = g.tile_n;
 
     const uint64_t align = ctx->info.min_storage_offset_alignment ? ctx->info.min_storage_offset_alignment : 1;
     const uint64_t row_bytes = vkattn_dtype_bytes(w->dtype, K), base = vkattn_dtype_bytes(w->dtype, w->offset);
@@ -114,7 +162,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     vkattn__dispatch d = {
         .shader = variant_name(name, sizeof name, g.shader, x->dtype, w->dtype, y->dtype),
         .label = "linear",
-        .spec = {g.wg, g.rm, g.rn, 0, 0}, .n_spec = 5,
+        .spec = {g.wg, g.rm, g.rn, 0, g.tile_m, g.tile_n, g.bk}, .n_spec = g.bk ? 7 : 5,
         .n_args = 4,
     };
     for (uint64_t n0 = 0; n0 < N; n0 += rows) {
@@ -127,20 +175,20 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
                          .n0 = (uint32_t)n0, .ldy = N, .has_bias = bias != NULL};
         /* whole-vec4 loads when every row of x (and of a float W) starts 4-element aligned */
         d.spec[3] = K % 4 == 0 && p.x_off % 4 == 0 && (quant || p.w_off % 4 == 0);
-        /* gemm_ks: Q8_0/Q4_0 rows of whole 4-block groups, 8-byte aligned in the binding */
-        d.spec[4] = quant && K % 128 == 0 && p.w_off % 8 == 0 && (w->alloc.offset + bind) % 8 == 0;
+        /* gemm_ks: Q8_0/Q4_0 rows of whole 4-block groups, 8-byte aligned in the binding
+         * (gemm_tiled: constant_id 4..6 are its tile sizes) */
+        if (!g.bk) d.spec[4] = quant && K % 128 == 0 && p.w_off % 8 == 0 && (w->alloc.offset + bind) % 8 == 0;
         d.push = &p;
         d.push_size = sizeof p;
         d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};
         d.args[1] = (vkattn__arg){w, VKATTN__READ, bind, size};
         d.args[2] = (vkattn__arg){bias ? bias : x, VKATTN__READ, 0, 0};
         d.args[3] = (vkattn__arg){y, VKATTN__WRITE, 0, 0};
-        uint32_t mt = vkattn__div_up(M, g.rm);
+        uint32_t mt = vkattn__div_up(M, g.tile_m);
         d.groups[0] = vkattn__div_up(cnt, tile_n);
         d.groups[1] = mt < 65535 ? mt : 65535;
         d.groups[2] = vkattn__div_up(mt, 65535);
-        vkattn_status st = vkattn__record(ctx, &d);
-        if (st) return st;
+        if ((st = vkattn__record(ctx, &d))) return st;
     }
     return VKATTN_OK;
 }

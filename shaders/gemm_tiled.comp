@@ -1,0 +1,91 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+//! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
+// GEMM tiled in shared memory with register blocking, for GPUs (M > 1). A workgroup computes a
+// BM x BN tile of y (BM rows of x by BN rows of W); for every BK-wide slice of K it stages that
+// slice of x and of W in shared memory as f32 (Q8_0/Q4_0 blocks dequantized on the way), then
+// each invocation accumulates a TM x TN register block from it. Invocation (i, j) of the
+// (BM / TM) x (BN / TN) grid owns rows i + r BM / TM and columns j + c BN / TN of the tile, so
+// neighbouring invocations read neighbouring shared words and store neighbouring outputs.
+// Rows past M or N and columns past K are staged as zeros: any M, N, K. The host picks the
+// sizes from the device's shared memory and invocation limits (src/ops/linear.c).
+#include "common.glsl"
+#include "linear.glsl"
+
+layout(local_size_x_id = 0) in; // = (BM / TM) * (BN / TN)
+layout(constant_id = 1) const uint TM = 4;
+layout(constant_id = 2) const uint TN = 4;
+// constant_id 3: VEC4 (linear.glsl); K % 4 == 0 and 4-element aligned rows
+layout(constant_id = 4) const uint BM = 64;
+layout(constant_id = 5) const uint BN = 64;
+layout(constant_id = 6) const uint BK = 16; // a multiple of 4
+
+shared float xt[BK * BM]; // xt[k * BM + m]: k-major, so a k step reads one contiguous row
+shared float wt[BK * BN]; // wt[k * BN + n]
+
+void main() {
+    uint WG = gl_WorkGroupSize.x, GM = BM / TM, GN = BN / TN;
+    uint lid = gl_LocalInvocationID.x;
+    uint n_tile = gl_WorkGroupID.x * BN;
+    uint m_tile = (gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y) * BM;
+    if (m_tile >= p.M) return; // uniform over the workgroup (the z overhang)
+    uint ti = lid / GN, tj = lid % GN;
+
+    float acc[TM * TN];
+    [[unroll]] for (uint i = 0u; i < TM * TN; i++) acc[i] = 0.0;
+#ifdef W_QUANT
+    uint row_bytes = p.K / 32u * W_BLOCK_BYTES;
+#endif
+
+    for (uint k0 = 0u; k0 < p.K; k0 += BK) {
+        // Stage x[m_tile .. + BM, k0 .. + BK] in quads of 4 consecutive k.
+        for (uint q = lid; q < BM * BK / 4u; q += WG) {
+            uint m = q / (BK / 4u), kk = q % (BK / 4u) * 4u;
+            uint gm = m_tile + m, k = k0 + kk;
+            vec4 v = vec4(0.0);
+            if (gm < p.M && k < p.K) {
+                uint i = p.x_off + gm * p.K + k;
+                if (VEC4 || k + 4u <= p.K) v = load_x4(i);
+                else
+                    for (uint e = 0u; e < p.K - k; e++) v[e] = float(xs[i + e]);
+            }
+            [[unroll]] for (uint e = 0u; e < 4u; e++) xt[(kk + e) * BM + m] = v[e];
+        }
+        // Stage W[n_tile .. + BN, k0 .. + BK]; Q8_0/Q4_0: K % 32 == 0, so a quad lies in one block.
+        for (uint q = lid; q < BN * BK / 4u; q += WG) {
+            uint n = q / (BK / 4u), kk = q % (BK / 4u) * 4u;
+            uint gn = n_tile + n, k = k0 + kk;
+            vec4 v = vec4(0.0);
+            if (gn < p.N && k < p.K) {
+#ifdef W_QUANT
+                uint blk = p.w_off + gn * row_bytes + k / 32u * W_BLOCK_BYTES;
+                v = q_scale(blk) * w_block_vec4(blk, k % 32u);
+#else
+                uint i = p.w_off + gn * p.K + k;
+                if (VEC4 || k + 4u <= p.K) v = load_w4(i);
+                else
+                    for (uint e = 0u; e < p.K - k; e++) v[e] = float(ws[i + e]);
+#endif
+            }
+            [[unroll]] for (uint e = 0u; e < 4u; e++) wt[(kk + e) * BN + n] = v[e];
+        }
+        barrier();
+
+        for (uint kk = 0u; kk < BK; kk++) {
+            float a[TM], b[TN];
+            [[unroll]] for (uint r = 0u; r < TM; r++) a[r] = xt[kk * BM + ti + r * GM];
+            [[unroll]] for (uint c = 0u; c < TN; c++) b[c] = wt[kk * BN + tj + c * GN];
+            [[unroll]] for (uint r = 0u; r < TM; r++)
+                [[unroll]] for (uint c = 0u; c < TN; c++) acc[r * TN + c] += a[r] * b[c];
+        }
+        barrier();
+    }
+
+    [[unroll]] for (uint r = 0u; r < TM; r++) {
+        uint m = m_tile + ti + r * GM;
+        [[unroll]] for (uint c = 0u; c < TN; c++) {
+            uint n = n_tile + tj + c * GN;
+            if (m < p.M && n < p.N) store_y(m, n, acc[r * TN + c]);
+        }
+    }
+}
