@@ -37,6 +37,15 @@ static int map_option(int argc, char **argv, int *i, void *user) {
     return 1;
 }
 
+/* --out: the L x L probabilities as tensor "probs" (for the tests' comparison). */
+static int save_probs(const char *out_path, float *probs, uint32_t L) {
+    const char *names[] = {"probs"};
+    float *data[] = {probs};
+    const uint32_t nd[] = {2};
+    const int64_t shapes[][4] = {{L, L}};
+    return enc_save(out_path, 1, names, data, nd, shapes);
+}
+
 static int text_map(vkattn_context *ctx, vkattn_encoder *enc, const map_opts *m, const char *out_path) {
     char *texts[1] = {(char *)m->text};
     enc_texts t;
@@ -53,13 +62,7 @@ static int text_map(vkattn_context *ctx, vkattn_encoder *enc, const map_opts *m,
     snprintf(title, sizeof title, "layer %u, head %u", m->layer, m->head);
     if (!rc && (st = vkattn_attnmap_png(m->png, probs, (int)L, (int)L, labels, labels, title)))
         rc = cli_fail("writing the map", st, NULL);
-    if (!rc && out_path) {
-        const char *names[] = {"probs"};
-        float *data[] = {probs};
-        const uint32_t nd[] = {2};
-        const int64_t shapes[][4] = {{L, L}};
-        rc = enc_save(out_path, 1, names, data, nd, shapes);
-    }
+    if (!rc && out_path) rc = save_probs(out_path, probs, L);
     enc_texts_free(&t);
     free(probs), free(labels);
     return rc;
@@ -83,13 +86,7 @@ static int image_map(vkattn_context *ctx, vkattn_encoder *enc, const map_opts *m
         rc = cli_fail("resizing the image", st, NULL);
     if (!rc && (st = vkattn_attnmap_overlay_png(m->png, &shown, probs + 1, (int)G, (int)G, title)))
         rc = cli_fail("writing the map", st, NULL);
-    if (!rc && out_path) {
-        const char *names[] = {"probs"};
-        float *data[] = {probs};
-        const uint32_t nd[] = {2};
-        const int64_t shapes[][4] = {{L, L}};
-        rc = enc_save(out_path, 1, names, data, nd, shapes);
-    }
+    if (!rc && out_path) rc = save_probs(out_path, probs, L);
     vkattn_image_free(&img), vkattn_image_free(&shown);
     free(probs);
     return rc;
