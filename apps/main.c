@@ -13,7 +13,7 @@ static const struct {
     {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
     {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
-    {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
+    {"tokenize", cmd_tokenize, "text -> token ids with a GGUF file's vocabulary, as llama-tokenize"},
     {"run", cmd_run, "generate text with a GGUF model (llama, qwen2, gpt2); no -m: the built-in demo model"},
     {"perplexity", cmd_perplexity, "perplexity of a GGUF model over a text file (llama.cpp's method)"},
     {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
