@@ -1,6 +1,6 @@
 /* Images in: stb_image decodes (PNG, JPEG, BMP, ...), stb_image_resize scales,
  * then per-channel normalisation as a Hugging Face image preprocessor does. */
-#include "core/core.h"
+#include "base/base.h"
 
 #include <stdlib.h>
 #include <string.h>
