@@ -14,4 +14,8 @@ typedef struct vkattn__mapped {
 vkattn_status vkattn__map_file(const char *path, vkattn__mapped *out);
 void vkattn__unmap_file(vkattn__mapped *m);
 
+/* Checks a JPEG's marker segments before stb_image parses them (jpeg_check.c): 1 if every
+ * segment the decoder trusts is well formed, else 0 with the reason and byte offset in `why`. */
+int vkattn__jpeg_check(const uint8_t *p, size_t n, char *why, size_t why_size);
+
 #endif
