@@ -2,7 +2,7 @@
  * metadata is read, so a tokenizer-only file (no tensors) works, as llama.cpp's vocab_only. */
 #include "tokenizer.h"
 
-#include "core/core.h"
+#include "base/base.h"
 
 #include <stdlib.h>
 #include <string.h>
