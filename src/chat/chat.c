@@ -230,6 +230,8 @@ static vkattn_status render(const vkattn_chat_template *t, jj_arena *A, jj_val m
     vars[n++] = (jj_var){"add_generation_prompt", jj_bool(params->add_generation_prompt)};
     vars[n++] = (jj_var){"bos_token", jj_strv(bos, strlen(bos))};
     vars[n++] = (jj_var){"eos_token", jj_strv(eos, strlen(eos))};
+    vars[n++] = (jj_var){"tools", jj_none()};     /* transformers passes tools=None, documents=None */
+    vars[n++] = (jj_var){"documents", jj_none()};
     if (params->extra_json) {
         jj_val extra;
         vkattn_status st = jj_json_parse(A, params->extra_json, strlen(params->extra_json), &extra, "chat template extra variables");
@@ -239,7 +241,7 @@ static vkattn_status render(const vkattn_chat_template *t, jj_arena *A, jj_val m
         for (size_t i = 0; i < extra.u.d->n; i++) {
             if (n == sizeof vars / sizeof vars[0])
                 return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "chat template extra variables: more than %zu",
-                                    sizeof vars / sizeof vars[0] - 4);
+                                    sizeof vars / sizeof vars[0] - 6);
             jj_str k = extra.u.d->k[i];
             char *name = jj_alloc(A, k.n + 1);
             if (!name) return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "chat template extra variables: too large");

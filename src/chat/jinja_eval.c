@@ -658,23 +658,25 @@ static int exec_for(jj_vm *vm, const jj_node *n, jj_buf *out) {
     int flow = vm->st ? FLOW_ERROR : FLOW_NEXT;
     static const char *const keys[] = {"index", "index0", "revindex", "revindex0", "first", "last", "length",
                                        "previtem", "nextitem", "depth", "depth0"};
+    /* one loop object and one body scope, reset every iteration (a loop of a million items must not
+     * allocate a million scopes): each iteration starts from the enclosing scope, so a {% set %} in the
+     * body lasts one iteration, as in Jinja2 */
+    jj_dict *loop = jj_dict_new(vm->A, 11);
+    jj_scope *body = push_scope(vm, saved);
+    if (!loop || !body) flow = FLOW_ERROR;
     for (size_t i = 0; i < items->n && flow != FLOW_ERROR; i++) {
         int64_t len = (int64_t)items->n, k = (int64_t)i;
         jj_val vals[11] = {jj_int(k + 1), jj_int(k), jj_int(len - k), jj_int(len - k - 1), jj_bool(k == 0),
                            jj_bool(k == len - 1), jj_int(len), k > 0 ? items->v[i - 1] : jj_undef(),
                            k + 1 < len ? items->v[i + 1] : jj_undef(), jj_int(1), jj_int(0)};
-        jj_dict *loop = jj_dict_new(vm->A, 11);
-        if (!loop) {
-            jj_oom(vm);
-            flow = FLOW_ERROR;
-            break;
-        }
         for (int j = 0; j < 11; j++) {
             loop->k[j] = (jj_str){keys[j], strlen(keys[j])};
             loop->v[j] = vals[j];
         }
         loop->n = 11;
         jj_val lv = {JV_DICT, {.d = loop}};
+        body->vars->n = 0;
+        vm->scope = body;
         if (unpack(vm, n->names, n->n_names, items->v[i]) || assign(vm, (jj_str){"loop", 4}, lv)) {
             flow = FLOW_ERROR;
             break;
@@ -735,8 +737,11 @@ static int exec_one(jj_vm *vm, const jj_node *n, jj_buf *out) {
         return FLOW_NEXT;
     case JS_OUT: {
         jj_val v = eval(vm, n->a);
-        if (vm->st || jj_write_str(vm, out, v)) return FLOW_ERROR;
-        if (out->failed) goto too_long;
+        if (vm->st) return FLOW_ERROR;
+        if (jj_write_str(vm, out, v) || out->failed) {
+            if (out->failed) goto too_long;
+            return FLOW_ERROR;
+        }
         return FLOW_NEXT;
     }
     case JS_IF: {
@@ -809,6 +814,7 @@ vkattn_status jj_render(const jj_template *t, jj_arena *arena, const jj_var *var
     for (size_t i = 0; i < n_vars && !vm.st; i++) assign(&vm, (jj_str){vars[i].name, strlen(vars[i].name)}, vars[i].val);
     jj_buf b = {.limit = JJ_MAX_OUTPUT};
     int flow = vm.st ? FLOW_ERROR : exec_list(&vm, t->root, &b);
+    if (!vm.st && flow == FLOW_ERROR) jj_err(&vm, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
     if (!vm.st && flow != FLOW_NEXT) jj_err(&vm, VKATTN_ERROR_FORMAT, "{%% break %%} or {%% continue %%} outside a loop");
     if (!vm.st && jj_buf_put(&b, "", 0)) jj_err(&vm, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of memory");
     if (vm.st) {
