@@ -172,6 +172,11 @@ int cmd_serve(int argc, char **argv) {
     srv_engine_destroy(e);
     vkattn_encoder_destroy(enc);
     vkattn_model_destroy(m);
+    char first[1024];
+    if (vkattn_context_validation_messages(ctx, first, sizeof first)) {
+        fprintf(stderr, "vkattn serve: validation messages; first: %s\n", first);
+        rc = 1;
+    }
     vkattn_context_destroy(ctx);
     return rc;
 }
