@@ -1,4 +1,4 @@
-// Drives `vkattn serve` with the official OpenAI SDK (npm "openai", installed by scripts/npm-deps.sh).
+// Drives `vkattn serve` with the official OpenAI SDK (npm "openai", installed by `scripts/npm-deps.sh openai`).
 // usage: node serve_openai.mjs NPM_DIR BASE_URL API_KEY [embeddings]
 // Prints one JSON object with what each call returned; tests/py_serve.py checks it.
 import { createRequire } from 'module';
