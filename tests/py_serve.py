@@ -1,5 +1,5 @@
 """`vkattn serve` driven by real clients on loopback: curl and the official OpenAI SDK (npm "openai", installed
-into the build tree by scripts/npm-deps.sh). One server with the built-in demo model, 8 slots, an API key, a
+into the build tree by `scripts/npm-deps.sh openai`; without npm or a registry that part is skipped). One server with the built-in demo model, 8 slots, an API key, a
 small queue, a small body limit and a tiny BERT encoder (scripts/gen_hf_models.py) for /v1/embeddings:
   - /health without the key, /v1/models, /metrics; every other endpoint 401 without the key or with a wrong one;
   - greedy completion = `vkattn run --temp 0` on the same prompt (text), SSE stream = the whole reply, [DONE]
