@@ -11,6 +11,8 @@ PKGS=(
   spirv-tools                        # spirv-val: every shader is validated at build time
   libstb-dev                         # stb_image / stb_image_write (images, attention maps)
   libcjson-dev                       # config.json parsing for Hugging Face models
+  libmicrohttpd-dev                  # vkattn serve: the HTTP server library
+  curl nginx                         # vkattn serve tests: a real HTTP client, a real load balancer
   mesa-vulkan-drivers                # lavapipe: CPU Vulkan driver #1
   chromium-common                    # SwiftShader: CPU Vulkan driver #2
   vulkan-validationlayers            # VK_LAYER_KHRONOS_validation for every test

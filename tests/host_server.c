@@ -202,8 +202,8 @@ static void test_replies(void) {
 /* Random byte edits of valid bodies: each parse returns 0 or a 4xx with a message. */
 static void test_mutations(void) {
     const char *seeds[] = {
-        "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"hi\"}]}], \"max_tokens\": 8, "
-        "\"stop\": [\"a\"], \"stream\": true, \"stream_options\": {\"include_usage\": true}, \"seed\": 3}",
+        ("{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"hi\"}]}], \"max_tokens\": 8, "
+         "\"stop\": [\"a\"], \"stream\": true, \"stream_options\": {\"include_usage\": true}, \"seed\": 3}"),
         "{\"prompt\": [\"x\"], \"temperature\": 0.5, \"top_k\": 3, \"top_p\": 0.9, \"min_p\": 0.1}",
         "{\"tokens\": [1, 2, 3]}",
         "{\"input\": [\"a\", \"b\"], \"encoding_format\": \"base64\"}",
