@@ -1,6 +1,7 @@
 /* vkattn serve: an OpenAI-compatible HTTP server with llama-server's endpoints (src/server/). This file only
  * reads options, loads the model (and the embedding encoder), starts the engine and the listener, and waits for
  * SIGINT / SIGTERM. */
+#include "chat_cli.h"
 #include "cli.h"
 #include "demo_model.h"
 #include "server.h"
@@ -26,15 +27,18 @@ static void usage(FILE *f) {
                "                         (or set VKATTN_API_KEY)\n"
                "  --embedding-model DIR  BERT-style Hugging Face directory for /v1/embeddings (mean pooling,\n"
                "                         L2-normalised)\n"
+               "  --chat-template NAME|FILE  chat template: a built-in (%s) or a Jinja file\n"
+               "                         (default: the model's tokenizer.chat_template, else chatml)\n"
                "  --alias NAME           model id in /v1/models and replies (default: the file name)\n"
                "  --queue N              requests that may wait for a slot; beyond, 503 (default 64)\n"
                "  --max-body BYTES       largest request body; beyond, 413 (default 4194304)\n"
                "  --device D             device index, type or name substring\n"
-               "  --kv-f32               f32 KV cache even with 16-bit storage\n");
+               "  --kv-f32               f32 KV cache even with 16-bit storage\n",
+            vkattn_chat_builtin_names());
 }
 
 typedef struct serve_opts {
-    const char *model, *host, *api_key, *embedding, *alias, *device;
+    const char *model, *host, *api_key, *embedding, *alias, *device, *chat_template;
     unsigned long port, parallel, n_ctx, n_batch, queue, max_body;
     int kv_f32;
 } serve_opts;
@@ -79,6 +83,7 @@ static int parse_args(int argc, char **argv, serve_opts *o) {
         else if (strcmp(a, "--embedding-model") == 0) o->embedding = v;
         else if (strcmp(a, "--alias") == 0 || strcmp(a, "-a") == 0) o->alias = v;
         else if (strcmp(a, "--device") == 0) o->device = v;
+        else if (strcmp(a, "--chat-template") == 0) o->chat_template = v;
         else if (strcmp(a, "--port") == 0) rc = parse_ulong(a, v, 1, 65535, &o->port);
         else if (strcmp(a, "--parallel") == 0 || strcmp(a, "-np") == 0) rc = parse_ulong(a, v, 1, 64, &o->parallel);
         else if (strcmp(a, "-c") == 0 || strcmp(a, "--ctx-size") == 0) rc = parse_ulong(a, v, 1, 1u << 24, &o->n_ctx);
@@ -145,6 +150,21 @@ int cmd_serve(int argc, char **argv) {
         rc = 1;
     }
     vkattn_status st;
+    /* the chat template, parsed once; its BOS / EOS texts */
+    vkattn_chat_template *tmpl = NULL;
+    char *src = NULL, *bos = NULL, *eos = NULL;
+    if (!rc && !(src = cli_chat_template("serve", o.chat_template, vkattn_model_chat_template(m)))) rc = 2;
+    if (!rc && (st = vkattn_chat_template_create(src, &tmpl))) {
+        fprintf(stderr, "vkattn serve: chat template%s%s: %s\n", o.chat_template ? " " : "", o.chat_template ? o.chat_template : "",
+                vkattn_context_error(NULL));
+        rc = 2;
+    }
+    if (!rc) {
+        vkattn_tokenizer_info ti;
+        vkattn_tokenizer_get_info(vkattn_model_tokenizer(m), &ti);
+        bos = cli_token_text(vkattn_model_tokenizer(m), ti.bos_id);
+        eos = cli_token_text(vkattn_model_tokenizer(m), ti.eos_id);
+    }
     if (!rc && o.embedding && (st = vkattn_encoder_create(ctx, o.embedding, &enc))) rc = cli_fail(o.embedding, st, ctx);
     if (!rc) {
         const srv_engine_desc ed = {.ctx = ctx, .model = m, .encoder = enc, .n_slots = (uint32_t)o.parallel,
@@ -153,7 +173,8 @@ int cmd_serve(int argc, char **argv) {
     }
     if (!rc) {
         const srv_config cfg = {.host = o.host, .port = (uint16_t)o.port, .api_key = o.api_key, .model_id = model_id(&o),
-                                .max_body = o.max_body, .max_connections = (uint32_t)(o.parallel + o.queue + 64)};
+                                .max_body = o.max_body, .max_connections = (uint32_t)(o.parallel + o.queue + 64),
+                                .chat = {tmpl, bos, eos}};
         if (srv_http_start(&cfg, e, m, &h)) rc = 1;
     }
     if (!rc) {
@@ -171,6 +192,10 @@ int cmd_serve(int argc, char **argv) {
     srv_http_stop(h);
     srv_engine_destroy(e);
     vkattn_encoder_destroy(enc);
+    vkattn_chat_template_destroy(tmpl);
+    free(src);
+    free(bos);
+    free(eos);
     vkattn_model_destroy(m);
     char first[1024];
     if (vkattn_context_validation_messages(ctx, first, sizeof first)) {

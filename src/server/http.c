@@ -188,7 +188,7 @@ static enum MHD_Result do_detokenize(srv_http *h, struct MHD_Connection *c, cons
 
 static enum MHD_Result do_apply_template(srv_http *h, struct MHD_Connection *c, const srv_request *r) {
     srv_error err;
-    char *p = srv_render_chat(h->model, r->messages, r->n_messages, 1, &err);
+    char *p = srv_render_chat(&h->cfg.chat, r->messages, r->n_messages, 1, &err);
     if (!p) return send_error(c, &err);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "prompt", p);
@@ -297,7 +297,7 @@ static void stream_free(void *cls) {
 
 /* Prompt tokens of a completion request; 0 or an HTTP status with *err. */
 static int prompt_tokens(srv_http *h, const srv_request *r, int32_t **ids, uint32_t *n_ids, srv_error *err) {
-    char *text = r->ep == SRV_CHAT ? srv_render_chat(h->model, r->messages, r->n_messages, 1, err) : r->prompt;
+    char *text = r->ep == SRV_CHAT ? srv_render_chat(&h->cfg.chat, r->messages, r->n_messages, 1, err) : r->prompt;
     if (!text) return err->status;
     size_t len = strlen(text), n = 0;
     vkattn_tokenize(h->tok, text, len, 1, 1, NULL, 0, &n);

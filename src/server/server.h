@@ -115,10 +115,14 @@ char *srv_metrics_text(const srv_metrics *m);  /* Prometheus text format */
 
 /* ---- chat rendering (chat.c) ---------------------------------------------------------------------- */
 
-/* The model's chat template applied to messages, with the assistant's turn opened when add_generation_prompt.
- * Returns a malloc'ed string, or NULL with *err filled. */
-char *srv_render_chat(const vkattn_model *m, const srv_message *msgs, size_t n, int add_generation_prompt,
-                      srv_error *err);
+typedef struct srv_chat {
+    const vkattn_chat_template *tmpl; /* parsed once at start-up */
+    const char *bos, *eos;            /* bos_token / eos_token texts */
+} srv_chat;
+
+/* The chat template applied to messages, with the assistant's turn opened when add_generation_prompt.
+ * Returns a malloc'ed string, or NULL with *err filled (400 when the template refuses the messages). */
+char *srv_render_chat(const srv_chat *c, const srv_message *msgs, size_t n, int add_generation_prompt, srv_error *err);
 
 /* ---- engine (engine.c) ---------------------------------------------------------------------------- */
 
@@ -192,6 +196,7 @@ typedef struct srv_config {
     uint16_t port;
     const char *api_key;
     const char *model_id;     /* what /v1/models lists */
+    srv_chat chat;
     size_t max_body;
     uint32_t max_connections;
 } srv_config;
