@@ -5,6 +5,7 @@ set -euo pipefail
 
 PKGS=(
   cmake make gcc clang pkg-config    # build (gcc and clang both warning-free)
+  libclang-rt-14-dev                 # libFuzzer + sanitizer runtimes for clang (scripts/fuzz.sh)
   libvulkan-dev                      # Vulkan headers (+ loader, loaded at run time by volk)
   libvulkan-volk-dev                 # volk meta-loader: no link-time dependency on libvulkan
   glslang-tools                      # glslangValidator: GLSL -> SPIR-V at build time
