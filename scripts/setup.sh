@@ -17,6 +17,8 @@ PKGS=(
   vulkan-validationlayers            # VK_LAYER_KHRONOS_validation for every test
   vulkan-tools                       # vulkaninfo, for humans debugging a device
   python3-torch python3-numpy        # independent reference computations in tests
+  python3-jinja2                     # reference chat-template renderer (as transformers sets up Jinja2)
+  libedit-dev                        # line editing and history in `vkattn chat`
   libopenblas-dev                    # native CPU baseline in GEMM benchmarks
 )
 
