@@ -32,7 +32,8 @@ if [ "${1:-}" = "--aarch64" ]; then
     $SUDO dpkg --add-architecture arm64
     $SUDO apt-get update -qq
   fi
-  PKGS+=(crossbuild-essential-arm64 qemu-user-static file libvulkan-dev:arm64 libcjson-dev:arm64 mesa-vulkan-drivers:arm64)
+  PKGS+=(crossbuild-essential-arm64 qemu-user-static file libvulkan-dev:arm64 libcjson-dev:arm64 mesa-vulkan-drivers:arm64
+        libmicrohttpd-dev:arm64 libedit-dev:arm64)
 fi
 
 missing=()
