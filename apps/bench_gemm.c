@@ -1,6 +1,6 @@
 /* vkattn bench gemm: vkattn_linear (y = x W^T) over M in {1, 16, 128, 512} and the
  * LLaMA-7B projection shapes N x K in {4096 x 4096, 11008 x 4096, 4096 x 11008}, with
- * f32 / f16 / q8_0 / q4_0 weights; in the same run OpenBLAS sgemm on the same shapes
+ * f32 / f16 / GGUF block-type weights (q8_0, q4_0, q4_k, ...); in the same run OpenBLAS sgemm on the same shapes
  * (loaded at run time with dlopen, 2 threads) and a Vulkan copy kernel against memcpy,
  * so that the ratios that matter are measured under one machine load:
  *   GEMM: our f32 GFLOP/s at M = 512 / OpenBLAS's;  GEMV (M = 1): weight GB/s / copy GB/s. */
@@ -117,7 +117,9 @@ static vkattn_status make_weight(vkattn_context *ctx, vkattn_dtype dt, int64_t N
     size_t bytes = (size_t)vkattn_dtype_bytes(dt, n);
     void *q = malloc(bytes);
     if (!q) return VKATTN_ERROR_OUT_OF_HOST_MEMORY;
-    st = dt == VKATTN_Q8_0 ? vkattn_quantize_q8_0(w, n, q) : vkattn_quantize_q4_0(w, n, q);
+    if (dt == VKATTN_Q8_0) st = vkattn_quantize_q8_0(w, n, q);
+    else if (dt == VKATTN_Q4_0) st = vkattn_quantize_q4_0(w, n, q);
+    else memset(q, 0x3c, bytes); /* other block types: every f16 field 1.06, every quant 0x3c (speed only) */
     if (!st) st = vkattn_tensor_upload(*out, q, bytes);
     free(q);
     return st;
@@ -138,17 +140,17 @@ static int parse_list(const char *s, long *out, int cap) {
 
 static void usage(void) {
     printf("usage: vkattn bench gemm [--device D] [--full | --scale S] [--m 1,16,128,512]\n"
-           "                         [--dtypes f32,f16,q8_0,q4_0] [--shape NxK] [--reps R] [-o PREFIX]\n\n"
+           "                         [--dtypes f32,f16,q8_0,q4_0,q4_k,q6_k,...] [--shape NxK] [--reps R] [-o PREFIX]\n\n"
            "y = x W^T through vkattn_linear for M rows of x and the LLaMA-7B projection shapes\n"
            "N x K = 4096x4096, 11008x4096, 4096x11008, divided by S in N and K (default: 4 on CPU\n"
            "drivers, where the full shapes take minutes; 1 elsewhere or with --full). Prints ms,\n"
            "GFLOP/s and weight GB/s; OpenBLAS sgemm (libopenblas.so.0 via dlopen, 2 threads) on the\n"
-           "same shapes; a Vulkan copy vs memcpy. --shape NxK runs that one shape instead (K rounded\n"
-           "down to a multiple of 32). Writes PREFIX.json/.md with -o.\n");
+           "same shapes; a Vulkan copy vs memcpy. --shape NxK runs that one shape instead. K is rounded\n"
+           "down to a multiple of 32, or of 256 with a K-quant or iq4_xs in --dtypes. Writes PREFIX.json/.md with -o.\n");
 }
 
 int bench_gemm(int argc, char **argv) {
-    const char *device = NULL, *out = NULL, *dtypes_s = "f32,f16,q8_0,q4_0";
+    const char *device = NULL, *out = NULL, *dtypes_s = "f32,f16,q8_0,q4_0,q4_k,q6_k";
     long ms[8] = {1, 16, 128, 512}, scale = 0, only[2] = {0, 0};
     int n_m = 4, full = 0;
     timing tm = {3, 150.0};
@@ -171,16 +173,21 @@ int bench_gemm(int argc, char **argv) {
         }
     }
     static const struct { const char *name; vkattn_dtype dt; } all_types[] = {
-        {"f32", VKATTN_F32}, {"f16", VKATTN_F16}, {"q8_0", VKATTN_Q8_0}, {"q4_0", VKATTN_Q4_0}};
-    vkattn_dtype types[4];
+        {"f32", VKATTN_F32},   {"f16", VKATTN_F16},       {"q8_0", VKATTN_Q8_0},    {"q4_0", VKATTN_Q4_0},
+        {"q4_1", VKATTN_Q4_1}, {"q5_0", VKATTN_Q5_0},     {"q5_1", VKATTN_Q5_1},    {"q2_k", VKATTN_Q2_K},
+        {"q3_k", VKATTN_Q3_K}, {"q4_k", VKATTN_Q4_K},     {"q5_k", VKATTN_Q5_K},    {"q6_k", VKATTN_Q6_K},
+        {"iq4_nl", VKATTN_IQ4_NL}, {"iq4_xs", VKATTN_IQ4_XS}};
+    enum { N_ALL = sizeof all_types / sizeof all_types[0] };
+    vkattn_dtype types[N_ALL];
     int n_types = 0;
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < N_ALL; i++) {
         const char *p = strstr(dtypes_s, all_types[i].name);
         size_t l = strlen(all_types[i].name);
         if (p && (p == dtypes_s || p[-1] == ',') && (p[l] == ',' || p[l] == 0)) types[n_types++] = all_types[i].dt;
     }
     if (!n_types) {
-        fprintf(stderr, "vkattn bench gemm: --dtypes takes a list of f32, f16, q8_0, q4_0\n");
+        fprintf(stderr, "vkattn bench gemm: --dtypes takes a list of f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, "
+                        "q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs\n");
         return 2;
     }
 
@@ -235,9 +242,13 @@ int bench_gemm(int argc, char **argv) {
 
     /* ---- GEMM / GEMV ---- */
     static const int64_t shapes[3][2] = {{4096, 4096}, {11008, 4096}, {4096, 11008}};
-    double gemm512_ratio = -1, gemv_best_ratio = -1, gemv_worst[4] = {-1, -1, -1, -1};
+    double gemm512_ratio = -1, gemv_best_ratio = -1, gemv_worst[N_ALL];
+    for (int i = 0; i < N_ALL; i++) gemv_worst[i] = -1;
+    uint32_t kq = 32; /* K a multiple of the largest block (256 with a K-quant or IQ4_XS) */
+    for (int i = 0; i < n_types; i++)
+        if (vkattn_dtype_block(types[i]) > kq) kq = vkattn_dtype_block(types[i]);
     for (int s = 0; s < (only[0] ? 1 : 3); s++) {
-        const int64_t N = only[0] ? only[0] : shapes[s][0] / scale, K = (only[0] ? only[1] : shapes[s][1] / scale) / 32 * 32;
+        const int64_t N = only[0] ? only[0] : shapes[s][0] / scale, K = (only[0] ? only[1] : shapes[s][1] / scale) / kq * kq;
         float *w = malloc((size_t)(N * K) * sizeof *w);
         if (!w) goto done;
         for (int64_t i = 0; i < N * K; i++) w[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;

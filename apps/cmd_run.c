@@ -19,7 +19,7 @@ static void usage(FILE *f) {
                "                  [--min-p P] [--repeat-penalty R] [--seed S] [--device D]\n\n"
                "Generates text: the prompt's tokens in one prefill, then one token at a time until an end-of-\n"
                "generation token or N tokens. Without -m runs the built-in demo model.\n\n"
-               "  -m FILE               GGUF model (llama, qwen2, gpt2; F32/F16/BF16/Q8_0/Q4_0)\n"
+               "  -m FILE               GGUF model (llama, qwen2, gpt2; F32/F16/BF16, Q4_0..Q8_0, K-quants, IQ4)\n"
                "  -p TEXT               prompt (default: empty: starts from BOS)\n"
                "  -n N                  tokens to generate (default 128)\n"
                "  -c N                  context length, the KV cache size (default: min(model's, 4096))\n"

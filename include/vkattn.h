@@ -191,12 +191,25 @@ typedef enum vkattn_dtype {
     VKATTN_BF16 = 2,
     VKATTN_I32 = 3,
     VKATTN_Q8_0 = 4,     /* GGUF block: f16 scale + 32 x int8 (34 bytes / 32 values) */
-    VKATTN_Q4_0 = 5      /* GGUF block: f16 scale + 16 bytes of nibbles (18 bytes / 32 values) */
+    VKATTN_Q4_0 = 5,     /* GGUF block: f16 scale + 16 bytes of nibbles (18 bytes / 32 values) */
+    /* More GGUF block types, laid out as ggml's block_<type> (ggml-common.h); the device decodes them. */
+    VKATTN_Q4_1 = 6,     /* f16 d, f16 m, 4-bit q: d q + m (20 bytes / 32 values) */
+    VKATTN_Q5_0 = 7,     /* f16 d, 5-bit q: d (q - 16) (22 bytes / 32 values) */
+    VKATTN_Q5_1 = 8,     /* f16 d, f16 m, 5-bit q: d q + m (24 bytes / 32 values) */
+    VKATTN_Q2_K = 9,     /* 2-bit q, 4-bit scales and mins per 16 (84 bytes / 256 values) */
+    VKATTN_Q3_K = 10,    /* 3-bit q, 6-bit scales per 16 (110 bytes / 256 values) */
+    VKATTN_Q4_K = 11,    /* 4-bit q, 6-bit scales and mins per 32 (144 bytes / 256 values) */
+    VKATTN_Q5_K = 12,    /* 5-bit q, 6-bit scales and mins per 32 (176 bytes / 256 values) */
+    VKATTN_Q6_K = 13,    /* 6-bit q, 8-bit scales per 16 (210 bytes / 256 values) */
+    VKATTN_IQ4_NL = 14,  /* f16 d, 4-bit indices into a fixed 16-value table (18 bytes / 32 values) */
+    VKATTN_IQ4_XS = 15   /* IQ4_NL values with 6-bit scales per 32 (136 bytes / 256 values) */
 } vkattn_dtype;
 
 const char *vkattn_dtype_string(vkattn_dtype dtype);
-/* Bytes for n elements of dtype (n a multiple of 32 for block types). */
+/* Bytes for n elements of dtype (n a multiple of vkattn_dtype_block for block types). */
 uint64_t vkattn_dtype_bytes(vkattn_dtype dtype, uint64_t n);
+/* Elements per block: 32 (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), 256 (the K-quants, IQ4_XS), 1 otherwise. */
+uint32_t vkattn_dtype_block(vkattn_dtype dtype);
 
 typedef struct vkattn_tensor vkattn_tensor;
 
@@ -321,7 +334,7 @@ vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vka
 /* The whole additive attention: hp = h W_h^T and sp = s W_s^T + b through vkattn_linear (into temporary device
  * memory kept until the batch completes), then vkattn_additive_attention_projected.
  * h [B,Lk,Dh] and s [B,T,Ds] contiguous, f32 or f16 (the projections are stored in h's dtype); w_h [A,Dh],
- * w_s [A,Ds]: f32, f16, q8_0 or q4_0 (as vkattn_linear takes them); b [A] f32 or NULL; v [A] f32; mask [B,Lk]
+ * w_s [A,Ds]: f32, f16 or a block type (as vkattn_linear takes them); b [A] f32 or NULL; v [A] f32; mask [B,Lk]
  * i32 or f32 (nonzero = keep) or NULL. Outputs c [B,T,Dh] in h's dtype, alpha [B,T,Lk] f32 or NULL. Masking and
  * fully masked rows as in vkattn_additive_attention_projected. */
 vkattn_status vkattn_additive_attention(vkattn_context *ctx, const vkattn_tensor *h, const vkattn_tensor *s,
@@ -365,9 +378,9 @@ void vkattn_mha_destroy(vkattn_mha *mha);
 /* ------------------------------------------------------------------------ */
 
 /* y = x W^T (+ bias), PyTorch's F.linear. x [..., K] f32 or f16 (contiguous, up to 4-D; leading
- * dims flattened to M rows); w [N, K] f32, f16, q8_0 or q4_0 (block types: K % 32 == 0); bias [N]
+ * dims flattened to M rows); w [N, K] f32, f16 or any block type (K % vkattn_dtype_block == 0); bias [N]
  * f32 or NULL; y [..., N] with x's leading dims, f32 or f16, not overlapping an input. f32
- * accumulation. f16 tensors need 16-bit storage (else VKATTN_ERROR_UNSUPPORTED); q8_0/q4_0
+ * accumulation. f16 tensors need 16-bit storage (else VKATTN_ERROR_UNSUPPORTED); block
  * weights work on every device. A w larger than maxStorageBufferRange is split into several
  * dispatches; x and y must each fit in one binding. */
 vkattn_status vkattn_linear(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w,
@@ -383,13 +396,16 @@ vkattn_status vkattn_quantize_q4_0(const float *src, uint64_t n, void *dst);
 /* The inverse: n / 32 blocks at src -> n floats (value = d * q, resp. d * (q - 8)). */
 vkattn_status vkattn_dequantize_q8_0(const void *src, uint64_t n, float *dst);
 vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
+/* n values of any dtype but i32 at src (f32, f16, bf16 or blocks as ggml lays them out; src may be
+ * unaligned) -> n floats, bit-identical to ggml's dequantize_row_* (n % vkattn_dtype_block == 0). */
+vkattn_status vkattn_dequantize(vkattn_dtype dtype, const void *src, uint64_t n, float *dst);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: token embedding                                                      */
 /* ------------------------------------------------------------------------ */
 
 /* Token embedding lookup (nn.Embedding / ggml get_rows): y[i, :] = table[ids[i], :].
- * table [V, D] f32, f16, q8_0 or q4_0 (block types: D % 32 == 0), dequantized to y's dtype; ids i32, any shape
+ * table [V, D] f32, f16 or any block type (D % vkattn_dtype_block == 0), dequantized to y's dtype; ids i32, any shape
  * (contiguous, N elements); y [N, D] or [ids' dims..., D], f32 or f16 (f16 needs 16-bit storage).
  * An id outside [0, V) gives a zero row (the GPU cannot report it: check ids on the host first). */
 vkattn_status vkattn_embedding(vkattn_context *ctx, const vkattn_tensor *table, const vkattn_tensor *ids, vkattn_tensor *y);
@@ -619,7 +635,8 @@ void vkattn_st_writer_destroy(vkattn_st_writer *w);
  * with typed metadata (key -> value) and a tensor table, then the aligned tensor
  * data. Opening validates everything (counts, string and array lengths, types,
  * dims, offsets: aligned, in bounds, not overlapping). Tensors of any known ggml
- * type are listed; vkattn_gguf_tensor_dtype accepts F32, F16, BF16, Q8_0, Q4_0.
+ * type are listed; vkattn_gguf_tensor_dtype accepts F32, F16, BF16 and the
+ * block types of vkattn_dtype (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K, IQ4_NL, IQ4_XS).
  * Strings are returned NUL-terminated with their length (they may hold NULs). */
 typedef struct vkattn_gguf vkattn_gguf;
 
@@ -697,9 +714,11 @@ uint64_t vkattn_gguf_tensor_count(const vkattn_gguf *g);
 vkattn_status vkattn_gguf_tensor_at(const vkattn_gguf *g, uint64_t i, vkattn_gguf_tensor *out);
 /* Tensor by name; VKATTN_ERROR_INVALID_ARGUMENT when absent. */
 vkattn_status vkattn_gguf_find_tensor(const vkattn_gguf *g, const char *name, vkattn_gguf_tensor *out);
-/* The vkattn dtype of a tensor: F32, F16, BF16, Q8_0 or Q4_0; other ggml types
+/* The vkattn dtype of a tensor: F32, F16, BF16 or a vkattn_dtype block type; other ggml types
  * give VKATTN_ERROR_FORMAT naming the type and listing the supported ones. */
 vkattn_status vkattn_gguf_tensor_dtype(const vkattn_gguf_tensor *t, vkattn_dtype *out);
+/* The ggml type names vkattn_gguf_tensor_dtype accepts, for messages. */
+#define VKATTN_GGUF_SUPPORTED_TYPES "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS"
 
 /* ------------------------------------------------------------------------ */
 /* Images and attention maps                                                 */
@@ -1013,8 +1032,9 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
 /* ---- Decoder-only models from GGUF: llama, qwen2, gpt2 --------------------- */
 /* A model handle owns its weights on the device, a KV cache, activation buffers and (when the file has
  * tokenizer.ggml.* metadata) a tokenizer. Hyperparameters and tensor names are llama.cpp's
- * (<arch>.embedding_length, blk.N.attn_q.weight, ...). Weight types F32, F16, BF16, Q8_0, Q4_0: F16/BF16
- * matrices are kept as f16 on devices with 16-bit storage, else converted to f32; Q8_0/Q4_0 stay
+ * (<arch>.embedding_length, blk.N.attn_q.weight, ...). Weight types F32, F16, BF16 and the vkattn_dtype
+ * block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS): F16/BF16
+ * matrices are kept as f16 on devices with 16-bit storage, else converted to f32; block types stay
  * quantized; vectors (norms, biases) become f32. The KV cache is f16 with 16-bit storage, else f32. */
 typedef struct vkattn_model vkattn_model;
 

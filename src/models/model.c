@@ -238,21 +238,7 @@ static int64_t spec_cols(const wspec *s) { return s->ndim == 2 ? s->src.shape[1]
 /* Converts rows [r0, r0 + nr) of a file tensor of `cols` columns to f32 (data may be unaligned). */
 static void rows_to_f32(const vkattn_gguf_tensor *src, vkattn_dtype dt, int64_t cols, int64_t r0, int64_t nr, float *dst) {
     const uint64_t row_bytes = vkattn_dtype_bytes(dt, (uint64_t)cols), n = (uint64_t)(nr * cols);
-    const uint8_t *p = (const uint8_t *)src->data + (uint64_t)r0 * row_bytes;
-    switch (dt) {
-    case VKATTN_F32: memcpy(dst, p, n * 4); break;
-    case VKATTN_F16:
-    case VKATTN_BF16:
-        for (uint64_t i = 0; i < n; i++) {
-            uint16_t h;
-            memcpy(&h, p + 2 * i, 2);
-            dst[i] = dt == VKATTN_F16 ? vkattn__f16_to_f32(h) : vkattn__bf16_to_f32(h);
-        }
-        break;
-    case VKATTN_Q8_0: vkattn_dequantize_q8_0(p, n, dst); break;
-    case VKATTN_Q4_0: vkattn_dequantize_q4_0(p, n, dst); break;
-    default: break;
-    }
+    vkattn_dequantize(dt, (const uint8_t *)src->data + (uint64_t)r0 * row_bytes, n, dst); /* checked by resolve_table */
 }
 
 /* Rows [r0, r0 + n) of a 1-D or 2-D device tensor as a contiguous view. */
@@ -472,7 +458,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
         return st;
     }
     /* device memory: weights as they will be stored + KV cache + activations, checked before any upload */
-    uint64_t wbytes = 0, file_bytes = 0, elems_by_type[8] = {0};
+    uint64_t wbytes = 0, file_bytes = 0, elems_by_type[VKATTN_IQ4_XS + 1] = {0};
     for (uint32_t i = 0; i < t.n; i++) {
         const wspec *s = &t.w[i];
         if (!s->present) continue;
@@ -487,7 +473,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     const uint64_t ab = activation_bytes(m, kvt);
     m->weight_bytes = wbytes;
     int best = 0;
-    for (int i = 1; i < 8; i++)
+    for (int i = 1; i <= VKATTN_IQ4_XS; i++)
         if (elems_by_type[i] > elems_by_type[best]) best = i;
     m->weight_type = vkattn_dtype_string((vkattn_dtype)best);
     if (info->device_local_bytes && wbytes + kvb + ab > info->device_local_bytes) {

@@ -1,7 +1,7 @@
 /* linear: y = x W^T (+ bias), PyTorch's F.linear. Records shaders/gemm_tiled.comp,
  * shaders/gemm.comp or shaders/gemm_ks.comp (pick_profile).
  *
- * W may be f32, f16 or GGUF Q8_0/Q4_0 (dequantized in the shader). A W larger
+ * W may be f32, f16 or any GGUF block type (dequantized in the shader). A W larger
  * than the device's maxStorageBufferRange is split by rows: each dispatch binds
  * one slice (offset aligned to minStorageBufferOffsetAlignment) and writes the
  * matching columns of y. */
@@ -89,10 +89,9 @@ static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile 
     return VKATTN_OK;
 }
 
-/* "<base>[_xh][_wh|_q8|_q4][_yh]": the storage types of x, W and y (see shaders/linear.glsl). */
+/* "<base>[_xh][_wh|_q8|_q4|_q4k|...][_yh]": the storage types of x, W and y (see shaders/linear.glsl). */
 static const char *variant_name(char *buf, size_t n, const char *base, vkattn_dtype x, vkattn_dtype w, vkattn_dtype y) {
-    const char *ws = w == VKATTN_F16 ? "_wh" : w == VKATTN_Q8_0 ? "_q8" : w == VKATTN_Q4_0 ? "_q4" : "";
-    snprintf(buf, n, "%s%s%s%s", base, x == VKATTN_F16 ? "_xh" : "", ws, y == VKATTN_F16 ? "_yh" : "");
+    snprintf(buf, n, "%s%s%s%s", base, x == VKATTN_F16 ? "_xh" : "", ou_wtype_suffix(w), y == VKATTN_F16 ? "_yh" : "");
     return buf;
 }
 
@@ -108,8 +107,8 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
     if (!is_float(x->dtype) || !is_float(y->dtype))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: x and y must be f32 or f16 (are %s, %s)",
                             vkattn_dtype_string(x->dtype), vkattn_dtype_string(y->dtype));
-    if (!is_float(w->dtype) && w->dtype != VKATTN_Q8_0 && w->dtype != VKATTN_Q4_0)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be f32, f16, q8_0 or q4_0 (is %s)",
+    if (!is_float(w->dtype) && vkattn_dtype_block(w->dtype) == 1)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be f32, f16 or a block type (is %s)",
                             vkattn_dtype_string(w->dtype));
     if (w->ndim != 2)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be 2-D [N, K] (has %u dims)", w->ndim);
@@ -130,7 +129,7 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: y overlaps an input; use a separate output tensor");
     if ((x->dtype == VKATTN_F16 || y->dtype == VKATTN_F16 || w->dtype == VKATTN_F16) && !ctx->info.storage16)
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "linear: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 (q8_0/q4_0 weights work)",
+                            "linear: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 (block-quantized weights work)",
                             ctx->info.name);
     if (x->offset + vkattn_tensor_numel(x) > UINT32_MAX || y->offset + vkattn_tensor_numel(y) > UINT32_MAX)
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "linear: x or y has more than 2^32 elements; split the rows");
@@ -142,7 +141,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
                             vkattn_tensor *y) {
     const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0];
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
-    const int quant = w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0;
+    const int quant = vkattn_dtype_block(w->dtype) > 1;
     gemm_profile g = {0};
     vkattn_status st = pick_profile(ctx, M, &g);
     if (st) return st;
@@ -177,7 +176,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
         d.spec[3] = K % 4 == 0 && p.x_off % 4 == 0 && (quant || p.w_off % 4 == 0);
         /* gemm_ks: Q8_0/Q4_0 rows of whole 4-block groups, 8-byte aligned in the binding
          * (gemm_tiled: constant_id 4..6 are its tile sizes) */
-        if (!g.bk) d.spec[4] = quant && K % 128 == 0 && p.w_off % 8 == 0 && (w->alloc.offset + bind) % 8 == 0;
+        if (!g.bk) d.spec[4] = (w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0) && K % 128 == 0 && p.w_off % 8 == 0 && (w->alloc.offset + bind) % 8 == 0;
         d.push = &p;
         d.push_size = sizeof p;
         d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};
