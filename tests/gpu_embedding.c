@@ -72,7 +72,7 @@ static void test_dtypes(vkattn_context *ctx) {
                                          VKATTN_Q3_K, VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
         for (int yi = 0; yi < nyd; yi++)
-            run_case(ctx, types[t], ydts[yi], 7, vkattn_dtype_block(types[t]) == 32 ? 96 : 512, 9, (int)(t & 1));
+            run_case(ctx, types[t], ydts[yi], 7, vkattn_dtype_block(types[t]) == 32 ? 96 : 512, 10, (int)(t & 1));
     if (nyd == 1) printf("note: no 16-bit storage: f16 y not run (f16 tables were)\n");
 }
 
