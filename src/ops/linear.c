@@ -59,7 +59,7 @@ static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profil
  *   memory is ordinary memory (Mali) may do better with it too: VKATTN_GEMM=blocked.
  * VKATTN_GEMM=tiled|blocked|ks forces a kernel (ks only where the device has what it needs,
  * else blocked); any other non-empty value is an error. */
-static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile *out) {
+static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, vkattn_dtype wdt, gemm_profile *out) {
     const vkattn_device_info *info = &ctx->info;
     gemm_profile g = {"gemm", 64, 4, 4, 1, 4, 0, 0};
     const uint32_t sg = info->subgroup_max > info->subgroup_size ? info->subgroup_max : info->subgroup_size;
@@ -80,6 +80,9 @@ static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile 
         g.wg = cpu ? (M == 1 ? 2 * sg : sg) : (sg >= 64 ? sg : 64 / sg * sg);
         g.rm = M == 1 ? 1 : M <= 4 ? 4 : 8;
         g.rn = M == 1 ? 8 : cpu ? 16 : 4;
+        /* the K-quants' and other newer block types' decode, unrolled over a 16-row block, makes shaders
+         * llvmpipe takes minutes to compile: 4 rows of W per subgroup for them */
+        if (M > 1 && vkattn_dtype_block(wdt) > 1 && wdt != VKATTN_Q8_0 && wdt != VKATTN_Q4_0) g.rn = 4;
     }
     if (g.wg > info->max_workgroup_invocations) g.wg = info->max_workgroup_invocations / g.sg * g.sg;
     /* W rows per workgroup: gemm_ks gives each subgroup one block */
@@ -143,7 +146,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
     const int quant = vkattn_dtype_block(w->dtype) > 1;
     gemm_profile g = {0};
-    vkattn_status st = pick_profile(ctx, M, &g);
+    vkattn_status st = pick_profile(ctx, M, w->dtype, &g);
     if (st) return st;
     const uint32_t tile_n = g.tile_n;
 
