@@ -14,14 +14,7 @@ static void usage(FILE *f) {
 
 static int top_option(int argc, char **argv, int *i, void *user) {
     if (strcmp(argv[*i], "--top") != 0 || *i + 1 >= argc) return 0;
-    char *end;
-    long v = strtol(argv[++*i], &end, 10);
-    if (*end || v < 1 || v > 1000) {
-        fprintf(stderr, "vkattn classify-image: --top takes 1..1000\n");
-        return -1;
-    }
-    *(uint32_t *)user = (uint32_t)v;
-    return 1;
+    return cli_parse_uint("classify-image", "--top", argv[++*i], 1, 1000, user) ? -1 : 1;
 }
 
 int cmd_classify_image(int argc, char **argv) {

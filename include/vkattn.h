@@ -1021,8 +1021,11 @@ typedef struct vkattn_model vkattn_model;
 /* Upload progress: bytes of weights uploaded so far out of total (called after each tensor). */
 typedef void (*vkattn_progress_fn)(void *user, uint64_t done, uint64_t total);
 
+#define VKATTN_N_CTX_TRAIN UINT32_MAX
+
 typedef struct vkattn_model_desc {
-    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
+    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096);
+                               * VKATTN_N_CTX_TRAIN = <arch>.context_length (llama.cpp's -c 0) */
     uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
     int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
     vkattn_progress_fn progress; /* NULL: none */

@@ -457,6 +457,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     m->hp.n_vocab = (uint32_t)te.shape[0];
 
     m->n_ctx = desc && desc->n_ctx ? desc->n_ctx : (m->hp.n_ctx_train < DEFAULT_N_CTX ? m->hp.n_ctx_train : DEFAULT_N_CTX);
+    if (m->n_ctx == VKATTN_N_CTX_TRAIN) m->n_ctx = m->hp.n_ctx_train;
     if (m->arch == ARCH_GPT2 && m->n_ctx > m->hp.n_ctx_train)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
                             "model: context %u exceeds gpt2's %u learned positions (gpt2.context_length); use a smaller -c",
