@@ -32,4 +32,8 @@ static inline uint32_t vkattn__le32(const uint8_t *p) {
 }
 static inline uint64_t vkattn__le64(const uint8_t *p) { return vkattn__le32(p) | (uint64_t)vkattn__le32(p + 4) << 32; }
 
+/* Checks a JPEG's marker segments before stb_image parses them (jpeg_check.c): 1 if every
+ * segment the decoder trusts is well formed, else 0 with the reason and byte offset in `why`. */
+int vkattn__jpeg_check(const uint8_t *p, size_t n, char *why, size_t why_size);
+
 #endif
