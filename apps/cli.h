@@ -45,6 +45,10 @@ int cli_bad_value(const char *cmd, const char *opt, const char *s, const char *e
 int cli_parse_list(const char *cmd, const char *opt, const char *s, char sep, uint32_t min, uint32_t max, uint32_t *out,
                    uint32_t cap, uint32_t *n);
 
+/* An output file option: checks that `path` can be written (without truncating it) before any work is done;
+ * else prints "vkattn CMD: cannot write OPT PATH: <OS reason>" and returns 2. */
+int cli_check_writable(const char *cmd, const char *opt, const char *path);
+
 /* ---- models (model_load.c) ---- */
 /* Loads a GGUF model from `path`, or from `size` bytes at `data` when path is NULL, with a progress bar
  * when stderr is a terminal; prints errors (NULL then). *load_ms (may be NULL) gets the time taken. */

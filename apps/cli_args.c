@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_bad_value(const char *cmd, const char *opt, const char *s, const char *expected) {
     fprintf(stderr, "vkattn %s: bad value \"%s\" for %s: expected %s\n", cmd, s, opt, expected);
@@ -50,6 +51,18 @@ int cli_parse_float(const char *cmd, const char *opt, const char *s, double min,
         return cli_bad_value(cmd, opt, s, want);
     }
     *out = v;
+    return 0;
+}
+
+int cli_check_writable(const char *cmd, const char *opt, const char *path) {
+    const int existed = access(path, F_OK) == 0;
+    FILE *f = fopen(path, "ab"); /* "a": never truncates what is there */
+    if (!f) {
+        fprintf(stderr, "vkattn %s: cannot write %s %s: %s\n", cmd, opt, path, strerror(errno));
+        return 2;
+    }
+    fclose(f);
+    if (!existed) remove(path);
     return 0;
 }
 

@@ -91,7 +91,7 @@ static int parse_args(int argc, char **argv, run_opts *o) {
             free(ids);
         }
         else if (strcmp(a, "--device") == 0) o->device = v;
-        else if (strcmp(a, "--dump-logits") == 0) o->dump_logits = v;
+        else if (strcmp(a, "--dump-logits") == 0) rc = cli_check_writable("run", a, o->dump_logits = v);
         else if (strcmp(a, "-n") == 0) rc = cli_parse_int("run", a, v, -1, INT32_MAX, &x), o->n_predict = x < 0 ? UINT32_MAX : (uint32_t)x;
         else if (strcmp(a, "-c") == 0) rc = cli_parse_int("run", a, v, 0, INT32_MAX, &x), o->n_ctx = x ? (uint32_t)x : VKATTN_N_CTX_TRAIN;
         else if (strcmp(a, "-b") == 0) rc = cli_parse_uint("run", a, v, 1, INT32_MAX, &o->n_batch);

@@ -42,7 +42,10 @@ int cmd_seq2seq(int argc, char **argv) {
         } else if (strcmp(a, "-m") == 0 && v) dir = v, i++;
         else if (strcmp(a, "--device") == 0 && v) device = v, i++;
         else if (strcmp(a, "--src") == 0 && v) src = v, i++;
-        else if (strcmp(a, "--out") == 0 && v) out_path = v, i++;
+        else if (strcmp(a, "--out") == 0 && v) {
+            if (cli_check_writable("seq2seq", a, out_path = v)) return 2;
+            i++;
+        }
         else if ((strcmp(a, "--beam") == 0 || strcmp(a, "--max-tokens") == 0) && v) {
             if (cli_parse_uint("seq2seq", a, v, 1, 65536, a[2] == 'b' ? &d.beam_size : &d.max_new_tokens)) return 2;
             i++;
