@@ -143,6 +143,14 @@ static int prompt_tokens(const run_opts *o, vkattn_model *m, int32_t **out, size
     return 0;
 }
 
+/* A long prompt's prefill on a terminal: "prefill 4096/10000 tokens", erased when done. */
+static void prefill_progress(void *user, uint64_t done, uint64_t total) {
+    (void)user;
+    fprintf(stderr, "\rprefill %llu/%llu tokens", (unsigned long long)done, (unsigned long long)total);
+    if (done >= total) fprintf(stderr, "\r%40s\r", "");
+    fflush(stderr);
+}
+
 /* Streams one token's text (or id) to stdout. */
 static void emit(vkattn_detok *d, int32_t id, int print_ids) {
     if (print_ids) {
@@ -177,11 +185,6 @@ static int generate(const run_opts *o, vkattn_context *ctx, vkattn_model *m, dou
     if (!rc && o->n_predict != UINT32_MAX && (uint64_t)n_prompt + o->n_predict > mi.n_ctx)
         fprintf(stderr, "vkattn run: note: prompt (%zu) + -n %u exceed the context of %u tokens: generation stops there\n",
                 n_prompt, o->n_predict, mi.n_ctx);
-    /* the prompt as given */
-    if (!rc && !o->print_ids && tok && !o->ids) {
-        fputs(o->prompt ? o->prompt : "", stdout);
-        fflush(stdout);
-    }
     for (size_t i = 0; !rc && i < n_prompt; i++) vkattn_sampler_accept(smp, prompt[i]);
 
     double t_prompt = 0, t_gen = 0;
@@ -196,6 +199,11 @@ static int generate(const run_opts *o, vkattn_context *ctx, vkattn_model *m, dou
         const float *last = logits + (o->dump_logits ? (n_prompt - 1) * V : 0);
         if (!rc && dump) fwrite(logits, sizeof *logits, (size_t)V * n_prompt, dump);
         if (!rc && !greedy && (st = vkattn_sampler_sample(smp, last, V, &tok_id))) rc = cli_fail("sampling", st, NULL);
+    }
+    /* the prompt as given (after the prefill, whose progress line on a terminal would overwrite it) */
+    if (!rc && !o->print_ids && tok && !o->ids) {
+        fputs(o->prompt ? o->prompt : "", stdout);
+        fflush(stdout);
     }
     uint32_t pos = (uint32_t)n_prompt;
     double t1 = bench_now_ms();
@@ -265,6 +273,7 @@ int cmd_run(int argc, char **argv) {
         return 1;
     }
     vkattn_model_desc md = {.n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_f32 = o.kv_f32};
+    if (isatty(2)) md.eval_progress = prefill_progress;
     double load_ms = 0;
     vkattn_model *m = cli_load_model(ctx, o.model, data, size, &md, &load_ms);
     if (!m) rc = 1;

@@ -1021,7 +1021,7 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
  * quantized; vectors (norms, biases) become f32. The KV cache is f16 with 16-bit storage, else f32. */
 typedef struct vkattn_model vkattn_model;
 
-/* Upload progress: bytes of weights uploaded so far out of total (called after each tensor). */
+/* Progress: `done` out of `total` (bytes of weights uploaded after each tensor; tokens of a long prompt). */
 typedef void (*vkattn_progress_fn)(void *user, uint64_t done, uint64_t total);
 
 #define VKATTN_N_CTX_TRAIN UINT32_MAX
@@ -1033,6 +1033,9 @@ typedef struct vkattn_model_desc {
     int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
     vkattn_progress_fn progress; /* NULL: none */
     void *progress_user;
+    vkattn_progress_fn eval_progress; /* prompt progress: tokens evaluated so far out of an eval call's n, after each
+                                       * n_batch chunk of a call that takes more than one; NULL: none */
+    void *eval_progress_user;
 } vkattn_model_desc;
 
 typedef struct vkattn_model_info {

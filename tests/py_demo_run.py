@@ -57,8 +57,35 @@ def main():
         fails += not text_ok
         print(("ok   " if text_ok else "FAIL ") + f"streamed text {t.stdout[:80]!r}")
     fails += special_values(a.vkattn, model)
+    fails += prefill_progress(a.vkattn)
     print(f"{fails} failed")
     return 1 if fails else 0
+
+
+def prefill_progress(vkattn):
+    """A prompt longer than one chunk (-b) shows "prefill D/N tokens" on a terminal stderr, nothing in a pipe."""
+    import pty
+    args = [vkattn, "run", "-p", " ".join(PROMPTS * 3), "-n", "1", "-b", "8", "--temp", "0"]
+    master, slave = pty.openpty()
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child's side is closed and drained
+            break
+        if not chunk:
+            break
+        tty += chunk
+    os.close(master)
+    tty = tty.decode(errors="replace")
+    piped = subprocess.run(args, capture_output=True, text=True)
+    ok = r.returncode == 0 and "prefill 8/" in tty and "prefill 16/" in tty and piped.returncode == 0 and \
+        "prefill" not in piped.stderr
+    print(("ok   " if ok else "FAIL ") + "prefill progress on a terminal only" +
+          ("" if ok else f": tty {tty[-300:]!r}, pipe {piped.stderr[-300:]!r}"))
+    return not ok
 
 
 def special_values(vkattn, model):

@@ -463,6 +463,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
                             "model: context %u exceeds gpt2's %u learned positions (gpt2.context_length); use a smaller -c",
                             m->n_ctx, m->hp.n_ctx_train);
     m->n_batch = desc && desc->n_batch ? desc->n_batch : DEFAULT_N_BATCH;
+    if (desc) m->eval_progress = desc->eval_progress, m->eval_progress_user = desc->eval_progress_user;
     if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
 
     if (!(m->layers = calloc(m->hp.n_layer, sizeof *m->layers)))
@@ -683,6 +684,7 @@ static vkattn_status eval(vkattn_model *m, const int32_t *tokens, uint32_t n, ui
         /* without all_logits only the last chunk's last row is wanted (earlier chunks fill the cache) */
         float *out = all ? logits + (size_t)i * m->hp.n_vocab : last ? logits : NULL;
         if ((st = eval_chunk(m, tokens + i, c, pos + i, out, all, last ? argmax : NULL))) return st;
+        if (m->eval_progress && c < n) m->eval_progress(m->eval_progress_user, i + c, n);
     }
     return VKATTN_OK;
 }
