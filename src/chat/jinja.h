@@ -13,16 +13,10 @@
 #ifndef VKATTN_JINJA_H
 #define VKATTN_JINJA_H
 
-#include "vkattn.h"
+#include "base/base.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-vkattn_status vkattn__fail(vkattn_context *ctx, vkattn_status status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 
 #define JJ_MAX_ARENA (64u << 20)   /* bytes one render may allocate */
 #define JJ_MAX_OUTPUT (16u << 20)  /* bytes of rendered text */
