@@ -14,6 +14,7 @@
 #define VKATTN_JINJA_H
 
 #include "base/base.h"
+#include "vkattn.h"
 
 #include <stddef.h>
 #include <stdint.h>
