@@ -126,7 +126,8 @@ typedef struct vkattn_context_desc {
     int validation;
     /* Record GPU timestamps around every dispatch (vkattn_profile_*). */
     int profiling;
-    /* Pipeline cache directory. NULL: $XDG_CACHE_HOME/vkattn (or ~/.cache/vkattn);
+    /* Pipeline cache directory. NULL: $VKATTN_CACHE_DIR, else $XDG_CACHE_HOME/vkattn, else
+     * ~/.cache/vkattn (none of these on Android: pass the app's getCacheDir() there);
      * "" disables the disk cache. */
     const char *cache_dir;
 } vkattn_context_desc;
@@ -1028,6 +1029,7 @@ typedef struct vkattn_model_desc {
     uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
     uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
     int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
+    uint32_t n_seq;           /* sequences the KV cache holds, n_ctx tokens each (vkattn_model_eval_batch); 0 = 1 */
     vkattn_progress_fn progress; /* NULL: none */
     void *progress_user;
 } vkattn_model_desc;
@@ -1035,7 +1037,7 @@ typedef struct vkattn_model_desc {
 typedef struct vkattn_model_info {
     const char *arch;         /* "llama", "qwen2", "gpt2" */
     const char *name;         /* general.name or "" */
-    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch;
+    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch, n_seq;
     uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, rope_dims;
     float rope_theta, norm_eps;
     uint64_t n_params;        /* elements of every weight tensor */
@@ -1071,6 +1073,20 @@ vkattn_status vkattn_model_eval(vkattn_model *m, const int32_t *tokens, uint32_t
  * (greedy decoding without reading the logits back). */
 vkattn_status vkattn_model_eval_argmax(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos,
                                        int32_t *token);
+
+/* One sequence of a batched evaluation: tokens[0..n) at positions [pos, pos + n) of KV-cache sequence seq
+ * (0 <= seq < n_seq; vkattn_model_eval uses sequence 0). */
+typedef struct vkattn_model_seq {
+    const int32_t *tokens;
+    uint32_t n, pos, seq;
+} vkattn_model_seq;
+
+/* Several sequences in one forward pass (a server's concurrent requests: some decoding one token, some
+ * prefilling): the projections and the FFN run as one GEMM over all their tokens, attention per sequence over
+ * its own cache. The sequences must be distinct, with 1 <= n, pos + n <= n_ctx, and n summed over all at most
+ * n_batch. logits receives [n_seqs, n_vocab]: row i = the last token of seqs[i]. Each row equals what
+ * vkattn_model_eval gives for that sequence alone, up to f32 rounding (the GEMMs see other row counts). */
+vkattn_status vkattn_model_eval_batch(vkattn_model *m, const vkattn_model_seq *seqs, uint32_t n_seqs, float *logits);
 
 /* The chat template from the file's tokenizer.chat_template (Jinja source, NUL-terminated), or NULL when it
  * has none. Owned by the model. Render it with vkattn_chat_template_create / _apply. */

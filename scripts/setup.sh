@@ -12,6 +12,8 @@ PKGS=(
   spirv-tools                        # spirv-val: every shader is validated at build time
   libstb-dev                         # stb_image / stb_image_write (images, attention maps)
   libcjson-dev                       # config.json parsing for Hugging Face models
+  libmicrohttpd-dev                  # vkattn serve: the HTTP server library
+  curl nginx                         # vkattn serve tests: a real HTTP client, a real load balancer
   mesa-vulkan-drivers                # lavapipe: CPU Vulkan driver #1
   chromium-common                    # SwiftShader: CPU Vulkan driver #2
   vulkan-validationlayers            # VK_LAYER_KHRONOS_validation for every test
@@ -21,6 +23,17 @@ PKGS=(
   libedit-dev                        # line editing and history in `vkattn chat`
   libopenblas-dev                    # native CPU baseline in GEMM benchmarks
 )
+
+# --aarch64: what scripts/test-aarch64.sh needs: the cross toolchain, qemu-user and the arm64
+# loader, cJSON and Mesa (lavapipe) through multiarch.
+if [ "${1:-}" = "--aarch64" ]; then
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  PKGS+=(crossbuild-essential-arm64 qemu-user-static file libvulkan-dev:arm64 libcjson-dev:arm64 mesa-vulkan-drivers:arm64)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
