@@ -126,7 +126,8 @@ typedef struct vkattn_context_desc {
     int validation;
     /* Record GPU timestamps around every dispatch (vkattn_profile_*). */
     int profiling;
-    /* Pipeline cache directory. NULL: $XDG_CACHE_HOME/vkattn (or ~/.cache/vkattn);
+    /* Pipeline cache directory. NULL: $VKATTN_CACHE_DIR, else $XDG_CACHE_HOME/vkattn, else
+     * ~/.cache/vkattn (none of these on Android: pass the app's getCacheDir() there);
      * "" disables the disk cache. */
     const char *cache_dir;
 } vkattn_context_desc;

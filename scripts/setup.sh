@@ -22,6 +22,17 @@ PKGS=(
   libopenblas-dev                    # native CPU baseline in GEMM benchmarks
 )
 
+# --aarch64: what scripts/test-aarch64.sh needs: the cross toolchain, qemu-user and the arm64
+# loader, cJSON and Mesa (lavapipe) through multiarch.
+if [ "${1:-}" = "--aarch64" ]; then
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  PKGS+=(crossbuild-essential-arm64 qemu-user-static file libvulkan-dev:arm64 libcjson-dev:arm64 mesa-vulkan-drivers:arm64)
+fi
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
