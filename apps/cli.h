@@ -16,6 +16,7 @@ int cmd_run(int argc, char **argv);
 int cmd_perplexity(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 /* encoders (cmd_embed.c, cmd_classify.c, ...) */
 int cmd_embed(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
