@@ -943,6 +943,12 @@ typedef struct vkattn_encoder_info {
     uint32_t image_size, patch_size, grid; /* ViT: input side, patch side, patches per side */
     float image_mean[3], image_std[3];     /* ViT preprocessing */
     int do_resize;                /* ViT: resize to image_size x image_size (else the image must be that size) */
+    /* sentence-transformers layout (modules.json, 1_Pooling/config.json, a Normalize module,
+     * sentence_bert_config.json): the pooling and normalisation it prescribes; st_pooling -1 when the
+     * directory has no modules.json. max_seq_length: tokenize truncates to it (<= max_tokens). */
+    int st_pooling;               /* vkattn_pooling or -1 */
+    int st_normalize;
+    uint32_t max_seq_length;
 } vkattn_encoder_info;
 
 vkattn_status vkattn_encoder_create(vkattn_context *ctx, const char *dir, vkattn_encoder **out);
@@ -953,12 +959,16 @@ void vkattn_encoder_get_info(const vkattn_encoder *enc, vkattn_encoder_info *inf
 const char *vkattn_encoder_label(const vkattn_encoder *enc, uint32_t i);
 /* BERT: the tokenizer (owned by the encoder); NULL for ViT. */
 const vkattn_wordpiece *vkattn_encoder_wordpiece(const vkattn_encoder *enc);
-/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_tokens (the last kept token is [SEP]). *n and a
+/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_seq_length (the last kept token is [SEP]). *n and a
  * short capacity as vkattn_wordpiece_tokenize. */
 vkattn_status vkattn_encoder_tokenize(const vkattn_encoder *enc, const char *text, int32_t *ids, size_t capacity,
                                       size_t *n);
 
-typedef enum vkattn_pooling { VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1 } vkattn_pooling;
+/* Sentence-embedding pooling, as sentence-transformers' Pooling module: the [CLS] row, the mean, the
+ * element-wise max, or the sum / sqrt(length) over the real tokens. */
+typedef enum vkattn_pooling {
+    VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1, VKATTN_POOL_MAX = 2, VKATTN_POOL_MEAN_SQRT_LEN = 3
+} vkattn_pooling;
 
 /* What a forward pass returns; every pointer may be NULL (not computed). Caller-allocated, f32, row-major.
  * L = the longest input (tokens; ViT: 1 + patches), D = hidden_size. */
