@@ -13,7 +13,7 @@ static const struct {
     {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
     {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
-    {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
+    {"tokenize", cmd_tokenize, "text -> token ids with a GGUF file's vocabulary, as llama-tokenize"},
     {"run", cmd_run, "generate text with a GGUF model (llama, qwen2, gpt2); no -m: the built-in demo model"},
     {"serve", cmd_serve, "OpenAI-compatible HTTP server (llama-server's endpoints), batched concurrent requests"},
     {"template", cmd_template, "render a conversation with a chat template (built-in, a Jinja file, or the GGUF's)"},

@@ -761,8 +761,8 @@ typedef struct vkattn_tokenizer vkattn_tokenizer;
  * it needs). Start from vkattn_tokenizer_desc_default(): ids -1 (none), flags -1 (the model's default). */
 typedef struct vkattn_tokenizer_desc {
     const char *model;              /* tokenizer.ggml.model: "gpt2" (byte-level BPE) or "llama" (SentencePiece) */
-    const char *pre;                /* tokenizer.ggml.pre (BPE): "gpt2"/"gpt-2", "llama-bpe"/"llama3", "qwen2",
-                                     * "smollm", ... (llama.cpp's names); NULL or "default": GPT-2's regex */
+    const char *pre;                /* tokenizer.ggml.pre (BPE): "gpt-2", "llama-bpe", "qwen2", "smollm", "falcon",
+                                     * ... (llama.cpp's names); NULL or "default": llama.cpp's default */
     uint32_t n_vocab;
     const char *const *tokens;      /* tokenizer.ggml.tokens: n_vocab strings */
     const uint32_t *token_lens;     /* their byte lengths (strings may hold NULs); NULL: NUL-terminated */
@@ -786,6 +786,14 @@ void vkattn_tokenizer_desc_default(vkattn_tokenizer_desc *desc);
 vkattn_status vkattn_tokenizer_create(const vkattn_tokenizer_desc *desc, vkattn_tokenizer **out);
 void vkattn_tokenizer_destroy(vkattn_tokenizer *tok);
 
+/* The tokenizer of a GGUF file, from its tokenizer.ggml.* metadata alone (a file without tensors works,
+ * as llama.cpp's vocab_only). A "llama" vocabulary without bos/eos/unknown ids gets llama.cpp's 1/2/0.
+ * VKATTN_ERROR_FORMAT when the file has no vocabulary or a key has the wrong type or length; otherwise
+ * as vkattn_tokenizer_create. The tokenizer does not keep g. */
+vkattn_status vkattn_tokenizer_create_gguf(const vkattn_gguf *g, vkattn_tokenizer **out);
+/* Opens the GGUF file at path and builds its tokenizer (vkattn_tokenizer_create_gguf). */
+vkattn_status vkattn_tokenizer_load(const char *path, vkattn_tokenizer **out);
+
 typedef struct vkattn_tokenizer_info {
     const char *model;              /* "gpt2" or "llama" */
     const char *pre;                /* the pre-tokenizer name ("" for "llama") */
@@ -793,6 +801,8 @@ typedef struct vkattn_tokenizer_info {
     int32_t bos_id, eos_id, unknown_id, padding_id, eot_id;
     int add_bos, add_eos, add_space_prefix; /* as resolved from the desc and the model's defaults */
     uint32_t max_piece_bytes;       /* longest decoded token */
+    const char *warning;            /* NULL, or a message to show the user once (llama.cpp warns likewise): a
+                                     * BPE file without tokenizer.ggml.pre gets llama.cpp's default */
 } vkattn_tokenizer_info;
 
 void vkattn_tokenizer_get_info(const vkattn_tokenizer *tok, vkattn_tokenizer_info *info);

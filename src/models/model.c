@@ -304,100 +304,16 @@ static vkattn_status load_chat_template(vkattn_model *m) {
     return VKATTN_OK;
 }
 
-static int32_t opt_id(vkattn_gguf *g, const char *key) {
-    int32_t v = -1;
-    if (vkattn_gguf_find_key(g, key) >= 0 && vkattn_gguf_get_i32(g, key, &v) != VKATTN_OK) v = -1;
-    return v;
-}
-
-static int opt_bool(vkattn_gguf *g, const char *key) {
-    int v = -1;
-    if (vkattn_gguf_find_key(g, key) >= 0 && vkattn_gguf_get_bool(g, key, &v) != VKATTN_OK) v = -1;
-    return v;
-}
-
-/* Strings of a string array as pointer + length arrays (the strings stay in the GGUF handle). */
-static vkattn_status string_array(vkattn_model *m, const char *key, uint64_t *n, const char ***strs, uint32_t **lens) {
-    vkattn_gguf_type et;
-    vkattn_status st = vkattn_gguf_get_array(m->gguf, key, &et, n);
-    if (st) return forward_error(m->ctx, st);
-    if (et != VKATTN_GGUF_STRING || *n > UINT32_MAX)
-        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s must be an array of strings", key);
-    *strs = malloc((*n ? *n : 1) * sizeof **strs);
-    *lens = malloc((*n ? *n : 1) * sizeof **lens);
-    if (!*strs || !*lens) return vkattn__fail(m->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
-    for (uint64_t i = 0; i < *n; i++) {
-        uint64_t len;
-        if ((st = vkattn_gguf_array_string(m->gguf, key, i, &(*strs)[i], &len))) return forward_error(m->ctx, st);
-        if (len > UINT32_MAX) return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s[%llu] is too long", key, (unsigned long long)i);
-        (*lens)[i] = (uint32_t)len;
-    }
-    return VKATTN_OK;
-}
-
 static vkattn_status load_tokenizer(vkattn_model *m) {
-    vkattn_gguf *g = m->gguf;
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.model") < 0) return VKATTN_OK; /* none: the model still runs on ids */
-    vkattn_tokenizer_desc d;
-    vkattn_tokenizer_desc_default(&d);
-    const char **tokens = NULL, **merges = NULL;
-    uint32_t *token_lens = NULL, *merge_lens = NULL;
-    float *scores = NULL;
-    int32_t *types = NULL;
-    uint64_t n_tokens = 0, n_merges = 0, n;
-    vkattn_gguf_type et;
-    vkattn_status st = vkattn_gguf_get_string(g, "tokenizer.ggml.model", &d.model, NULL);
-    if (st) return forward_error(m->ctx, st);
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.pre") >= 0 && (st = vkattn_gguf_get_string(g, "tokenizer.ggml.pre", &d.pre, NULL)))
-        return forward_error(m->ctx, st);
-    if ((st = string_array(m, "tokenizer.ggml.tokens", &n_tokens, &tokens, &token_lens))) goto done;
-    if (n_tokens > m->hp.n_vocab) {
-        st = vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.tokens has %llu tokens, token_embd.weight only %u rows",
-                          (unsigned long long)n_tokens, m->hp.n_vocab);
-        goto done;
-    }
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.merges") >= 0 &&
-        (st = string_array(m, "tokenizer.ggml.merges", &n_merges, &merges, &merge_lens)))
-        goto done;
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.scores") >= 0) {
-        if ((st = vkattn_gguf_get_array(g, "tokenizer.ggml.scores", &et, &n)) || n != n_tokens ||
-            !(scores = malloc((n ? n : 1) * sizeof *scores)) || (st = vkattn_gguf_array_f32(g, "tokenizer.ggml.scores", 0, n, scores))) {
-            st = vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.scores must hold one number per token");
-            goto done;
-        }
-    }
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.token_type") >= 0) {
-        if ((st = vkattn_gguf_get_array(g, "tokenizer.ggml.token_type", &et, &n)) || n != n_tokens ||
-            !(types = malloc((n ? n : 1) * sizeof *types)) || (st = vkattn_gguf_array_i32(g, "tokenizer.ggml.token_type", 0, n, types))) {
-            st = vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.token_type must hold one integer per token");
-            goto done;
-        }
-    }
-    d.n_vocab = (uint32_t)n_tokens;
-    d.tokens = tokens;
-    d.token_lens = token_lens;
-    d.scores = scores;
-    d.token_types = types;
-    d.n_merges = (uint32_t)n_merges;
-    d.merges = merges;
-    d.merge_lens = merge_lens;
-    d.bos_id = opt_id(g, "tokenizer.ggml.bos_token_id");
-    d.eos_id = opt_id(g, "tokenizer.ggml.eos_token_id");
-    d.unknown_id = opt_id(g, "tokenizer.ggml.unknown_token_id");
-    d.padding_id = opt_id(g, "tokenizer.ggml.padding_token_id");
-    d.eot_id = opt_id(g, "tokenizer.ggml.eot_token_id");
-    d.add_bos = opt_bool(g, "tokenizer.ggml.add_bos_token");
-    d.add_eos = opt_bool(g, "tokenizer.ggml.add_eos_token");
-    d.add_space_prefix = opt_bool(g, "tokenizer.ggml.add_space_prefix");
-    if ((st = vkattn_tokenizer_create(&d, &m->tok))) st = vkattn__fail(m->ctx, st, "model: tokenizer: %s", vkattn_context_error(NULL));
-done:
-    free(tokens);
-    free(token_lens);
-    free(merges);
-    free(merge_lens);
-    free(scores);
-    free(types);
-    return st;
+    if (vkattn_gguf_find_key(m->gguf, "tokenizer.ggml.model") < 0) return VKATTN_OK; /* none: the model still runs on ids */
+    vkattn_status st = vkattn_tokenizer_create_gguf(m->gguf, &m->tok);
+    if (st) return vkattn__fail(m->ctx, st, "model: tokenizer: %s", vkattn_context_error(NULL));
+    vkattn_tokenizer_info info;
+    vkattn_tokenizer_get_info(m->tok, &info);
+    if (info.n_vocab > m->hp.n_vocab)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.tokens has %u tokens, token_embd.weight only %u rows",
+                            info.n_vocab, m->hp.n_vocab);
+    return VKATTN_OK;
 }
 
 /* ---- activations ---------------------------------------------------------------------------- */
