@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seeds for the fuzz targets (tests/fuzz/corpus/<target>/), made with the project's own generators:
 gguf_writer.py (every metadata type, every tensor type), gen_test_models.py (the test models' tokenizers),
-gen_hf_models.py (BERT / ViT config.json, sharded safetensors, the WordPiece vocabulary). Kept small
+gen_hf_models.py (BERT / ViT config.json, sharded safetensors, the WordPiece vocabulary), and the built-in
+chat templates of src/chat/chat.c. Kept small
 (kilobytes): libFuzzer grows the corpus in campaigns; scripts/fuzz.sh merges back only what adds coverage.
 
     /usr/bin/python3 scripts/gen_fuzz_corpus.py [--out tests/fuzz/corpus]
@@ -9,6 +10,7 @@ gen_hf_models.py (BERT / ViT config.json, sharded safetensors, the WordPiece voc
 import argparse
 import json
 import os
+import re
 import struct
 import sys
 import tempfile
@@ -138,9 +140,25 @@ def image(out):
     put(out, "image", "gradient_24x16.jpg", open(os.path.join(HERE, "..", "tests", "data", "gradient_24x16.jpg"), "rb").read())
 
 
+MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi \u00e9 {{ x }}"},
+            {"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": {
+                "name": "get", "arguments": {"q": 1}}}]},
+            {"role": "tool", "content": "42"}, {"role": "user", "content": [{"type": "text", "text": "and?"}]}]
+
+
+def chat_template(out):
+    """The built-in templates (C string literals in src/chat/chat.c) over a conversation with tools."""
+    src = open(os.path.join(HERE, "..", "src", "chat", "chat.c"), encoding="utf-8").read()
+    for name, body in re.findall(r"static const char (\w+)\[\] =\s*((?:\"(?:[^\"\\]|\\.)*\"\s*)+);", src):
+        text = "".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", body)).encode().decode("unicode_escape")
+        msgs = MESSAGES if name.startswith("qwen") else [m for m in MESSAGES if m["role"] in ("user", "system")][:2]
+        put(out, "chat_template", name, b"\x01" + text.encode() + b"\n#messages\n" + json.dumps(msgs).encode()
+            + b"\n#extra\n" + json.dumps({"tools": [{"name": "get"}], "x": [1, 2]}).encode())
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fuzz", "corpus"))
     args = ap.parse_args()
-    for make in (gguf, safetensors, hf_config, tokenizer, wordpiece, image):
+    for make in (gguf, safetensors, hf_config, tokenizer, wordpiece, image, chat_template):
         make(args.out)
