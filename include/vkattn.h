@@ -129,7 +129,8 @@ typedef struct vkattn_context_desc {
     int validation;
     /* Record GPU timestamps around every dispatch (vkattn_profile_*). */
     int profiling;
-    /* Pipeline cache directory. NULL: $XDG_CACHE_HOME/vkattn (or ~/.cache/vkattn);
+    /* Pipeline cache directory. NULL: $VKATTN_CACHE_DIR, else $XDG_CACHE_HOME/vkattn, else
+     * ~/.cache/vkattn (none of these on Android: pass the app's getCacheDir() there);
      * "" disables the disk cache. */
     const char *cache_dir;
 } vkattn_context_desc;
@@ -714,9 +715,12 @@ typedef struct vkattn_image {
     float *rgb;
 } vkattn_image;
 
-/* Decodes PNG, JPEG, BMP, TGA or GIF (stb_image). Free with vkattn_image_free.
+/* Decodes PNG, JPEG or BMP (stb_image; JPEG marker segments are validated first, since the
+ * stb_image of Debian 12 trusts them). Free with vkattn_image_free.
  * Errors (no context): VKATTN_ERROR_IO, _FORMAT, _TOO_LARGE; see vkattn_context_error(NULL). */
 vkattn_status vkattn_image_load(const char *path, vkattn_image *out);
+/* The same from `size` bytes in memory (an encoded PNG/JPEG/BMP file). */
+vkattn_status vkattn_image_load_memory(const void *data, size_t size, vkattn_image *out);
 void vkattn_image_free(vkattn_image *img);
 /* Bilinear (triangle filter) resize to width x height into a new image. */
 vkattn_status vkattn_image_resize(const vkattn_image *img, int width, int height, vkattn_image *out);
@@ -760,8 +764,8 @@ typedef struct vkattn_tokenizer vkattn_tokenizer;
  * it needs). Start from vkattn_tokenizer_desc_default(): ids -1 (none), flags -1 (the model's default). */
 typedef struct vkattn_tokenizer_desc {
     const char *model;              /* tokenizer.ggml.model: "gpt2" (byte-level BPE) or "llama" (SentencePiece) */
-    const char *pre;                /* tokenizer.ggml.pre (BPE): "gpt2"/"gpt-2", "llama-bpe"/"llama3", "qwen2",
-                                     * "smollm", ... (llama.cpp's names); NULL or "default": GPT-2's regex */
+    const char *pre;                /* tokenizer.ggml.pre (BPE): "gpt-2", "llama-bpe", "qwen2", "smollm", "falcon",
+                                     * ... (llama.cpp's names); NULL or "default": llama.cpp's default */
     uint32_t n_vocab;
     const char *const *tokens;      /* tokenizer.ggml.tokens: n_vocab strings */
     const uint32_t *token_lens;     /* their byte lengths (strings may hold NULs); NULL: NUL-terminated */
@@ -785,6 +789,14 @@ void vkattn_tokenizer_desc_default(vkattn_tokenizer_desc *desc);
 vkattn_status vkattn_tokenizer_create(const vkattn_tokenizer_desc *desc, vkattn_tokenizer **out);
 void vkattn_tokenizer_destroy(vkattn_tokenizer *tok);
 
+/* The tokenizer of a GGUF file, from its tokenizer.ggml.* metadata alone (a file without tensors works,
+ * as llama.cpp's vocab_only). A "llama" vocabulary without bos/eos/unknown ids gets llama.cpp's 1/2/0.
+ * VKATTN_ERROR_FORMAT when the file has no vocabulary or a key has the wrong type or length; otherwise
+ * as vkattn_tokenizer_create. The tokenizer does not keep g. */
+vkattn_status vkattn_tokenizer_create_gguf(const vkattn_gguf *g, vkattn_tokenizer **out);
+/* Opens the GGUF file at path and builds its tokenizer (vkattn_tokenizer_create_gguf). */
+vkattn_status vkattn_tokenizer_load(const char *path, vkattn_tokenizer **out);
+
 typedef struct vkattn_tokenizer_info {
     const char *model;              /* "gpt2" or "llama" */
     const char *pre;                /* the pre-tokenizer name ("" for "llama") */
@@ -792,6 +804,8 @@ typedef struct vkattn_tokenizer_info {
     int32_t bos_id, eos_id, unknown_id, padding_id, eot_id;
     int add_bos, add_eos, add_space_prefix; /* as resolved from the desc and the model's defaults */
     uint32_t max_piece_bytes;       /* longest decoded token */
+    const char *warning;            /* NULL, or a message to show the user once (llama.cpp warns likewise): a
+                                     * BPE file without tokenizer.ggml.pre gets llama.cpp's default */
 } vkattn_tokenizer_info;
 
 void vkattn_tokenizer_get_info(const vkattn_tokenizer *tok, vkattn_tokenizer_info *info);
@@ -1028,6 +1042,7 @@ typedef struct vkattn_model_desc {
     uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
     uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
     int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
+    uint32_t n_seq;           /* sequences the KV cache holds, n_ctx tokens each (vkattn_model_eval_batch); 0 = 1 */
     vkattn_progress_fn progress; /* NULL: none */
     void *progress_user;
 } vkattn_model_desc;
@@ -1035,7 +1050,7 @@ typedef struct vkattn_model_desc {
 typedef struct vkattn_model_info {
     const char *arch;         /* "llama", "qwen2", "gpt2" */
     const char *name;         /* general.name or "" */
-    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch;
+    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch, n_seq;
     uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, rope_dims;
     float rope_theta, norm_eps;
     uint64_t n_params;        /* elements of every weight tensor */
@@ -1071,6 +1086,80 @@ vkattn_status vkattn_model_eval(vkattn_model *m, const int32_t *tokens, uint32_t
  * (greedy decoding without reading the logits back). */
 vkattn_status vkattn_model_eval_argmax(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos,
                                        int32_t *token);
+
+/* One sequence of a batched evaluation: tokens[0..n) at positions [pos, pos + n) of KV-cache sequence seq
+ * (0 <= seq < n_seq; vkattn_model_eval uses sequence 0). */
+typedef struct vkattn_model_seq {
+    const int32_t *tokens;
+    uint32_t n, pos, seq;
+} vkattn_model_seq;
+
+/* Several sequences in one forward pass (a server's concurrent requests: some decoding one token, some
+ * prefilling): the projections and the FFN run as one GEMM over all their tokens, attention per sequence over
+ * its own cache. The sequences must be distinct, with 1 <= n, pos + n <= n_ctx, and n summed over all at most
+ * n_batch. logits receives [n_seqs, n_vocab]: row i = the last token of seqs[i]. Each row equals what
+ * vkattn_model_eval gives for that sequence alone, up to f32 rounding (the GEMMs see other row counts). */
+vkattn_status vkattn_model_eval_batch(vkattn_model *m, const vkattn_model_seq *seqs, uint32_t n_seqs, float *logits);
+
+/* The chat template from the file's tokenizer.chat_template (Jinja source, NUL-terminated), or NULL when it
+ * has none. Owned by the model. Render it with vkattn_chat_template_create / _apply. */
+const char *vkattn_model_chat_template(const vkattn_model *m);
+
+/* ------------------------------------------------------------------------ */
+/* Chat templates                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Hugging Face chat templates (tokenizer_config.json's / GGUF's tokenizer.chat_template), rendered as
+ * transformers renders them: Jinja2 with trim_blocks and lstrip_blocks, the loop-controls extension
+ * ({% break %}, {% continue %}), raise_exception(msg), strftime_now(fmt), tojson keeping non-ASCII, and the
+ * variables messages, add_generation_prompt, bos_token, eos_token (plus any extra variables given as JSON,
+ * e.g. {"enable_thinking": false} or {"tools": [...]}). Supported: if/elif/else, for (with else, an if filter,
+ * tuple unpacking, loop.index/index0/first/last/length/revindex/previtem/nextitem), set (names, tuples,
+ * namespace attributes, blocks), macros, inline if, Python operators and str/dict methods, Jinja2's common
+ * filters and tests. Upper/lower/title map ASCII letters only. Host-side; errors through
+ * vkattn_context_error(NULL) (per thread), e.g. "chat template line 3: raise_exception: Conversation roles
+ * must alternate user/assistant/user/assistant/...". Rendering is bounded (64 MiB of working memory, 16 MiB
+ * of output, 20 million steps, nesting depth 200): a hostile template gets VKATTN_ERROR_TOO_LARGE, never a
+ * hang or a crash. A parsed template is immutable: one handle may render from several threads at once. */
+typedef struct vkattn_chat_template vkattn_chat_template;
+
+typedef struct vkattn_chat_message {
+    const char *role;     /* "system", "user", "assistant", "tool", ... */
+    const char *content;  /* UTF-8; NULL gives None (e.g. an assistant turn that only calls tools) */
+} vkattn_chat_message;
+
+typedef struct vkattn_chat_params {
+    int add_generation_prompt; /* end with the header of an assistant turn */
+    const char *bos_token;     /* bos_token / eos_token as text; NULL: "" */
+    const char *eos_token;
+    const char *extra_json;    /* NULL, or a JSON object whose members become template variables */
+} vkattn_chat_params;
+
+/* Parses template source (NUL-terminated). Syntax errors: VKATTN_ERROR_FORMAT naming the line; a tag outside
+ * the subset (include, extends, call, filter blocks, recursive loops): VKATTN_ERROR_FORMAT saying which. */
+vkattn_status vkattn_chat_template_create(const char *source, vkattn_chat_template **out);
+void vkattn_chat_template_destroy(vkattn_chat_template *t);
+
+/* Renders messages[0..n). *out receives the text (NUL-terminated, free with vkattn_chat_free); *out_len (may be
+ * NULL) its length in bytes. A raise_exception in the template, an undefined variable used in an operation or a
+ * type error: VKATTN_ERROR_INVALID_ARGUMENT with the template's message. params may be NULL (defaults 0/NULL). */
+vkattn_status vkattn_chat_template_apply(const vkattn_chat_template *t, const vkattn_chat_message *messages, size_t n,
+                                         const vkattn_chat_params *params, char **out, size_t *out_len);
+/* The same with the messages as a JSON array of objects (any members: content lists, tool_calls, ...). */
+vkattn_status vkattn_chat_template_apply_json(const vkattn_chat_template *t, const char *messages_json,
+                                              const vkattn_chat_params *params, char **out, size_t *out_len);
+/* One call: parse, render, free the template. */
+vkattn_status vkattn_chat_apply_template(const char *template_source, const vkattn_chat_message *messages, size_t n,
+                                         int add_generation_prompt, const char *bos_token, const char *eos_token,
+                                         char **out);
+/* Frees text returned by the vkattn_chat_* functions. NULL is a no-op. */
+void vkattn_chat_free(char *text);
+
+/* A built-in template's source by name ("chatml", "llama2", "llama3", "gemma" (Gemma 3), "gemma2", "phi3",
+ * "mistral", "qwen2.5"), or NULL. */
+const char *vkattn_chat_builtin_template(const char *name);
+/* The built-in names, comma-separated (for messages). */
+const char *vkattn_chat_builtin_names(void);
 
 #ifdef __cplusplus
 }
