@@ -23,7 +23,7 @@ static int parse_impl(op_args *a, vkattn_attn_impl *impl) {
 int op_attention_desc(op_args *a, int64_t B, int64_t Hq, int64_t Lq, int64_t Lk, vkattn_attention_desc *d) {
     double scale;
     memset(d, 0, sizeof *d);
-    if (op_flag_double(a, "--scale", 0, &scale) || parse_impl(a, &d->impl)) return 1;
+    if (op_flag_double(a, "--scale", 0, -1e30, 1e30, &scale) || parse_impl(a, &d->impl)) return 1;
     d->scale = (float)scale;
     d->causal = op_has(a, "--causal");
     d->mask = op_input(a, "mask", VKATTN_F32, 0);
