@@ -3,7 +3,7 @@
  * projection. */
 #include "model.h"
 
-vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, uint32_t pos, int rope_mode) {
+vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, uint32_t pos) {
     vkattn_context *ctx = m->ctx;
     const vkattn__layer *L = &m->layers[l];
     const vkattn__hparams *h = &m->hp;
@@ -18,8 +18,8 @@ vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, u
     vkattn_tensor v4 = vkattn__view(a->qkv, Q + KV, 4, sk, tw);
     vkattn_tensor kr = vkattn__kv_rows(&m->kv, l, 0, pos, n), vr = vkattn__kv_rows(&m->kv, l, 1, pos, n);
     vkattn_tensor kc = vkattn__view(&kr, 0, 4, sk, tc), vc = vkattn__view(&vr, 0, 4, sk, tc);
-    if (rope_mode >= 0) {
-        const vkattn_rope_desc rd = {.mode = (vkattn_rope_mode)rope_mode, .layout = VKATTN_ROPE_BLHD,
+    if (h->rope_mode >= 0) {
+        const vkattn_rope_desc rd = {.mode = (vkattn_rope_mode)h->rope_mode, .layout = VKATTN_ROPE_BLHD,
                                      .rotary_dims = h->rope_dims, .theta = h->rope_theta, .offset = pos};
         if ((st = vkattn_rope(ctx, &q4, &q4, &rd)) ||  /* rope q in place */
             (st = vkattn_rope(ctx, &k4, &kc, &rd)))    /* rope k -> K cache */

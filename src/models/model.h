@@ -1,11 +1,11 @@
 /* Decoder-only models (internal): the handle, its weights, KV cache and activations.
- * model.c loads, kv_cache.c owns the cache, llama.c / gpt2.c are the forward passes. */
+ * model.c loads generically (hyperparameters, tensor table, upload, eval); each architecture is one file
+ * (llama.c, qwen2.c, gpt2.c, ...) holding its tensor table and forward pass as a vkattn__arch, listed in
+ * model.c's ARCHS table; kv_cache.c owns the cache; attention_block.c is the attention sublayer they share. */
 #ifndef VKATTN_MODEL_H
 #define VKATTN_MODEL_H
 
 #include "../core/core.h"
-
-typedef enum { ARCH_LLAMA, ARCH_QWEN2, ARCH_GPT2 } vkattn__arch;
 
 /* Hyperparameters, llama.cpp's names in comments. */
 typedef struct vkattn__hparams {
@@ -20,6 +20,7 @@ typedef struct vkattn__hparams {
     uint32_t rope_dims;   /* <arch>.rope.dimension_count (default head_dim) */
     float rope_theta;     /* <arch>.rope.freq_base (default 10000) */
     float norm_eps;       /* <arch>.attention.layer_norm_rms_epsilon / .layer_norm_epsilon */
+    int rope_mode;        /* vkattn_rope_mode, or -1: no RoPE (set by the architecture) */
 } vkattn__hparams;
 
 /* One transformer block. Shapes are [out, in] as vkattn_linear takes them
@@ -34,6 +35,23 @@ typedef struct vkattn__layer {
     vkattn_tensor *ffn_up, *ffn_up_b;       /* [F, D], [F] (gpt2) */
     vkattn_tensor *ffn_down, *ffn_down_b;   /* [D, F], [D] (gpt2) */
 } vkattn__layer;
+
+typedef struct vkattn__wtable vkattn__wtable;
+
+/* One architecture (general.architecture): src/models/<name>.c defines it, model.c's ARCHS lists it. The
+ * generic loader reads the common hyperparameters (context_length, embedding_length, block_count,
+ * feed_forward_length, attention.head_count[_kv], rope.freq_base / dimension_count, the norm epsilon under
+ * norm_eps_key), then calls hparams, then tensors, then uploads; eval embeds the tokens into a.x, calls
+ * forward and projects the rows left in a.xn on `output`. */
+typedef struct vkattn__arch {
+    const char *name;
+    const char *norm_eps_key;  /* "attention.layer_norm_rms_epsilon" or "attention.layer_norm_epsilon" */
+    int rope_mode;             /* vkattn_rope_mode, or -1: no RoPE */
+    int learned_positions;     /* position_embd: the context may not exceed context_length */
+    vkattn_status (*hparams)(vkattn_model *m);                    /* optional: the architecture's own keys */
+    vkattn_status (*tensors)(vkattn_model *m, vkattn__wtable *t); /* its tensor table (vkattn__w_* below) */
+    vkattn_status (*forward)(vkattn_model *m, uint32_t n, uint32_t pos);
+} vkattn__arch;
 
 /* The KV cache: per layer K and V of [n_ctx, n_head_kv, head_dim], token-major so that the K/V
  * projections write straight into rows [pos, pos + n) (no copies). */
@@ -62,7 +80,7 @@ typedef struct vkattn__acts {
 struct vkattn_model {
     vkattn_context *ctx;
     vkattn_gguf *gguf;     /* open while loading */
-    vkattn__arch arch;
+    const vkattn__arch *arch;
     char arch_name[16];
     char *name;
     const char *weight_type;
@@ -75,6 +93,8 @@ struct vkattn_model {
     vkattn_tensor *out_norm, *out_norm_b;
     vkattn_tensor *output;            /* [V, D]; == tok_embd when tied */
     vkattn__layer *layers;
+    vkattn_tensor **owned;            /* every weight tensor created by the load (destroyed with the model) */
+    uint32_t n_owned;
 
     vkattn__kv_cache kv;
     vkattn__acts a;
@@ -98,13 +118,33 @@ vkattn_tensor vkattn__kv_rows(const vkattn__kv_cache *kv, uint32_t l, int is_v, 
 /* Positions [0, len) of layer l's K (or V) cache as attention's [1, Hkv, len, hd] (strided, no copy). */
 vkattn_tensor vkattn__kv_heads(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t len, uint32_t head_dim);
 
-/* The forward passes: record chunk tokens [pos, pos + n) (embeddings already in a.x) through the layer
- * stack and the final norm into the open batch; the final normed rows are left in a.xn. */
-vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n, uint32_t pos);
-vkattn_status vkattn__gpt2_forward(vkattn_model *m, uint32_t n, uint32_t pos);
+/* ---- the tensor table (model.c): what an architecture's `tensors` adds, by llama.cpp's names ---- */
 
-/* Shared by the forward passes: the stacked q/k/v projection (+ bias) of a.xn, RoPE when rope_mode >= 0,
- * K/V into the cache, attention over positions [0, pos + n), output projection (+ bias) into a.tmp. */
-vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, uint32_t pos, int rope_mode);
+/* A 2-D [rows, cols] or 1-D [rows] file tensor into *dst (name: printf format with the layer index). An
+ * optional one that is absent leaves *dst NULL. */
+vkattn_status vkattn__w_mat(vkattn_model *m, vkattn__wtable *t, vkattn_tensor **dst, int64_t rows, int64_t cols,
+                            const char *fmt, int layer);
+vkattn_status vkattn__w_opt_mat(vkattn_model *m, vkattn__wtable *t, vkattn_tensor **dst, int64_t rows, int64_t cols,
+                                const char *fmt, int layer);
+vkattn_status vkattn__w_vec(vkattn_model *m, vkattn__wtable *t, vkattn_tensor **dst, int64_t rows, const char *fmt,
+                            int layer);
+/* The last added tensor is a table ops take as a parameter (position_embd): f32 on the device. */
+void vkattn__w_param(vkattn__wtable *t);
+/* The last k added tensors become one device tensor *dst, their rows one after another (attn_q | attn_k |
+ * attn_v, ffn_gate | ffn_up: one GEMM instead of several). */
+void vkattn__w_stack(vkattn__wtable *t, uint32_t k, vkattn_tensor **dst);
+
+/* ---- forward passes ---- */
+
+/* An architecture's forward: record chunk tokens [pos, pos + n) (embeddings already in a.x) through the
+ * layer stack and the final norm into the open batch; the final normed rows are left in a.xn. */
+vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n, uint32_t pos);
+/* The llama family's tensor table (qwen2 = this + biases). */
+vkattn_status vkattn__llama_tensors(vkattn_model *m, vkattn__wtable *t);
+
+/* Shared by the forward passes: the stacked q/k/v projection (+ bias) of a.xn, RoPE (the architecture's
+ * rope_mode), K/V into the cache, attention over positions [0, pos + n), output projection (+ bias) into
+ * a.tmp. */
+vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, uint32_t pos);
 
 #endif
