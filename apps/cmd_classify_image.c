@@ -9,7 +9,7 @@
 static void usage(FILE *f) {
     fprintf(f, "usage: vkattn classify-image -m MODEL_DIR [--top K] [--out FILE.safetensors] [--device D] IMAGE...\n"
                "Image classification with a ViT (config.json, model.safetensors, preprocessor_config.json);\n"
-               "PNG, JPEG, BMP, TGA or GIF images, resized and normalised as the preprocessor config says.\n");
+               "PNG, JPEG or BMP images, resized and normalised as the preprocessor config says.\n");
 }
 
 static int top_option(int argc, char **argv, int *i, void *user) {

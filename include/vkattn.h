@@ -711,9 +711,12 @@ typedef struct vkattn_image {
     float *rgb;
 } vkattn_image;
 
-/* Decodes PNG, JPEG, BMP, TGA or GIF (stb_image). Free with vkattn_image_free.
+/* Decodes PNG, JPEG or BMP (stb_image; JPEG marker segments are validated first, since the
+ * stb_image of Debian 12 trusts them). Free with vkattn_image_free.
  * Errors (no context): VKATTN_ERROR_IO, _FORMAT, _TOO_LARGE; see vkattn_context_error(NULL). */
 vkattn_status vkattn_image_load(const char *path, vkattn_image *out);
+/* The same from `size` bytes in memory (an encoded PNG/JPEG/BMP file). */
+vkattn_status vkattn_image_load_memory(const void *data, size_t size, vkattn_image *out);
 void vkattn_image_free(vkattn_image *img);
 /* Bilinear (triangle filter) resize to width x height into a new image. */
 vkattn_status vkattn_image_resize(const vkattn_image *img, int width, int height, vkattn_image *out);

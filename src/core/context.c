@@ -2,42 +2,15 @@
 #include "core.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- errors ------------------------------------------------------------------ */
 
-static _Thread_local char thread_error[1024] = "no error";
-
-const char *vkattn_status_string(vkattn_status s) {
-    switch (s) {
-    case VKATTN_OK: return "VKATTN_OK";
-    case VKATTN_ERROR_INVALID_ARGUMENT: return "VKATTN_ERROR_INVALID_ARGUMENT";
-    case VKATTN_ERROR_OUT_OF_HOST_MEMORY: return "VKATTN_ERROR_OUT_OF_HOST_MEMORY";
-    case VKATTN_ERROR_OUT_OF_DEVICE_MEMORY: return "VKATTN_ERROR_OUT_OF_DEVICE_MEMORY";
-    case VKATTN_ERROR_DEVICE_LOST: return "VKATTN_ERROR_DEVICE_LOST";
-    case VKATTN_ERROR_UNSUPPORTED: return "VKATTN_ERROR_UNSUPPORTED";
-    case VKATTN_ERROR_NO_DEVICE: return "VKATTN_ERROR_NO_DEVICE";
-    case VKATTN_ERROR_TOO_LARGE: return "VKATTN_ERROR_TOO_LARGE";
-    case VKATTN_ERROR_IO: return "VKATTN_ERROR_IO";
-    case VKATTN_ERROR_FORMAT: return "VKATTN_ERROR_FORMAT";
-    case VKATTN_ERROR_VULKAN: return "VKATTN_ERROR_VULKAN";
-    case VKATTN_ERROR_STATE: return "VKATTN_ERROR_STATE";
-    }
-    return "VKATTN_ERROR_UNKNOWN";
-}
-
-vkattn_status vkattn__fail(vkattn_context *ctx, vkattn_status status, const char *fmt, ...) {
-    char *dst = ctx ? ctx->error : thread_error;
-    size_t n = ctx ? sizeof ctx->error : sizeof thread_error;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, n, fmt, ap);
-    va_end(ap);
-    if (ctx) memcpy(thread_error, ctx->error, sizeof thread_error);
-    return status;
-}
+/* vkattn__fail (base/error.c) writes a context's message as its first member. */
+_Static_assert(offsetof(struct vkattn_context, error) == 0, "vkattn_context must start with its error message");
 
 const char *vkattn__vk_result_string(VkResult r) {
     switch (r) {
@@ -82,7 +55,6 @@ vkattn_status vkattn__vk_fail(vkattn_context *ctx, VkResult r, const char *what)
     }
 }
 
-const char *vkattn_context_error(const vkattn_context *ctx) { return ctx ? ctx->error : thread_error; }
 
 const vkattn_device_info *vkattn_context_device(const vkattn_context *ctx) { return ctx ? &ctx->info : NULL; }
 

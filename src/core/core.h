@@ -10,12 +10,9 @@
 #ifndef VKATTN_CORE_H
 #define VKATTN_CORE_H
 
-#include "vkattn.h"
+#include "base/base.h"
 
 #include <volk.h>
-
-#include <stdarg.h>
-#include <stdbool.h>
 
 #define VKATTN__MAX_ARGS 10
 #define VKATTN__MAX_SPEC 16
@@ -109,6 +106,7 @@ typedef struct vkattn__descpools {
 /* ---- context ---------------------------------------------------------------- */
 
 struct vkattn_context {
+    char error[VKATTN__ERROR_SIZE]; /* first: base/error.c writes it (vkattn__fail) */
     VkInstance instance;
     VkDebugUtilsMessengerEXT messenger;
     VkPhysicalDevice physical;
@@ -122,7 +120,6 @@ struct vkattn_context {
     uint32_t staging_type;        /* host-visible, for uploads/downloads (discrete GPUs) */
     uint64_t block_size;
 
-    char error[1024];
     int device_lost;
     uint32_t validation_count;
     char validation_first[1024];
@@ -159,12 +156,7 @@ struct vkattn_context {
 
 /* ---- errors (context.c) ---------------------------------------------------------------- */
 
-/* Sets ctx's (or the thread's) message and returns status. printf-style. */
-vkattn_status vkattn__fail(vkattn_context *ctx, vkattn_status status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* vkattn__fail: see base/base.h */
 /* Maps a VkResult to a status with a message naming `what`. */
 vkattn_status vkattn__vk_fail(vkattn_context *ctx, VkResult r, const char *what);
 const char *vkattn__vk_result_string(VkResult r);
@@ -266,11 +258,6 @@ static inline void vkattn__grid_1d(uint64_t n, uint32_t groups[3]) {
     groups[1] = n ? vkattn__div_up(n, 65535) : 0;
     groups[2] = 1;
 }
-
-uint16_t vkattn__f32_to_f16(float f);
-float vkattn__f16_to_f32(uint16_t h);
-uint16_t vkattn__f32_to_bf16(float f);
-float vkattn__bf16_to_f32(uint16_t h);
 
 /* Checks that t exists, belongs to ctx and has the given dtype (-1 = any float: F32/F16). */
 vkattn_status vkattn__check_tensor(vkattn_context *ctx, const vkattn_tensor *t, const char *op,

@@ -1,6 +1,6 @@
 /* Images in: stb_image decodes (PNG, JPEG, BMP, ...), stb_image_resize scales,
  * then per-channel normalisation as a Hugging Face image preprocessor does. */
-#include "core/core.h"
+#include "formats.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,12 @@
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_FAILURE_USERMSG
+/* Only the formats people feed a vision model: fewer stb decoders, less attack surface
+ * (Debian's stb_image 2.27 has known memory-safety bugs in its GIF and JPEG readers). */
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_NO_STDIO
 #include <stb_image.h>
 #define STB_IMAGE_RESIZE_STATIC
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
@@ -19,22 +25,21 @@
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wunused-function" /* stb declares statics it may not define */
 
-vkattn_status vkattn_image_load(const char *path, vkattn_image *out) {
-    if (!out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load: out is NULL");
-    memset(out, 0, sizeof *out);
-    if (!path) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load: path is NULL");
-    int w, h, n;
-    if (!stbi_info(path, &w, &h, &n)) {
-        FILE *f = fopen(path, "rb");
-        if (!f) return vkattn__fail(NULL, VKATTN_ERROR_IO, "%s: cannot open the file", path);
-        fclose(f);
-        return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: not a readable image (%s); PNG, JPEG, BMP, TGA and GIF work",
-                            path, stbi_failure_reason());
-    }
+/* Decodes `n` bytes; `name` labels messages. JPEG segments are validated before stb sees them. */
+static vkattn_status image_decode(const uint8_t *data, size_t n, const char *name, vkattn_image *out) {
+    char why[128];
+    if (n > INT32_MAX)
+        return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "%s: %zu bytes is too large for the image decoder (limit 2 GiB)", name, n);
+    if (n >= 2 && data[0] == 0xFF && data[1] == 0xD8 && !vkattn__jpeg_check(data, n, why, sizeof why))
+        return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: corrupt JPEG (%s); refused before decoding", name, why);
+    int w, h, c;
+    if (!stbi_info_from_memory(data, (int)n, &w, &h, &c))
+        return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: not a readable image (%s); PNG, JPEG and BMP work", name,
+                            stbi_failure_reason());
     if ((int64_t)w * h > 64ll * 1024 * 1024)
-        return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "%s: %d x %d pixels is too large (limit 64 Mpixel)", path, w, h);
-    uint8_t *px = stbi_load(path, &w, &h, &n, 3);
-    if (!px) return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: decoding failed: %s", path, stbi_failure_reason());
+        return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "%s: %d x %d pixels is too large (limit 64 Mpixel)", name, w, h);
+    uint8_t *px = stbi_load_from_memory(data, (int)n, &w, &h, &c, 3);
+    if (!px) return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: decoding failed: %s", name, stbi_failure_reason());
     float *rgb = malloc((size_t)w * h * 3 * sizeof *rgb);
     if (!rgb) {
         stbi_image_free(px);
@@ -46,6 +51,25 @@ vkattn_status vkattn_image_load(const char *path, vkattn_image *out) {
     out->height = h;
     out->rgb = rgb;
     return VKATTN_OK;
+}
+
+vkattn_status vkattn_image_load(const char *path, vkattn_image *out) {
+    if (!out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load: out is NULL");
+    memset(out, 0, sizeof *out);
+    if (!path) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load: path is NULL");
+    vkattn__mapped m;
+    vkattn_status st = vkattn__map_file(path, &m);
+    if (st != VKATTN_OK) return st;
+    st = image_decode(m.data, (size_t)m.size, path, out);
+    vkattn__unmap_file(&m);
+    return st;
+}
+
+vkattn_status vkattn_image_load_memory(const void *data, size_t size, vkattn_image *out) {
+    if (!out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load_memory: out is NULL");
+    memset(out, 0, sizeof *out);
+    if (!data && size) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "image_load_memory: data is NULL");
+    return image_decode(data, size, "image", out);
 }
 
 void vkattn_image_free(vkattn_image *img) {

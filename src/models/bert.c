@@ -4,6 +4,7 @@
  *   pooled = [CLS] row or mean over real tokens (+ L2)    host
  *   logits = classifier(tanh(pooler(h[CLS])))            host: B x D, and tanh is not a device op
  * Tensor names with or without the "bert." prefix (BertModel saves them bare). */
+#include "core/core.h"
 #include "hf.h"
 
 #include <math.h>

@@ -2,6 +2,7 @@
  * layers, labels, pooling. A layer reads as its dispatches:
  *   post-LN (BERT): a = mha(x); x = LN1(x + a); x = LN2(x + down(act(up(x))))
  *   pre-LN (ViT):   h = x + mha(LN1(x)); x = h + down(act(up(LN2(h)))) */
+#include "core/core.h"
 #include "hf.h"
 
 #include <math.h>
@@ -316,3 +317,21 @@ const char *vkattn_encoder_label(const vkattn_encoder *enc, uint32_t i) {
 }
 
 const vkattn_wordpiece *vkattn_encoder_wordpiece(const vkattn_encoder *enc) { return enc ? enc->wp : NULL; }
+
+/* ---- host -> device (hf_config.c reads, without Vulkan; the uploads are here) ---------------------------- */
+
+vkattn_status vkattn__upload_new(vkattn_context *ctx, const float *data, uint32_t ndim, const int64_t *shape,
+                                 vkattn_tensor **out) {
+    vkattn_status st = vkattn_tensor_create(ctx, VKATTN_F32, ndim, shape, out);
+    if (!st && (st = vkattn_tensor_upload_f32(*out, data, vkattn_tensor_numel(*out)))) vkattn_tensor_destroy(*out), *out = NULL;
+    return st;
+}
+
+vkattn_status vkattn__hf_tensor(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out) {
+    float *d;
+    *out = NULL;
+    vkattn_status st = vkattn__hf_read(hf, name, ndim, shape, &d);
+    if (!st) st = vkattn__upload_new(hf->ctx, d, ndim, shape, out);
+    free(d);
+    return st;
+}

@@ -3,11 +3,11 @@
 #ifndef VKATTN_HF_H
 #define VKATTN_HF_H
 
-#include "../core/core.h"
+#include "base/base.h"
 
 #include <cjson/cJSON.h>
 
-/* ---- hf_config.c: config.json + safetensors (single file or shards) ------------------------------------ */
+/* ---- hf_config.c: config.json + safetensors (single file or shards), host only ------------------------------ */
 
 #define VKATTN__HF_MAX_SHARDS 64
 
@@ -36,9 +36,9 @@ const char *vkattn__hf_str(const cJSON *obj, const char *key); /* NULL when abse
 int vkattn__hf_has(const vkattn__hf *hf, const char *name);
 /* Tensor `name` (F32/F16/BF16) with exactly the given shape, decoded to new host f32 memory (free()). */
 vkattn_status vkattn__hf_read(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, float **out);
-/* The same, uploaded into a new f32 device tensor of that shape. */
+/* The same, uploaded into a new f32 device tensor of that shape (encoder.c). */
 vkattn_status vkattn__hf_tensor(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out);
-/* A new f32 device tensor holding host data. */
+/* A new f32 device tensor holding host data (encoder.c). */
 vkattn_status vkattn__upload_new(vkattn_context *ctx, const float *data, uint32_t ndim, const int64_t *shape,
                                  vkattn_tensor **out);
 

@@ -188,19 +188,3 @@ vkattn_status vkattn__hf_read(vkattn__hf *hf, const char *name, uint32_t ndim, c
     *out = d;
     return VKATTN_OK;
 }
-
-vkattn_status vkattn__upload_new(vkattn_context *ctx, const float *data, uint32_t ndim, const int64_t *shape,
-                                 vkattn_tensor **out) {
-    vkattn_status st = vkattn_tensor_create(ctx, VKATTN_F32, ndim, shape, out);
-    if (!st && (st = vkattn_tensor_upload_f32(*out, data, vkattn_tensor_numel(*out)))) vkattn_tensor_destroy(*out), *out = NULL;
-    return st;
-}
-
-vkattn_status vkattn__hf_tensor(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out) {
-    float *d;
-    *out = NULL;
-    vkattn_status st = vkattn__hf_read(hf, name, ndim, shape, &d);
-    if (!st) st = vkattn__upload_new(hf->ctx, d, ndim, shape, out);
-    free(d);
-    return st;
-}

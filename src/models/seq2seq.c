@@ -9,6 +9,7 @@
  *               x = norm3(x + ffn(x))
  *             logits = generator(decoder.norm(x))   downloaded; the next token chosen on the host
  * The beams are the batch: caches [beam, max_len, D], reordered on the device after every step. */
+#include "core/core.h"
 #include "hf.h"
 
 #include <float.h>

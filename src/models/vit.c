@@ -5,6 +5,7 @@
  *                                (the Conv2d(kernel = stride = P) as one GEMM, no bias so row 0 stays 0)
  *   pre-LN encoder layers (encoder.c), final LayerNorm                               device
  *   logits = classifier(h[CLS])                                                      host */
+#include "core/core.h"
 #include "hf.h"
 
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * O(N log N) over the window, top-k by a size-k heap (O(V log k)), top-p by a quickselect on probability
  * mass (expected O(n), no full sort), min-p and the draw O(n). The RNG is xoshiro256** seeded by splitmix64:
  * the same seed draws the same numbers everywhere. Sums are in double. */
-#include "core/core.h"
+#include "base/base.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  * back to the tokens of its single bytes (then the unknown token), where llama.cpp looks up raw bytes. */
 #include "tokenizer.h"
 
-#include "core/core.h"
+#include "base/base.h"
 
 #include <stdlib.h>
 

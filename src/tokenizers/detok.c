@@ -4,7 +4,7 @@
  * Python's and WHATWG's decoders do). At most 3 bytes are ever pending. */
 #include "tokenizer.h"
 
-#include "core/core.h"
+#include "base/base.h"
 
 #include <stdlib.h>
 #include <string.h>

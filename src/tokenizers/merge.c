@@ -4,7 +4,7 @@
  * O(n log n) in the text length. */
 #include "tokenizer.h"
 
-#include "core/core.h"
+#include "base/base.h"
 
 #include <stdlib.h>
 

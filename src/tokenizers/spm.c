@@ -5,7 +5,7 @@
  * not a token falls back to its bytes: <0xXX> tokens (else the 1-byte token, else the unknown token). */
 #include "tokenizer.h"
 
-#include "core/core.h"
+#include "base/base.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * exact round trips) and per-token lstrip/rstrip attributes (not stored in GGUF). */
 #include "tokenizer.h"
 
-#include "core/core.h"
+#include "base/base.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,23 +19,6 @@
 #define OOM() FAIL(VKATTN_ERROR_OUT_OF_HOST_MEMORY, "tokenizer: out of host memory")
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
-
-void *vkattn__grow(void *p, size_t *cap, size_t n, size_t elem) {
-    if (n <= *cap) return p;
-    size_t c = *cap ? *cap : 16;
-    while (c < n) c *= 2;
-    void *q = realloc(p, c * elem);
-    if (q) *cap = c;
-    return q;
-}
-
-vkattn_status vkattn__ivec_push(vkattn__ivec *a, int32_t x) {
-    int32_t *v = vkattn__grow(a->v, &a->cap, a->n + 1, sizeof *v);
-    if (!v) return OOM();
-    a->v = v;
-    a->v[a->n++] = x;
-    return VKATTN_OK;
-}
 
 vkattn_status vkattn__emit_symbols(const vkattn_tokenizer *t, vkattn__enc *e, vkattn__fallback_fn fallback) {
     vkattn_status st = VKATTN_OK;

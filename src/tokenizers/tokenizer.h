@@ -12,7 +12,7 @@
 #ifndef VKATTN_TOKENIZER_INTERNAL_H
 #define VKATTN_TOKENIZER_INTERNAL_H
 
-#include "vkattn.h"
+#include "base/base.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,18 +34,6 @@ int vkattn__unicode_class(uint32_t cp);
  * U+0100..U+0143), and back (-1 when cp is not an image of a byte). */
 uint32_t vkattn__byte_to_cp(uint8_t b);
 int vkattn__cp_to_byte(uint32_t cp);
-
-/* ---- growable arrays ---------------------------------------------------------------------------- */
-
-typedef struct vkattn__ivec {
-    int32_t *v;
-    size_t n, cap;
-} vkattn__ivec;
-
-vkattn_status vkattn__ivec_push(vkattn__ivec *a, int32_t x);
-/* Room for n elements of elem bytes in p (capacity *cap, grown by doubling): the new array, or NULL (p
- * unchanged; the caller reports out of memory). */
-void *vkattn__grow(void *p, size_t *cap, size_t n, size_t elem);
 
 /* ---- merging (merge.c) ---------------------------------------------------------------------------- */
 

@@ -6,7 +6,7 @@
  *      full cover (or longer than max_chars characters) becomes the unknown token.
  * Deviations: no NFC normalisation first (transformers >= 4.36 does it; it only matters for decomposed input
  * without accent stripping), and special tokens written in the text are not kept whole (never_split). */
-#include "../core/core.h"
+#include "base/base.h"
 #include "tokenizer.h"
 #include "wordpiece_table.h"
 
