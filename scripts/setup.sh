@@ -5,6 +5,7 @@ set -euo pipefail
 
 PKGS=(
   cmake make gcc clang pkg-config    # build (gcc and clang both warning-free)
+  libclang-rt-14-dev                 # libFuzzer + sanitizer runtimes for clang (scripts/fuzz.sh)
   libvulkan-dev                      # Vulkan headers (+ loader, loaded at run time by volk)
   libvulkan-volk-dev                 # volk meta-loader: no link-time dependency on libvulkan
   glslang-tools                      # glslangValidator: GLSL -> SPIR-V at build time
@@ -16,8 +17,21 @@ PKGS=(
   vulkan-validationlayers            # VK_LAYER_KHRONOS_validation for every test
   vulkan-tools                       # vulkaninfo, for humans debugging a device
   python3-torch python3-numpy        # independent reference computations in tests
+  python3-jinja2                     # reference chat-template renderer (as transformers sets up Jinja2)
+  libedit-dev                        # line editing and history in `vkattn chat`
   libopenblas-dev                    # native CPU baseline in GEMM benchmarks
 )
+
+# --aarch64: what scripts/test-aarch64.sh needs: the cross toolchain, qemu-user and the arm64
+# loader, cJSON and Mesa (lavapipe) through multiarch.
+if [ "${1:-}" = "--aarch64" ]; then
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    SUDO=""; if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  PKGS+=(crossbuild-essential-arm64 qemu-user-static file libvulkan-dev:arm64 libcjson-dev:arm64 mesa-vulkan-drivers:arm64)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

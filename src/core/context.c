@@ -135,6 +135,17 @@ static vkattn_status create_instance(vkattn_context *ctx, int validation, VkInst
                             "the Vulkan loader is version %u.%u; vkattn needs 1.1 or newer",
                             VK_API_VERSION_MAJOR(api), VK_API_VERSION_MINOR(api));
     if (api > VK_API_VERSION_1_3) api = VK_API_VERSION_1_3;
+    /* $VKATTN_API_VERSION=1.1|1.2|1.3 caps instance and device at that version: tests prove
+     * the 1.1 baseline (older Android and embedded drivers) on drivers that offer more. */
+    const char *want = getenv("VKATTN_API_VERSION");
+    if (want && *want) {
+        unsigned major = 0, minor = 0;
+        char end = 0;
+        if (sscanf(want, "%u.%u%c", &major, &minor, &end) != 2 || major != 1 || minor < 1 || minor > 3)
+            return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                                "VKATTN_API_VERSION=%s: expected 1.1, 1.2 or 1.3", want);
+        if (VK_MAKE_API_VERSION(0, major, minor, 0) < api) api = VK_MAKE_API_VERSION(0, major, minor, 0);
+    }
 
     const char *layers[1];
     const char *exts[2];

@@ -72,8 +72,11 @@ void vkattn__pipelines_init(vkattn_context *ctx, const char *cache_dir) {
     if (cache_dir) {
         snprintf(dir, sizeof dir, "%s", cache_dir);
     } else {
-        const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-        if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/vkattn", xdg);
+        /* $VKATTN_CACHE_DIR first: Android has neither $XDG_CACHE_HOME nor a writable $HOME
+         * (an app passes its getCacheDir() as cache_dir instead) */
+        const char *own = getenv("VKATTN_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        if (own && *own) snprintf(dir, sizeof dir, "%s", own);
+        else if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/vkattn", xdg);
         else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/vkattn", home);
     }
     void *data = NULL;

@@ -261,6 +261,19 @@ static vkattn_status upload_spec(vkattn_model *m, const wspec *s, int64_t total_
 
 /* ---- tokenizer ------------------------------------------------------------------------------ */
 
+/* tokenizer.chat_template (optional), copied: the file is closed after loading. */
+static vkattn_status load_chat_template(vkattn_model *m) {
+    const char *src = NULL;
+    uint64_t len = 0;
+    if (vkattn_gguf_find_key(m->gguf, "tokenizer.chat_template") < 0) return VKATTN_OK;
+    vkattn_status st = vkattn_gguf_get_string(m->gguf, "tokenizer.chat_template", &src, &len);
+    if (st) return vkattn__fail(m->ctx, st, "model: tokenizer.chat_template: %s", vkattn_context_error(NULL));
+    if (!(m->chat_template = malloc(len + 1))) return vkattn__fail(m->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
+    memcpy(m->chat_template, src, len);
+    m->chat_template[len] = 0;
+    return VKATTN_OK;
+}
+
 static int32_t opt_id(vkattn_gguf *g, const char *key) {
     int32_t v = -1;
     if (vkattn_gguf_find_key(g, key) >= 0 && vkattn_gguf_get_i32(g, key, &v) != VKATTN_OK) v = -1;
@@ -491,6 +504,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     if (!m->output) m->output = m->tok_embd; /* tied */
 
     if ((st = load_tokenizer(m))) return st;
+    if ((st = load_chat_template(m))) return st;
     if ((st = vkattn__kv_create(ctx, &m->kv, kvt, m->hp.n_layer, m->n_ctx, m->hp.n_head_kv, m->hp.head_dim))) return st;
     return create_acts(m);
 }
@@ -543,6 +557,7 @@ void vkattn_model_destroy(vkattn_model *m) {
     vkattn_tokenizer_destroy(m->tok);
     vkattn_gguf_close(m->gguf);
     free(m->name);
+    free(m->chat_template);
     free(m);
 }
 
@@ -574,6 +589,7 @@ void vkattn_model_get_info(const vkattn_model *m, vkattn_model_info *info) {
 }
 
 const vkattn_tokenizer *vkattn_model_tokenizer(const vkattn_model *m) { return m ? m->tok : NULL; }
+const char *vkattn_model_chat_template(const vkattn_model *m) { return m ? m->chat_template : NULL; }
 
 /* ---- eval ----------------------------------------------------------------------------------- */
 

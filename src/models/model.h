@@ -83,6 +83,7 @@ struct vkattn_model {
     const vkattn__arch *arch;
     char arch_name[16];
     char *name;
+    char *chat_template;   /* tokenizer.chat_template or NULL */
     const char *weight_type;
     vkattn__hparams hp;
     uint32_t n_ctx, n_batch;
