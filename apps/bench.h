@@ -10,5 +10,6 @@ int bench_attention(int argc, char **argv);
 int bench_gemm(int argc, char **argv);
 int bench_model(int argc, char **argv);
 int bench_encoder(int argc, char **argv);
+int bench_compare(int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 #include "bench_report.h"
 
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +154,8 @@ int bench_report_save(const bench_report *r, const char *prefix) {
             fprintf(f, "%s", j ? ", " : "");
             json_str(f, c->key);
             fprintf(f, ": ");
-            if (c->is_num) fprintf(f, "%.6g", c->value);
+            if (c->is_num && isfinite(c->value)) fprintf(f, "%.6g", c->value);
+            else if (c->is_num) fprintf(f, "null"); /* a skipped case: JSON has no NaN */
             else json_str(f, c->text);
         }
         fprintf(f, "}");

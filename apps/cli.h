@@ -14,6 +14,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_perplexity(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 /* encoders (cmd_embed.c, cmd_classify.c, ...) */
 int cmd_embed(int argc, char **argv);

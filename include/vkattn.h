@@ -761,8 +761,8 @@ typedef struct vkattn_tokenizer vkattn_tokenizer;
  * it needs). Start from vkattn_tokenizer_desc_default(): ids -1 (none), flags -1 (the model's default). */
 typedef struct vkattn_tokenizer_desc {
     const char *model;              /* tokenizer.ggml.model: "gpt2" (byte-level BPE) or "llama" (SentencePiece) */
-    const char *pre;                /* tokenizer.ggml.pre (BPE): "gpt2"/"gpt-2", "llama-bpe"/"llama3", "qwen2",
-                                     * "smollm", ... (llama.cpp's names); NULL or "default": GPT-2's regex */
+    const char *pre;                /* tokenizer.ggml.pre (BPE): "gpt-2", "llama-bpe", "qwen2", "smollm", "falcon",
+                                     * ... (llama.cpp's names); NULL or "default": llama.cpp's default */
     uint32_t n_vocab;
     const char *const *tokens;      /* tokenizer.ggml.tokens: n_vocab strings */
     const uint32_t *token_lens;     /* their byte lengths (strings may hold NULs); NULL: NUL-terminated */
@@ -786,6 +786,14 @@ void vkattn_tokenizer_desc_default(vkattn_tokenizer_desc *desc);
 vkattn_status vkattn_tokenizer_create(const vkattn_tokenizer_desc *desc, vkattn_tokenizer **out);
 void vkattn_tokenizer_destroy(vkattn_tokenizer *tok);
 
+/* The tokenizer of a GGUF file, from its tokenizer.ggml.* metadata alone (a file without tensors works,
+ * as llama.cpp's vocab_only). A "llama" vocabulary without bos/eos/unknown ids gets llama.cpp's 1/2/0.
+ * VKATTN_ERROR_FORMAT when the file has no vocabulary or a key has the wrong type or length; otherwise
+ * as vkattn_tokenizer_create. The tokenizer does not keep g. */
+vkattn_status vkattn_tokenizer_create_gguf(const vkattn_gguf *g, vkattn_tokenizer **out);
+/* Opens the GGUF file at path and builds its tokenizer (vkattn_tokenizer_create_gguf). */
+vkattn_status vkattn_tokenizer_load(const char *path, vkattn_tokenizer **out);
+
 typedef struct vkattn_tokenizer_info {
     const char *model;              /* "gpt2" or "llama" */
     const char *pre;                /* the pre-tokenizer name ("" for "llama") */
@@ -793,6 +801,8 @@ typedef struct vkattn_tokenizer_info {
     int32_t bos_id, eos_id, unknown_id, padding_id, eot_id;
     int add_bos, add_eos, add_space_prefix; /* as resolved from the desc and the model's defaults */
     uint32_t max_piece_bytes;       /* longest decoded token */
+    const char *warning;            /* NULL, or a message to show the user once (llama.cpp warns likewise): a
+                                     * BPE file without tokenizer.ggml.pre gets llama.cpp's default */
 } vkattn_tokenizer_info;
 
 void vkattn_tokenizer_get_info(const vkattn_tokenizer *tok, vkattn_tokenizer_info *info);
@@ -1029,6 +1039,7 @@ typedef struct vkattn_model_desc {
     uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
     uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
     int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
+    uint32_t n_seq;           /* sequences the KV cache holds, n_ctx tokens each (vkattn_model_eval_batch); 0 = 1 */
     vkattn_progress_fn progress; /* NULL: none */
     void *progress_user;
 } vkattn_model_desc;
@@ -1036,7 +1047,7 @@ typedef struct vkattn_model_desc {
 typedef struct vkattn_model_info {
     const char *arch;         /* "llama", "qwen2", "gpt2" */
     const char *name;         /* general.name or "" */
-    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch;
+    uint32_t n_vocab, n_ctx_train, n_ctx, n_batch, n_seq;
     uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, rope_dims;
     float rope_theta, norm_eps;
     uint64_t n_params;        /* elements of every weight tensor */
@@ -1072,6 +1083,20 @@ vkattn_status vkattn_model_eval(vkattn_model *m, const int32_t *tokens, uint32_t
  * (greedy decoding without reading the logits back). */
 vkattn_status vkattn_model_eval_argmax(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos,
                                        int32_t *token);
+
+/* One sequence of a batched evaluation: tokens[0..n) at positions [pos, pos + n) of KV-cache sequence seq
+ * (0 <= seq < n_seq; vkattn_model_eval uses sequence 0). */
+typedef struct vkattn_model_seq {
+    const int32_t *tokens;
+    uint32_t n, pos, seq;
+} vkattn_model_seq;
+
+/* Several sequences in one forward pass (a server's concurrent requests: some decoding one token, some
+ * prefilling): the projections and the FFN run as one GEMM over all their tokens, attention per sequence over
+ * its own cache. The sequences must be distinct, with 1 <= n, pos + n <= n_ctx, and n summed over all at most
+ * n_batch. logits receives [n_seqs, n_vocab]: row i = the last token of seqs[i]. Each row equals what
+ * vkattn_model_eval gives for that sequence alone, up to f32 rounding (the GEMMs see other row counts). */
+vkattn_status vkattn_model_eval_batch(vkattn_model *m, const vkattn_model_seq *seqs, uint32_t n_seqs, float *logits);
 
 /* The chat template from the file's tokenizer.chat_template (Jinja source, NUL-terminated), or NULL when it
  * has none. Owned by the model. Render it with vkattn_chat_template_create / _apply. */

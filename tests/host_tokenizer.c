@@ -175,7 +175,8 @@ static void test_utf8(void) {
         {0xBD, VKATTN__CLS_NUMBER} /* ½ */, {0x216B, VKATTN__CLS_NUMBER} /* Ⅻ */, {' ', VKATTN__CLS_SPACE},
         {'\n', VKATTN__CLS_SPACE}, {0xA0, VKATTN__CLS_SPACE}, {0x3000, VKATTN__CLS_SPACE}, {0x2028, VKATTN__CLS_SPACE},
         {0x1C, VKATTN__CLS_OTHER} /* not White_Space */, {0x301, VKATTN__CLS_OTHER} /* combining mark */,
-        {0x93F, VKATTN__CLS_OTHER} /* Devanagari vowel sign (Mc) */, {'!', VKATTN__CLS_OTHER},
+        {0x93F, VKATTN__CLS_OTHER} /* Devanagari vowel sign (Mc) */, {'!', VKATTN__CLS_PUNCT},
+        {0x3002, VKATTN__CLS_PUNCT} /* 。 */, {'$', VKATTN__CLS_OTHER} /* symbol */,
         {0x1F600, VKATTN__CLS_OTHER}, {0x200D, VKATTN__CLS_OTHER}, {0x10FFFF, VKATTN__CLS_OTHER},
         {0x20000, VKATTN__CLS_LETTER} /* CJK extension B */};
     for (size_t i = 0; i < N_OF(classes); i++)
@@ -220,6 +221,10 @@ static void test_pretokenizers(void) {
     SPLIT(VKATTN__PRE_LLAMA3, "Hi\r\n\r\n  there...\n", "Hi", "\r\n\r\n", " ", " there", "...\n");
     SPLIT(VKATTN__PRE_QWEN2, "ab 123", "ab", " ", "1", "2", "3");
     SPLIT(VKATTN__PRE_SMOLLM, "ab12 cd 3", "ab", "1", "2", " cd", " ", "3");
+    /* llama.cpp's default chain: punctuation runs, GPT-2, number runs, ASCII digit triples */
+    SPLIT(VKATTN__PRE_DEFAULT, "Hello, world 12345!", "Hello", ",", " world", " ", "123", "45", "!");
+    SPLIT(VKATTN__PRE_DEFAULT, "x`!\xe3\x80\x82" "c", "x", "`", "!\xe3\x80\x82", "c"); /* ` is no punctuation, 。 is */
+    SPLIT(VKATTN__PRE_FALCON, "x`! 1234", "x", "`!", " ", "123", "4");
     vkattn__enc e = {0};
     CHECK_OK(NULL, vkattn__pretokenize(&e, VKATTN__PRE_GPT2, "", 0));
     CHECK(e.n_ends == 0, "empty text has no words");

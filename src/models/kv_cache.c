@@ -25,15 +25,16 @@ vkattn_tensor vkattn__rows(const vkattn_tensor *base, uint64_t r0, uint64_t n) {
     return vkattn__view(base, r0 * (uint64_t)cols, 2, shape, strides);
 }
 
-uint64_t vkattn__kv_bytes(vkattn_dtype dtype, uint32_t n_layer, uint32_t n_ctx, uint32_t n_head_kv, uint32_t head_dim) {
-    return 2ull * n_layer * vkattn_dtype_bytes(dtype, (uint64_t)n_ctx * n_head_kv * head_dim);
+uint64_t vkattn__kv_bytes(vkattn_dtype dtype, uint32_t n_layer, uint64_t n_tokens, uint32_t n_head_kv, uint32_t head_dim) {
+    return 2ull * n_layer * vkattn_dtype_bytes(dtype, n_tokens * n_head_kv * head_dim);
 }
 
 vkattn_status vkattn__kv_create(vkattn_context *ctx, vkattn__kv_cache *kv, vkattn_dtype dtype, uint32_t n_layer,
-                                uint32_t n_ctx, uint32_t n_head_kv, uint32_t head_dim) {
+                                uint32_t n_ctx, uint32_t n_seq, uint32_t n_head_kv, uint32_t head_dim) {
     memset(kv, 0, sizeof *kv);
     kv->dtype = dtype;
     kv->n_ctx = n_ctx;
+    kv->n_seq = n_seq;
     kv->n_layer = n_layer;
     kv->row = n_head_kv * head_dim;
     kv->k = calloc(n_layer, sizeof *kv->k);
@@ -42,7 +43,7 @@ vkattn_status vkattn__kv_create(vkattn_context *ctx, vkattn__kv_cache *kv, vkatt
         vkattn__kv_destroy(kv);
         return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "KV cache: out of host memory");
     }
-    const int64_t shape[2] = {n_ctx, kv->row};
+    const int64_t shape[2] = {(int64_t)n_ctx * n_seq, kv->row};
     vkattn_status st = VKATTN_OK;
     for (uint32_t l = 0; l < n_layer && !st; l++) {
         st = vkattn_tensor_create(ctx, dtype, 2, shape, &kv->k[l]);
@@ -65,13 +66,14 @@ void vkattn__kv_destroy(vkattn__kv_cache *kv) {
     memset(kv, 0, sizeof *kv);
 }
 
-vkattn_tensor vkattn__kv_rows(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t pos, uint32_t n) {
-    return vkattn__rows(is_v ? kv->v[l] : kv->k[l], pos, n);
+vkattn_tensor vkattn__kv_rows(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t seq, uint32_t pos, uint32_t n) {
+    return vkattn__rows(is_v ? kv->v[l] : kv->k[l], (uint64_t)seq * kv->n_ctx + pos, n);
 }
 
-vkattn_tensor vkattn__kv_heads(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t len, uint32_t head_dim) {
+vkattn_tensor vkattn__kv_heads(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t seq, uint32_t len,
+                               uint32_t head_dim) {
     const int64_t hkv = kv->row / head_dim;
     const int64_t shape[4] = {1, hkv, len, head_dim};
     const int64_t strides[4] = {(int64_t)kv->n_ctx * kv->row, head_dim, kv->row, 1};
-    return vkattn__view(is_v ? kv->v[l] : kv->k[l], 0, 4, shape, strides);
+    return vkattn__view(is_v ? kv->v[l] : kv->k[l], (uint64_t)seq * kv->n_ctx * kv->row, 4, shape, strides);
 }

@@ -37,7 +37,7 @@ vkattn_status vkattn__llama_tensors(vkattn_model *m, vkattn__wtable *t) {
     return VKATTN_OK;
 }
 
-vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n, uint32_t pos) {
+vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n) {
     vkattn_context *ctx = m->ctx;
     vkattn__acts *a = &m->a;
     const float eps = m->hp.norm_eps;
@@ -49,7 +49,7 @@ vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n, uint32_t pos) {
     for (uint32_t l = 0; l < m->hp.n_layer && !st; l++) {
         const vkattn__layer *L = &m->layers[l];
         if ((st = vkattn_rms_norm(ctx, &x, L->attn_norm, eps, &xn)) ||  /* attn_norm */
-            (st = vkattn__attention_block(m, l, n, pos)) ||             /* q k v, rope, attention, attn_output */
+            (st = vkattn__attention_block(m, l, n)) ||                  /* q k v, rope, attention, attn_output */
             (st = vkattn_add(ctx, &x, &tmp, &x)) ||                     /* residual */
             (st = vkattn_rms_norm(ctx, &x, L->ffn_norm, eps, &xn)) ||   /* ffn_norm */
             (st = vkattn_linear(ctx, &xn, L->ffn_gate_up, NULL, &gu)) ||/* ffn_gate | ffn_up */

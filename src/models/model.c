@@ -274,100 +274,16 @@ static vkattn_status load_chat_template(vkattn_model *m) {
     return VKATTN_OK;
 }
 
-static int32_t opt_id(vkattn_gguf *g, const char *key) {
-    int32_t v = -1;
-    if (vkattn_gguf_find_key(g, key) >= 0 && vkattn_gguf_get_i32(g, key, &v) != VKATTN_OK) v = -1;
-    return v;
-}
-
-static int opt_bool(vkattn_gguf *g, const char *key) {
-    int v = -1;
-    if (vkattn_gguf_find_key(g, key) >= 0 && vkattn_gguf_get_bool(g, key, &v) != VKATTN_OK) v = -1;
-    return v;
-}
-
-/* Strings of a string array as pointer + length arrays (the strings stay in the GGUF handle). */
-static vkattn_status string_array(vkattn_model *m, const char *key, uint64_t *n, const char ***strs, uint32_t **lens) {
-    vkattn_gguf_type et;
-    vkattn_status st = vkattn_gguf_get_array(m->gguf, key, &et, n);
-    if (st) return forward_error(m->ctx, st);
-    if (et != VKATTN_GGUF_STRING || *n > UINT32_MAX)
-        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s must be an array of strings", key);
-    *strs = malloc((*n ? *n : 1) * sizeof **strs);
-    *lens = malloc((*n ? *n : 1) * sizeof **lens);
-    if (!*strs || !*lens) return vkattn__fail(m->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
-    for (uint64_t i = 0; i < *n; i++) {
-        uint64_t len;
-        if ((st = vkattn_gguf_array_string(m->gguf, key, i, &(*strs)[i], &len))) return forward_error(m->ctx, st);
-        if (len > UINT32_MAX) return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s[%llu] is too long", key, (unsigned long long)i);
-        (*lens)[i] = (uint32_t)len;
-    }
-    return VKATTN_OK;
-}
-
 static vkattn_status load_tokenizer(vkattn_model *m) {
-    vkattn_gguf *g = m->gguf;
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.model") < 0) return VKATTN_OK; /* none: the model still runs on ids */
-    vkattn_tokenizer_desc d;
-    vkattn_tokenizer_desc_default(&d);
-    const char **tokens = NULL, **merges = NULL;
-    uint32_t *token_lens = NULL, *merge_lens = NULL;
-    float *scores = NULL;
-    int32_t *types = NULL;
-    uint64_t n_tokens = 0, n_merges = 0, n;
-    vkattn_gguf_type et;
-    vkattn_status st = vkattn_gguf_get_string(g, "tokenizer.ggml.model", &d.model, NULL);
-    if (st) return forward_error(m->ctx, st);
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.pre") >= 0 && (st = vkattn_gguf_get_string(g, "tokenizer.ggml.pre", &d.pre, NULL)))
-        return forward_error(m->ctx, st);
-    if ((st = string_array(m, "tokenizer.ggml.tokens", &n_tokens, &tokens, &token_lens))) goto done;
-    if (n_tokens > m->hp.n_vocab) {
-        st = vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.tokens has %llu tokens, token_embd.weight only %u rows",
-                          (unsigned long long)n_tokens, m->hp.n_vocab);
-        goto done;
-    }
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.merges") >= 0 &&
-        (st = string_array(m, "tokenizer.ggml.merges", &n_merges, &merges, &merge_lens)))
-        goto done;
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.scores") >= 0) {
-        if ((st = vkattn_gguf_get_array(g, "tokenizer.ggml.scores", &et, &n)) || n != n_tokens ||
-            !(scores = malloc((n ? n : 1) * sizeof *scores)) || (st = vkattn_gguf_array_f32(g, "tokenizer.ggml.scores", 0, n, scores))) {
-            st = vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.scores must hold one number per token");
-            goto done;
-        }
-    }
-    if (vkattn_gguf_find_key(g, "tokenizer.ggml.token_type") >= 0) {
-        if ((st = vkattn_gguf_get_array(g, "tokenizer.ggml.token_type", &et, &n)) || n != n_tokens ||
-            !(types = malloc((n ? n : 1) * sizeof *types)) || (st = vkattn_gguf_array_i32(g, "tokenizer.ggml.token_type", 0, n, types))) {
-            st = vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.token_type must hold one integer per token");
-            goto done;
-        }
-    }
-    d.n_vocab = (uint32_t)n_tokens;
-    d.tokens = tokens;
-    d.token_lens = token_lens;
-    d.scores = scores;
-    d.token_types = types;
-    d.n_merges = (uint32_t)n_merges;
-    d.merges = merges;
-    d.merge_lens = merge_lens;
-    d.bos_id = opt_id(g, "tokenizer.ggml.bos_token_id");
-    d.eos_id = opt_id(g, "tokenizer.ggml.eos_token_id");
-    d.unknown_id = opt_id(g, "tokenizer.ggml.unknown_token_id");
-    d.padding_id = opt_id(g, "tokenizer.ggml.padding_token_id");
-    d.eot_id = opt_id(g, "tokenizer.ggml.eot_token_id");
-    d.add_bos = opt_bool(g, "tokenizer.ggml.add_bos_token");
-    d.add_eos = opt_bool(g, "tokenizer.ggml.add_eos_token");
-    d.add_space_prefix = opt_bool(g, "tokenizer.ggml.add_space_prefix");
-    if ((st = vkattn_tokenizer_create(&d, &m->tok))) st = vkattn__fail(m->ctx, st, "model: tokenizer: %s", vkattn_context_error(NULL));
-done:
-    free(tokens);
-    free(token_lens);
-    free(merges);
-    free(merge_lens);
-    free(scores);
-    free(types);
-    return st;
+    if (vkattn_gguf_find_key(m->gguf, "tokenizer.ggml.model") < 0) return VKATTN_OK; /* none: the model still runs on ids */
+    vkattn_status st = vkattn_tokenizer_create_gguf(m->gguf, &m->tok);
+    if (st) return vkattn__fail(m->ctx, st, "model: tokenizer: %s", vkattn_context_error(NULL));
+    vkattn_tokenizer_info info;
+    vkattn_tokenizer_get_info(m->tok, &info);
+    if (info.n_vocab > m->hp.n_vocab)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: tokenizer.ggml.tokens has %u tokens, token_embd.weight only %u rows",
+                            info.n_vocab, m->hp.n_vocab);
+    return VKATTN_OK;
 }
 
 /* ---- activations ---------------------------------------------------------------------------- */
@@ -448,7 +364,12 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
                             "model: context %u exceeds %s's %u learned positions (%s.context_length); use a smaller -c",
                             m->n_ctx, m->arch_name, m->hp.n_ctx_train, m->arch_name);
     m->n_batch = desc && desc->n_batch ? desc->n_batch : DEFAULT_N_BATCH;
-    if (m->n_batch > m->n_ctx) m->n_batch = m->n_ctx;
+    m->n_seq = desc && desc->n_seq ? desc->n_seq : 1;
+    if (m->n_seq > 64)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "model: n_seq %u is more than 64 sequences", m->n_seq);
+    if (m->n_batch > m->n_ctx * (uint64_t)m->n_seq) m->n_batch = m->n_ctx * m->n_seq;
+    if (!(m->seqs = calloc(m->n_seq, sizeof *m->seqs)))
+        return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
 
     wtable t = {0};
     if ((st = m->arch->tensors(m, &t)) || (st = resolve_table(m, &t))) {
@@ -467,7 +388,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
         if (s->ndim == 2) elems_by_type[s->file_dtype] += ne;
     }
     const vkattn_dtype kvt = info->storage16 && !(desc && desc->kv_f32) ? VKATTN_F16 : VKATTN_F32;
-    const uint64_t kvb = vkattn__kv_bytes(kvt, m->hp.n_layer, m->n_ctx, m->hp.n_head_kv, m->hp.head_dim);
+    const uint64_t kvb = vkattn__kv_bytes(kvt, m->hp.n_layer, (uint64_t)m->n_ctx * m->n_seq, m->hp.n_head_kv, m->hp.head_dim);
     const uint64_t ab = activation_bytes(m, kvt);
     m->weight_bytes = wbytes;
     int best = 0;
@@ -505,7 +426,8 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
 
     if ((st = load_tokenizer(m))) return st;
     if ((st = load_chat_template(m))) return st;
-    if ((st = vkattn__kv_create(ctx, &m->kv, kvt, m->hp.n_layer, m->n_ctx, m->hp.n_head_kv, m->hp.head_dim))) return st;
+    if ((st = vkattn__kv_create(ctx, &m->kv, kvt, m->hp.n_layer, m->n_ctx, m->n_seq, m->hp.n_head_kv, m->hp.head_dim)))
+        return st;
     return create_acts(m);
 }
 
@@ -554,6 +476,7 @@ void vkattn_model_destroy(vkattn_model *m) {
     free(m->layers);
     vkattn__kv_destroy(&m->kv);
     destroy_acts(&m->a);
+    free(m->seqs);
     vkattn_tokenizer_destroy(m->tok);
     vkattn_gguf_close(m->gguf);
     free(m->name);
@@ -582,7 +505,8 @@ void vkattn_model_get_info(const vkattn_model *m, vkattn_model_info *info) {
     info->norm_eps = h->norm_eps;
     info->n_params = m->n_params;
     info->weight_bytes = m->weight_bytes;
-    info->kv_bytes = vkattn__kv_bytes(m->kv.dtype, h->n_layer, m->n_ctx, h->n_head_kv, h->head_dim);
+    info->n_seq = m->n_seq;
+    info->kv_bytes = vkattn__kv_bytes(m->kv.dtype, h->n_layer, (uint64_t)m->n_ctx * m->n_seq, h->n_head_kv, h->head_dim);
     info->activation_bytes = activation_bytes(m, m->kv.dtype);
     info->kv_dtype = m->kv.dtype;
     info->weight_type = m->weight_type;
@@ -612,29 +536,46 @@ static vkattn_status ensure_logits_all(vkattn_model *m) {
     return vkattn_tensor_create(m->ctx, VKATTN_F32, 2, shape, &m->a.logits_all);
 }
 
-/* One chunk (n <= n_batch): embeddings, the layer stack, the output projection of the last row (or of
- * every row), optionally its argmax, in one batch. */
-static vkattn_status eval_chunk(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos, float *logits, int all,
+/* One chunk of n <= n_batch tokens, m->seqs saying which rows belong to which sequence: embeddings, the layer
+ * stack and the output projection in one batch. Logits of every row (all, one sequence), else of each
+ * sequence's last row (row s of the output); argmax: of the last row (one sequence). */
+static vkattn_status eval_chunk(vkattn_model *m, const int32_t *tokens, uint32_t n, float *logits, int all,
                                 int32_t *argmax) {
     vkattn_status st = upload_ids(m, tokens, n), st2;
     if (st) return st;
     if ((st = vkattn_begin(m->ctx))) return st;
+    const uint32_t S = m->n_seqs;
     const int64_t shape[1] = {n}, stride[1] = {1};
     vkattn_tensor ids = vkattn__view(m->a.ids, 0, 1, shape, stride), x = vkattn__rows(m->a.x, 0, n);
     st = vkattn_embedding(m->ctx, m->tok_embd, &ids, &x); /* token_embd */
-    if (!st) st = m->arch->forward(m, n, pos);
-    vkattn_tensor out = all ? vkattn__rows(m->a.logits_all, 0, n) : *m->a.logits;
-    const int want = logits || argmax;
-    if (!st && want) {
-        vkattn_tensor xs = all ? vkattn__rows(m->a.xn, 0, n) : vkattn__rows(m->a.xn, n - 1, 1);
-        st = vkattn_linear(m->ctx, &xs, m->output, NULL, &out); /* output */
+    if (!st) st = m->arch->forward(m, n);
+    vkattn_tensor out = all ? vkattn__rows(m->a.logits_all, 0, n) : S == 1 ? *m->a.logits : vkattn__rows(m->a.logits_all, 0, S);
+    if (!st && (logits || argmax)) {
+        if (all || S == n) { /* every row wanted, or every sequence is one token: one GEMM */
+            vkattn_tensor xs = vkattn__rows(m->a.xn, 0, n);
+            st = vkattn_linear(m->ctx, &xs, m->output, NULL, &out); /* output */
+        } else {
+            for (uint32_t s = 0; s < S && !st; s++) {
+                vkattn_tensor xs = vkattn__rows(m->a.xn, m->seqs[s].row + m->seqs[s].n - 1, 1);
+                vkattn_tensor os = S == 1 ? out : vkattn__rows(m->a.logits_all, s, 1);
+                st = vkattn_linear(m->ctx, &xs, m->output, NULL, &os); /* output, last row of the sequence */
+            }
+        }
     }
-    if (!st && argmax) st = vkattn_argmax(m->ctx, m->a.logits, m->a.argmax);
+    if (!st && argmax) st = vkattn_argmax(m->ctx, &out, m->a.argmax);
     st2 = vkattn_submit(m->ctx);
     if (st || (st = st2)) return st;
     if (argmax) return vkattn_tensor_download(m->a.argmax, argmax, sizeof *argmax);
     if (!logits) return VKATTN_OK;
-    return vkattn_tensor_download(&out, logits, (size_t)(all ? n : 1) * m->hp.n_vocab * sizeof *logits);
+    return vkattn_tensor_download(&out, logits, (size_t)(all ? n : S) * m->hp.n_vocab * sizeof *logits);
+}
+
+static vkattn_status check_tokens(vkattn_model *m, const int32_t *tokens, uint32_t n, const char *what) {
+    for (uint32_t i = 0; i < n; i++)
+        if (tokens[i] < 0 || (uint32_t)tokens[i] >= m->hp.n_vocab)
+            return vkattn__fail(m->ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: token %u is id %d, outside [0, %u)", what, i,
+                                tokens[i], m->hp.n_vocab);
+    return VKATTN_OK;
 }
 
 static vkattn_status eval(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos, int all, float *logits,
@@ -647,11 +588,8 @@ static vkattn_status eval(vkattn_model *m, const int32_t *tokens, uint32_t n, ui
                             "model_eval: context full: positions %u + %u tokens exceed the %u-token context; load the model "
                             "with a larger context (-c)",
                             pos, n, m->n_ctx);
-    for (uint32_t i = 0; i < n; i++)
-        if (tokens[i] < 0 || (uint32_t)tokens[i] >= m->hp.n_vocab)
-            return vkattn__fail(m->ctx, VKATTN_ERROR_INVALID_ARGUMENT, "model_eval: token %u is id %d, outside [0, %u)", i,
-                                tokens[i], m->hp.n_vocab);
-    vkattn_status st;
+    vkattn_status st = check_tokens(m, tokens, n, "model_eval");
+    if (st) return st;
     uint32_t chunk = m->n_batch;
     if (all) {
         if ((st = ensure_logits_all(m))) return st;
@@ -662,7 +600,9 @@ static vkattn_status eval(vkattn_model *m, const int32_t *tokens, uint32_t n, ui
         int last = i + c == n;
         /* without all_logits only the last chunk's last row is wanted (earlier chunks fill the cache) */
         float *out = all ? logits + (size_t)i * m->hp.n_vocab : last ? logits : NULL;
-        if ((st = eval_chunk(m, tokens + i, c, pos + i, out, all, last ? argmax : NULL))) return st;
+        m->seqs[0] = (vkattn__seq){.row = 0, .n = c, .pos = pos + i, .seq = 0};
+        m->n_seqs = 1;
+        if ((st = eval_chunk(m, tokens + i, c, out, all, last ? argmax : NULL))) return st;
     }
     return VKATTN_OK;
 }
@@ -675,4 +615,50 @@ vkattn_status vkattn_model_eval(vkattn_model *m, const int32_t *tokens, uint32_t
 vkattn_status vkattn_model_eval_argmax(vkattn_model *m, const int32_t *tokens, uint32_t n, uint32_t pos, int32_t *token) {
     if (m && !token) return vkattn__fail(m->ctx, VKATTN_ERROR_INVALID_ARGUMENT, "model_eval_argmax: token is NULL");
     return eval(m, tokens, n, pos, 0, NULL, token);
+}
+
+vkattn_status vkattn_model_eval_batch(vkattn_model *m, const vkattn_model_seq *seqs, uint32_t n_seqs, float *logits) {
+    if (!m) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "model_eval_batch: model is NULL");
+    if (!seqs || !logits || n_seqs == 0 || n_seqs > m->kv.n_seq)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "model_eval_batch: needs 1 to n_seq (%u) sequences and a logits buffer", m->kv.n_seq);
+    uint64_t total = 0;
+    uint64_t used = 0; /* bit per sequence id, n_seq <= 64 checked below */
+    for (uint32_t i = 0; i < n_seqs; i++) {
+        const vkattn_model_seq *q = &seqs[i];
+        if (!q->tokens || q->n == 0 || q->seq >= m->kv.n_seq || (uint64_t)q->pos + q->n > m->n_ctx)
+            return vkattn__fail(m->ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                                "model_eval_batch: sequence %u: needs tokens, n >= 1, seq < %u and pos + n <= n_ctx (%u); got "
+                                "n %u, seq %u, pos %u",
+                                i, m->kv.n_seq, m->n_ctx, q->n, q->seq, q->pos);
+        if (q->seq < 64 && (used >> q->seq & 1))
+            return vkattn__fail(m->ctx, VKATTN_ERROR_INVALID_ARGUMENT, "model_eval_batch: sequence %u appears twice", q->seq);
+        if (q->seq < 64) used |= 1ull << q->seq;
+        vkattn_status st = check_tokens(m, q->tokens, q->n, "model_eval_batch");
+        if (st) return st;
+        total += q->n;
+    }
+    if (total > m->n_batch)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "model_eval_batch: %llu tokens in all exceed n_batch (%u); split the prompts", (unsigned long long)total,
+                            m->n_batch);
+    vkattn_status st;
+    if (n_seqs > 1) {
+        if ((st = ensure_logits_all(m))) return st;
+        if (n_seqs > m->a.logits_all_rows)
+            return vkattn__fail(m->ctx, VKATTN_ERROR_TOO_LARGE, "model_eval_batch: %u sequences exceed the %u logits rows that fit",
+                                n_seqs, m->a.logits_all_rows);
+    }
+    int32_t *ids = malloc(total * sizeof *ids);
+    if (!ids) return vkattn__fail(m->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model_eval_batch: out of host memory");
+    uint32_t row = 0;
+    for (uint32_t i = 0; i < n_seqs; i++) {
+        memcpy(ids + row, seqs[i].tokens, seqs[i].n * sizeof *ids);
+        m->seqs[i] = (vkattn__seq){.row = row, .n = seqs[i].n, .pos = seqs[i].pos, .seq = seqs[i].seq};
+        row += seqs[i].n;
+    }
+    m->n_seqs = n_seqs;
+    st = eval_chunk(m, ids, (uint32_t)total, logits, 0, NULL);
+    free(ids);
+    return st;
 }

@@ -50,14 +50,14 @@ typedef struct vkattn__arch {
     int learned_positions;     /* position_embd: the context may not exceed context_length */
     vkattn_status (*hparams)(vkattn_model *m);                    /* optional: the architecture's own keys */
     vkattn_status (*tensors)(vkattn_model *m, vkattn__wtable *t); /* its tensor table (vkattn__w_* below) */
-    vkattn_status (*forward)(vkattn_model *m, uint32_t n, uint32_t pos);
+    vkattn_status (*forward)(vkattn_model *m, uint32_t n); /* the chunk's n tokens of m->seqs */
 } vkattn__arch;
 
-/* The KV cache: per layer K and V of [n_ctx, n_head_kv, head_dim], token-major so that the K/V
- * projections write straight into rows [pos, pos + n) (no copies). */
+/* The KV cache: per layer K and V of [n_seq * n_ctx, n_head_kv, head_dim], token-major so that the K/V
+ * projections write straight into rows [pos, pos + n) of their sequence's n_ctx rows (no copies). */
 typedef struct vkattn__kv_cache {
     vkattn_dtype dtype; /* f16 with 16-bit storage, else f32 */
-    uint32_t n_ctx, n_layer, row;  /* row = n_head_kv * head_dim elements per token */
+    uint32_t n_ctx, n_seq, n_layer, row;  /* n_ctx per sequence; row = n_head_kv * head_dim elements per token */
     vkattn_tensor **k, **v;        /* n_layer each */
 } vkattn__kv_cache;
 
@@ -77,6 +77,12 @@ typedef struct vkattn__acts {
     vkattn_tensor *argmax; /* [1] i32 */
 } vkattn__acts;
 
+/* One sequence of the chunk being evaluated: activation rows [row, row + n) are its tokens at positions
+ * [pos, pos + n) of KV-cache sequence seq. */
+typedef struct vkattn__seq {
+    uint32_t row, n, pos, seq;
+} vkattn__seq;
+
 struct vkattn_model {
     vkattn_context *ctx;
     vkattn_gguf *gguf;     /* open while loading */
@@ -86,7 +92,7 @@ struct vkattn_model {
     char *chat_template;   /* tokenizer.chat_template or NULL */
     const char *weight_type;
     vkattn__hparams hp;
-    uint32_t n_ctx, n_batch;
+    uint32_t n_ctx, n_batch, n_seq; /* n_ctx per sequence; n_seq sequences in the KV cache */
     uint64_t n_params, weight_bytes;
 
     vkattn_tensor *tok_embd;          /* [V, D] */
@@ -99,6 +105,8 @@ struct vkattn_model {
 
     vkattn__kv_cache kv;
     vkattn__acts a;
+    vkattn__seq *seqs;     /* the sequences of the chunk being evaluated (n_seq entries allocated) */
+    uint32_t n_seqs;
     vkattn_tokenizer *tok;
 };
 
@@ -111,13 +119,15 @@ vkattn_tensor vkattn__rows(const vkattn_tensor *base, uint64_t r0, uint64_t n);
 
 /* kv_cache.c */
 vkattn_status vkattn__kv_create(vkattn_context *ctx, vkattn__kv_cache *kv, vkattn_dtype dtype, uint32_t n_layer,
-                                uint32_t n_ctx, uint32_t n_head_kv, uint32_t head_dim);
+                                uint32_t n_ctx, uint32_t n_seq, uint32_t n_head_kv, uint32_t head_dim);
 void vkattn__kv_destroy(vkattn__kv_cache *kv);
-uint64_t vkattn__kv_bytes(vkattn_dtype dtype, uint32_t n_layer, uint32_t n_ctx, uint32_t n_head_kv, uint32_t head_dim);
-/* Rows [pos, pos + n) of layer l's K (or V) cache as [n, row]: where the projections write. */
-vkattn_tensor vkattn__kv_rows(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t pos, uint32_t n);
-/* Positions [0, len) of layer l's K (or V) cache as attention's [1, Hkv, len, hd] (strided, no copy). */
-vkattn_tensor vkattn__kv_heads(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t len, uint32_t head_dim);
+uint64_t vkattn__kv_bytes(vkattn_dtype dtype, uint32_t n_layer, uint64_t n_tokens, uint32_t n_head_kv, uint32_t head_dim);
+/* Rows [pos, pos + n) of sequence seq in layer l's K (or V) cache as [n, row]: where the projections write. */
+vkattn_tensor vkattn__kv_rows(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t seq, uint32_t pos, uint32_t n);
+/* Positions [0, len) of sequence seq in layer l's K (or V) cache as attention's [1, Hkv, len, hd] (strided, no
+ * copy). */
+vkattn_tensor vkattn__kv_heads(const vkattn__kv_cache *kv, uint32_t l, int is_v, uint32_t seq, uint32_t len,
+                               uint32_t head_dim);
 
 /* ---- the tensor table (model.c): what an architecture's `tensors` adds, by llama.cpp's names ---- */
 
@@ -137,15 +147,16 @@ void vkattn__w_stack(vkattn__wtable *t, uint32_t k, vkattn_tensor **dst);
 
 /* ---- forward passes ---- */
 
-/* An architecture's forward: record chunk tokens [pos, pos + n) (embeddings already in a.x) through the
- * layer stack and the final norm into the open batch; the final normed rows are left in a.xn. */
-vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n, uint32_t pos);
+/* An architecture's forward: record the chunk's n tokens (embeddings already in a.x; their sequences and
+ * positions in m->seqs) through the layer stack and the final norm into the open batch; the final normed rows
+ * are left in a.xn. */
+vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n);
 /* The llama family's tensor table (qwen2 = this + biases). */
 vkattn_status vkattn__llama_tensors(vkattn_model *m, vkattn__wtable *t);
 
-/* Shared by the forward passes: the stacked q/k/v projection (+ bias) of a.xn, RoPE (the architecture's
- * rope_mode), K/V into the cache, attention over positions [0, pos + n), output projection (+ bias) into
- * a.tmp. */
-vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n, uint32_t pos);
+/* Shared by the forward passes: the stacked q/k/v projection (+ bias) of a.xn's n rows (one GEMM), then per
+ * sequence of m->seqs RoPE (the architecture's rope_mode), K/V into its cache, attention over its positions
+ * [0, pos + n); the output projection (+ bias) of all rows into a.tmp. */
+vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n);
 
 #endif

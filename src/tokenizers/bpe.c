@@ -13,9 +13,10 @@
 #include "base/base.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define OUT_OF_RANGE 0xFFFFFFFFu
-#define SENTINEL 4 /* class past the end of the range */
+#define SENTINEL 7 /* class past the end of the range */
 
 static vkattn_status push_end(vkattn__enc *e, size_t end) {
     size_t *p = vkattn__grow(e->ends, &e->cap_ends, e->n_ends + 1, sizeof *p);
@@ -33,7 +34,10 @@ typedef struct split {
 } split;
 
 static uint32_t cpt(const split *s, size_t p) { return p >= s->ini && p < s->end ? s->e->cp[p] : OUT_OF_RANGE; }
-static int cls(const split *s, size_t p) { return p >= s->ini && p < s->end ? s->e->cls[p] : SENTINEL; }
+static int cls(const split *s, size_t p) {
+    if (p < s->ini || p >= s->end) return SENTINEL;
+    return s->e->cls[p] == VKATTN__CLS_PUNCT ? VKATTN__CLS_OTHER : s->e->cls[p];
+}
 static int is_other(int c) { return c == VKATTN__CLS_OTHER; }
 
 static void add(split *s, size_t p) {
@@ -130,12 +134,102 @@ static void split_llama3(split *s, size_t max_digits) {
     }
 }
 
-static void run(vkattn__enc *e, int pre, size_t ini, size_t end, vkattn_status *st) {
-    split s = {e, ini, end, ini, VKATTN_OK};
-    if (pre == VKATTN__PRE_LLAMA3) split_llama3(&s, 3);
-    else if (pre == VKATTN__PRE_QWEN2) split_llama3(&s, 1);
-    else split_gpt2(&s);
-    if (!*st) *st = s.st;
+/* The splits of llama.cpp's regex chains that are not one of the custom splitters above (llama.cpp runs
+ * them with std::regex on text whose non-ASCII code points are collapsed to one byte per class). */
+
+/* [\p{P}\$\+<=>\^~\|] (and ` for Falcon): ASCII as the regex lists it, beyond ASCII Unicode's P*. */
+static int punct_at(const split *s, size_t p, int backtick) {
+    uint32_t c = cpt(s, p);
+    if (c == OUT_OF_RANGE) return 0;
+    if (c >= 0x80) return s->e->cls[p] == VKATTN__CLS_PUNCT;
+    return (c >= '!' && c <= '#') || (c >= '%' && c <= '*') || (c >= ',' && c <= '/') || c == ':' || c == ';' ||
+           c == '?' || c == '@' || (c >= '[' && c <= ']') || c == '_' || c == '{' || c == '}' || c == '$' ||
+           c == '+' || (c >= '<' && c <= '>') || c == '^' || c == '~' || c == '|' || (backtick && c == '`');
+}
+
+static int punct_default(const split *s, size_t p) { return punct_at(s, p, 0); }
+static int punct_falcon(const split *s, size_t p) { return punct_at(s, p, 1); }
+static int is_number(const split *s, size_t p) { return cls(s, p) == VKATTN__CLS_NUMBER; }
+
+/* Runs of matching units become pieces of their own (a regex "[...]+"), and so does the text between. */
+static void split_runs(split *s, int (*match)(const split *, size_t)) {
+    for (size_t pos = s->ini; pos < s->end;) {
+        if (!match(s, pos)) {
+            pos++;
+            continue;
+        }
+        add(s, pos);
+        while (pos < s->end && match(s, pos)) pos++;
+        add(s, pos);
+    }
+    add(s, s->end);
+}
+
+static void pass_gpt2(split *s) { split_gpt2(s); }
+static void pass_llama3(split *s) { split_llama3(s, 3); }
+static void pass_qwen2(split *s) { split_llama3(s, 1); }
+static void pass_punct(split *s) { split_runs(s, punct_default); }
+static void pass_punct_falcon(split *s) { split_runs(s, punct_falcon); }
+static void pass_numbers(split *s) { split_runs(s, is_number); } /* \p{N}+ */
+
+static void pass_each_number(split *s) { /* \p{N}: every number character alone */
+    for (size_t pos = s->ini; pos < s->end; pos++) {
+        if (!is_number(s, pos)) continue;
+        add(s, pos);
+        add(s, pos + 1);
+    }
+    add(s, s->end);
+}
+
+static int ascii_digit(const split *s, size_t p) {
+    uint32_t c = cpt(s, p);
+    return c >= '0' && c <= '9';
+}
+
+static void pass_triples(split *s) { /* [0-9][0-9][0-9], leftmost first */
+    for (size_t pos = s->ini; pos < s->end;) {
+        if (ascii_digit(s, pos) && ascii_digit(s, pos + 1) && ascii_digit(s, pos + 2)) {
+            add(s, pos);
+            add(s, pos += 3);
+        } else {
+            pos++;
+        }
+    }
+    add(s, s->end);
+}
+
+typedef void (*pass_fn)(split *s);
+
+static const struct chain {
+    pass_fn pass[4];
+} chains[] = {
+    [VKATTN__PRE_GPT2] = {{pass_gpt2}},
+    [VKATTN__PRE_LLAMA3] = {{pass_llama3}},
+    [VKATTN__PRE_QWEN2] = {{pass_qwen2}},
+    [VKATTN__PRE_SMOLLM] = {{pass_each_number, pass_gpt2}},
+    [VKATTN__PRE_DEFAULT] = {{pass_punct, pass_gpt2, pass_numbers, pass_triples}},
+    [VKATTN__PRE_FALCON] = {{pass_punct_falcon, pass_gpt2, pass_triples}},
+};
+
+/* Runs pre's chain over the units [0, m): each pass refines every piece the previous one left. */
+static vkattn_status run_chain(vkattn__enc *e, int pre, size_t m) {
+    vkattn_status st = push_end(e, m);
+    const struct chain *c = &chains[pre];
+    for (size_t k = 0; k < sizeof c->pass / sizeof c->pass[0] && c->pass[k] && !st; k++) {
+        size_t *prev = vkattn__grow(e->prev_ends, &e->cap_prev_ends, e->n_ends, sizeof *prev);
+        if (!prev) return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "tokenize: out of host memory");
+        e->prev_ends = prev;
+        size_t n = e->n_ends, start = 0;
+        memcpy(prev, e->ends, n * sizeof *prev);
+        e->n_ends = 0;
+        for (size_t i = 0; i < n && !st; i++) {
+            split s = {e, start, prev[i], start, VKATTN_OK};
+            c->pass[k](&s);
+            st = s.st;
+            start = prev[i];
+        }
+    }
+    return st;
 }
 
 vkattn_status vkattn__pretokenize(vkattn__enc *e, int pre, const char *text, size_t n) {
@@ -171,20 +265,8 @@ vkattn_status vkattn__pretokenize(vkattn__enc *e, int pre, const char *text, siz
         }
     }
     e->cp_off[m] = n;
-    vkattn_status st = VKATTN_OK;
-    size_t first = e->n_ends;
-    if (pre == VKATTN__PRE_SMOLLM) { /* \p{N} first: every number character alone, GPT-2 between them */
-        size_t start = 0;
-        for (size_t i = 0; i <= m; i++) {
-            if (i < m && e->cls[i] != VKATTN__CLS_NUMBER) continue;
-            if (i > start) run(e, VKATTN__PRE_GPT2, start, i, &st);
-            if (i < m && !st) st = push_end(e, i + 1);
-            start = i + 1;
-        }
-    } else {
-        run(e, pre, 0, m, &st);
-    }
-    for (size_t i = first; i < e->n_ends; i++) e->ends[i] = e->cp_off[e->ends[i]]; /* units -> bytes */
+    vkattn_status st = run_chain(e, pre, m);
+    for (size_t i = 0; i < e->n_ends; i++) e->ends[i] = e->cp_off[e->ends[i]]; /* units -> bytes */
     return st;
 }
 

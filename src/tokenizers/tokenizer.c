@@ -44,6 +44,7 @@ void vkattn__enc_free(vkattn__enc *e) {
     vkattn__merger_free(&e->merger);
     free(e->buf);
     free(e->ends);
+    free(e->prev_ends);
     free(e->cp);
     free(e->cls);
     free(e->cp_off);
@@ -102,34 +103,123 @@ void vkattn_tokenizer_desc_default(vkattn_tokenizer_desc *desc) {
     desc->add_bos = desc->add_eos = desc->add_space_prefix = -1;
 }
 
+/* tokenizer.ggml.pre names as llama.cpp (llama-vocab.cpp) maps them onto the pre-tokenizers implemented
+ * here; its LLAMA3 group also sets ignore_merges and add_bos. Names llama.cpp knows but vkattn does not
+ * implement are refused with the list below. */
 static const struct {
     const char *name;
     int pre, ignore_merges, add_bos;
 } pre_names[] = {
-    /* llama.cpp's LLAMA_VOCAB_PRE_TYPE_LLAMA3 group sets ignore_merges and add_bos */
     {"llama3", VKATTN__PRE_LLAMA3, 1, 1}, {"llama-v3", VKATTN__PRE_LLAMA3, 1, 1},
     {"llama-bpe", VKATTN__PRE_LLAMA3, 1, 1}, {"falcon3", VKATTN__PRE_LLAMA3, 1, 1},
+    {"falcon-h1", VKATTN__PRE_LLAMA3, 1, 1}, {"pixtral", VKATTN__PRE_LLAMA3, 1, 1},
+    {"midm-2.0", VKATTN__PRE_LLAMA3, 1, 1}, {"lfm2", VKATTN__PRE_LLAMA3, 1, 1},
+    {"jina-v5-nano", VKATTN__PRE_LLAMA3, 1, 1},
     {"dbrx", VKATTN__PRE_LLAMA3, 0, 0}, {"smaug-bpe", VKATTN__PRE_LLAMA3, 0, 0},
+    {"glm4", VKATTN__PRE_LLAMA3, 0, 0}, {"chatglm-bpe", VKATTN__PRE_LLAMA3, 0, 0},
     {"qwen2", VKATTN__PRE_QWEN2, 0, 0}, {"deepseek-r1-qwen", VKATTN__PRE_QWEN2, 0, 0},
+    {"kormo", VKATTN__PRE_QWEN2, 0, 0}, {"f2llmv2", VKATTN__PRE_QWEN2, 0, 0},
     {"stablelm2", VKATTN__PRE_QWEN2, 0, 0}, {"megrez", VKATTN__PRE_QWEN2, 0, 0},
+    {"grok-2", VKATTN__PRE_QWEN2, 0, 0},
     {"smollm", VKATTN__PRE_SMOLLM, 0, 0}, {"starcoder", VKATTN__PRE_SMOLLM, 0, 0},
     {"refact", VKATTN__PRE_SMOLLM, 0, 0}, {"command-r", VKATTN__PRE_SMOLLM, 0, 0},
     {"codeshell", VKATTN__PRE_SMOLLM, 0, 0}, {"exaone", VKATTN__PRE_SMOLLM, 0, 0},
-    {"minerva-7b", VKATTN__PRE_SMOLLM, 0, 0},
-    {"gpt2", VKATTN__PRE_GPT2, 0, 0}, {"gpt-2", VKATTN__PRE_GPT2, 0, 0}, {"phi-2", VKATTN__PRE_GPT2, 0, 0},
-    {"mpt", VKATTN__PRE_GPT2, 0, 0}, {"olmo", VKATTN__PRE_GPT2, 0, 0}, {"jais", VKATTN__PRE_GPT2, 0, 0},
+    {"minerva-7b", VKATTN__PRE_SMOLLM, 0, 0}, {"mellum2", VKATTN__PRE_SMOLLM, 0, 0},
+    {"gpt-2", VKATTN__PRE_GPT2, 0, 0}, {"gpt2", VKATTN__PRE_GPT2, 0, 0} /* vkattn's alias */,
+    {"phi-2", VKATTN__PRE_GPT2, 0, 0}, {"mpt", VKATTN__PRE_GPT2, 0, 0}, {"olmo", VKATTN__PRE_GPT2, 0, 0},
+    {"jais", VKATTN__PRE_GPT2, 0, 0}, {"trillion", VKATTN__PRE_GPT2, 0, 0},
+    {"granite-docling", VKATTN__PRE_GPT2, 0, 0}, {"exaone4", VKATTN__PRE_GPT2, 0, 0},
     {"roberta-bpe", VKATTN__PRE_GPT2, 0, 0}, {"gigachat", VKATTN__PRE_GPT2, 0, 0},
-    {"jina-es", VKATTN__PRE_GPT2, 0, 0}, {"jina-de", VKATTN__PRE_GPT2, 0, 0},
-    {"jina-v1-en", VKATTN__PRE_GPT2, 0, 0}, {"jina-v2-es", VKATTN__PRE_GPT2, 0, 0},
-    {"jina-v2-de", VKATTN__PRE_GPT2, 0, 0}, {"jina-v2-code", VKATTN__PRE_GPT2, 0, 0},
-    /* "default" (or no key): llama.cpp chains four regexes that need \p{P}; we use GPT-2's, the
-     * pre-tokenizer such old files were made for */
-    {"default", VKATTN__PRE_GPT2, 0, 0},
+    {"a.x-4.0", VKATTN__PRE_GPT2, 0, 0}, {"mellum", VKATTN__PRE_GPT2, 0, 0},
+    {"modern-bert", VKATTN__PRE_GPT2, 0, 0}, {"jina-es", VKATTN__PRE_GPT2, 0, 0},
+    {"jina-de", VKATTN__PRE_GPT2, 0, 0}, {"jina-v1-en", VKATTN__PRE_GPT2, 0, 0},
+    {"jina-v2-es", VKATTN__PRE_GPT2, 0, 0}, {"jina-v2-de", VKATTN__PRE_GPT2, 0, 0},
+    {"jina-v2-code", VKATTN__PRE_GPT2, 0, 0},
+    {"falcon", VKATTN__PRE_FALCON, 0, 0},
+    {"default", VKATTN__PRE_DEFAULT, 0, 0}, /* also what a file without the key gets */
 };
 
-/* Texts llama.cpp treats as end of generation (and types control). */
-static const char *const eog_texts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                                        "<|eom_id|>", "<EOT>", "<|end_of_text|>"};
+/* Token texts llama.cpp recognizes (llama_vocab::impl::load): a match is forced to control type. The
+ * first lists name one token each (EOT, EOM, fill-in-the-middle), the last every end of generation. */
+static const char *const eot_texts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
+                                        "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]",
+                                        "<\xef\xbd\x9c" "end\xe2\x96\x81" "of\xe2\x96\x81" "sentence\xef\xbd\x9c>",
+                                        "<end_of_utterance>", NULL};
+static const char *const eom_texts[] = {"<|eom_id|>", NULL};
+static const char *const fim_pre_texts[] = {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
+                                            "<\xef\xbd\x9c" "fim\xe2\x96\x81" "begin\xef\xbd\x9c>", "<PRE>",
+                                            "\xe2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>", NULL};
+static const char *const fim_suf_texts[] = {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
+                                            "<\xef\xbd\x9c" "fim\xe2\x96\x81" "hole\xef\xbd\x9c>", "<SUF>",
+                                            "\xe2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>", NULL};
+static const char *const fim_mid_texts[] = {"<|fim_middle|>", "<fim-middle>", "<fim_middle>",
+                                            "<\xef\xbd\x9c" "fim\xe2\x96\x81" "end\xef\xbd\x9c>", "<MID>",
+                                            "\xe2\x96\x81<MID>", "<|code_middle|>", "<|middle|>", NULL};
+/* these three also end generation */
+static const char *const fim_pad_texts[] = {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]", NULL};
+static const char *const fim_rep_texts[] = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>", NULL};
+static const char *const fim_sep_texts[] = {"<|file_sep|>", NULL};
+static const char *const eog_texts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>",
+                                        "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>",
+                                        "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>",
+                                        "<turn|>", "<|tool_response>",
+                                        "<\xef\xbd\x9c" "end\xe2\x96\x81" "of\xe2\x96\x81" "sentence\xef\xbd\x9c>",
+                                        "[e~[", NULL};
+/* gpt-oss: always rendered, so user-defined */
+static const char *const user_texts[] = {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>", NULL};
+
+/* The first token (lowest id) whose text is in list, or -1. */
+static int32_t first_of(const vkattn_tokenizer *t, const char *const *list) {
+    int32_t best = -1;
+    for (size_t k = 0; list[k]; k++) {
+        int32_t id = vkattn__tok_find(t, list[k], strlen(list[k]));
+        if (id >= 0 && (best < 0 || id < best)) best = id;
+    }
+    return best;
+}
+
+static void mark_control(vkattn_tokenizer *t, int32_t id, int eog) {
+    if (id < 0) return;
+    t->type[id] = VKATTN_TOKEN_CONTROL;
+    if (eog) t->eog[id] = 1;
+}
+
+/* llama.cpp's text-based special-token detection: control types and the end-of-generation set. Where
+ * llama.cpp picks one token per list in hash order, vkattn picks the lowest id. */
+static void mark_special_texts(vkattn_tokenizer *t) {
+    if (t->eot < 0) {
+        t->eot = first_of(t, eot_texts);
+        mark_control(t, t->eot, 0);
+    }
+    mark_control(t, first_of(t, eom_texts), 1);
+    mark_control(t, first_of(t, fim_pre_texts), 0);
+    mark_control(t, first_of(t, fim_suf_texts), 0);
+    mark_control(t, first_of(t, fim_mid_texts), 0);
+    mark_control(t, first_of(t, fim_pad_texts), 1);
+    mark_control(t, first_of(t, fim_rep_texts), 1);
+    mark_control(t, first_of(t, fim_sep_texts), 1);
+    for (size_t k = 0; eog_texts[k]; k++) mark_control(t, vkattn__tok_find(t, eog_texts[k], strlen(eog_texts[k])), 1);
+    for (size_t k = 0; user_texts[k]; k++) {
+        int32_t id = vkattn__tok_find(t, user_texts[k], strlen(user_texts[k]));
+        if (id >= 0) t->type[id] = VKATTN_TOKEN_USER_DEFINED;
+    }
+    if (t->eos >= 0) t->eog[t->eos] = 1;
+    if (t->eot >= 0) t->eog[t->eot] = 1;
+    /* o200k_harmony / solar-open: <|end|> is no end of generation there */
+    int32_t end = vkattn__tok_find(t, "<|end|>", 7), ret = vkattn__tok_find(t, "<|return|>", 10);
+    int32_t call = vkattn__tok_find(t, "<|call|>", 8), calls = vkattn__tok_find(t, "<|calls|>", 9);
+    int32_t flush = vkattn__tok_find(t, "<|flush|>", 9);
+    if (end >= 0 && t->eog[end] && ((ret >= 0 && call >= 0) || (calls >= 0 && flush >= 0))) {
+        t->eog[end] = 0;
+        t->type[end] = VKATTN_TOKEN_USER_DEFINED;
+    }
+    /* Gemma 4 / PaddleOCR: </s> is a normal token beside <|tool_response> */
+    int32_t s_end = vkattn__tok_find(t, "</s>", 4);
+    if (s_end >= 0 && t->eog[s_end] && vkattn__tok_find(t, "<|tool_response>", 16) >= 0) {
+        t->eog[s_end] = 0;
+        t->type[s_end] = VKATTN_TOKEN_NORMAL;
+    }
+}
 
 static size_t text_len(const char *const *v, const uint32_t *lens, uint32_t i) {
     return lens ? lens[i] : strlen(v[i]);
@@ -247,16 +337,7 @@ static vkattn_status build(vkattn_tokenizer *t, const vkattn_tokenizer_desc *d) 
         t->tok_map.slot[i] = id + 1; /* a later duplicate wins */
     }
 
-    /* end of generation: eos, eot and the known marker texts (typed control) */
-    for (size_t k = 0; k < sizeof eog_texts / sizeof eog_texts[0]; k++) {
-        int32_t id = vkattn__tok_find(t, eog_texts[k], strlen(eog_texts[k]));
-        if (id >= 0) {
-            t->eog[id] = 1;
-            t->type[id] = VKATTN_TOKEN_CONTROL;
-        }
-    }
-    if (t->eos >= 0) t->eog[t->eos] = 1;
-    if (t->eot >= 0) t->eog[t->eot] = 1;
+    mark_special_texts(t);
 
     /* merges: "left right", split at the first space after the first byte (as llama.cpp) */
     if (t->model == VKATTN__MODEL_BPE && d->n_merges) {
@@ -389,6 +470,10 @@ vkattn_status vkattn_tokenizer_create(const vkattn_tokenizer_desc *d, vkattn_tok
     t->model = model;
     t->pre = pre;
     snprintf(t->pre_name, sizeof t->pre_name, "%s", model == VKATTN__MODEL_BPE ? pre_name : "");
+    if (model == VKATTN__MODEL_BPE && pre == VKATTN__PRE_DEFAULT) /* llama.cpp warns about a missing key */
+        snprintf(t->warning, sizeof t->warning, "%s, using llama.cpp's 'default' pre-tokenizer: generation quality "
+                 "will be degraded; consider regenerating the model file", d->pre && d->pre[0]
+                 ? "the file asks for pre-tokenizer 'default'" : "missing pre-tokenizer type (tokenizer.ggml.pre)");
     t->ignore_merges = ignore_merges;
     t->bos = d->bos_id;
     t->eos = d->eos_id;
@@ -628,6 +713,7 @@ void vkattn_tokenizer_get_info(const vkattn_tokenizer *t, vkattn_tokenizer_info 
     info->add_eos = t->add_eos;
     info->add_space_prefix = t->add_space_prefix;
     info->max_piece_bytes = t->max_piece;
+    info->warning = t->warning[0] ? t->warning : NULL;
 }
 
 int vkattn_tokenizer_is_eog(const vkattn_tokenizer *t, int32_t id) {

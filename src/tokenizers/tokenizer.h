@@ -19,7 +19,8 @@
 
 /* ---- UTF-8 and Unicode classes (utf8.c) ------------------------------------------------------------ */
 
-enum { VKATTN__CLS_OTHER = 0, VKATTN__CLS_LETTER = 1, VKATTN__CLS_NUMBER = 2, VKATTN__CLS_SPACE = 3 };
+/* Punctuation (\p{P}) is "other" to every pre-tokenizer but the punctuation splits of llama.cpp's default. */
+enum { VKATTN__CLS_OTHER = 0, VKATTN__CLS_LETTER = 1, VKATTN__CLS_NUMBER = 2, VKATTN__CLS_SPACE = 3, VKATTN__CLS_PUNCT = 4 };
 
 /* One well-formed UTF-8 sequence at s[0..n) (n >= 1; Unicode Table 3-7: no overlongs, surrogates or
  * values past U+10FFFF). Returns its length (1..4) and sets *cp; returns 0 when s[0..n) is a proper prefix
@@ -71,12 +72,15 @@ void vkattn__merger_free(vkattn__merger *m);
 
 enum { VKATTN__MODEL_BPE = 1, VKATTN__MODEL_SPM = 2 };
 
-/* Pre-tokenizers of byte-level BPE (tokenizer.ggml.pre, mapped as llama.cpp does). */
+/* Pre-tokenizers of byte-level BPE (tokenizer.ggml.pre, mapped as llama.cpp does). Several are chains of
+ * splits, each applied to every piece the previous one left (llama.cpp's unicode_regex_split). */
 enum {
-    VKATTN__PRE_GPT2 = 0,   /* 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
-    VKATTN__PRE_LLAMA3 = 1, /* (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+ */
-    VKATTN__PRE_QWEN2 = 2,  /* as LLAMA3 with \p{N} (single digits) */
-    VKATTN__PRE_SMOLLM = 3  /* \p{N} split first (single digits), then GPT2 on the rest */
+    VKATTN__PRE_GPT2 = 0,    /* 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
+    VKATTN__PRE_LLAMA3 = 1,  /* (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+ */
+    VKATTN__PRE_QWEN2 = 2,   /* as LLAMA3 with \p{N} (single digits) */
+    VKATTN__PRE_SMOLLM = 3,  /* \p{N} (every number alone), then GPT2 */
+    VKATTN__PRE_DEFAULT = 4, /* [\p{P}$+<=>^~|]+, then GPT2, then \p{N}+, then [0-9][0-9][0-9] */
+    VKATTN__PRE_FALCON = 5   /* [\p{P}$+<=>^~|`]+, then GPT2, then [0-9][0-9][0-9] */
 };
 
 /* A simple open-addressing hash table whose slots hold (index + 1); 0 = empty. */
@@ -89,6 +93,7 @@ struct vkattn_tokenizer {
     int model;                  /* VKATTN__MODEL_* */
     int pre;                    /* VKATTN__PRE_* (BPE only) */
     char pre_name[32];
+    char warning[256];          /* shown once by the caller (vkattn_tokenizer_info.warning); "" = none */
     uint32_t n_vocab;
     char *text;                 /* all token texts, back to back */
     size_t *text_off;
@@ -127,6 +132,8 @@ typedef struct vkattn__enc {
     size_t buf_cap;
     size_t *ends;               /* pre-tokenizer word ends */
     size_t n_ends, cap_ends;
+    size_t *prev_ends;          /* the pieces a chained split refines */
+    size_t cap_prev_ends;
     uint32_t *cp;               /* decoded units of a fragment */
     uint8_t *cls;
     size_t *cp_off;
