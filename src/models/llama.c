@@ -4,20 +4,27 @@
  *               x += down(silu(gate(h)) * up(h)),  h = rms_norm(x) * ffn_norm
  *   xn = rms_norm(x) * output_norm                        (logits = xn output^T, in model.c)
  * RoPE: llama.cpp's converter permutes llama's Q/K rows so the GGUF weights rotate adjacent pairs (its
- * NORM mode = GPT-J form). */
+ * NORM mode = GPT-J form). Llama 3.1 / 3.2: rope_freqs.weight holds the per-pair frequency factors the
+ * converter derives from rope_scaling "llama3" (rope_freq.c applies them); Mistral-Nemo: head size from
+ * attention.key_length (128 while n_embd / n_head = 160). */
 #include "model.h"
 
-/* token_embd, output_norm, output (absent: tied), and per layer attn_norm, attn_q | attn_k | attn_v,
- * attn_output, ffn_norm, ffn_gate | ffn_up, ffn_down. */
-vkattn_status vkattn__llama_tensors(vkattn_model *m, vkattn__wtable *t) {
-    const vkattn__hparams *h = &m->hp;
-    const int64_t D = h->n_embd, V = h->n_vocab, F = h->n_ff, Q = (int64_t)h->n_head * h->head_dim,
-                  KV = (int64_t)h->n_head_kv * h->head_dim;
+vkattn_status vkattn__rms_globals(vkattn_model *m, vkattn__wtable *t) {
+    const int64_t D = m->hp.n_embd, V = m->hp.n_vocab;
     vkattn_status st;
     if ((st = vkattn__w_mat(m, t, &m->tok_embd, V, D, "token_embd.weight", 0)) ||
-        (st = vkattn__w_vec(m, t, &m->out_norm, D, "output_norm.weight", 0)) ||
-        (st = vkattn__w_opt_mat(m, t, &m->output, V, D, "output.weight", 0)))
+        (st = vkattn__w_vec(m, t, &m->out_norm, D, "output_norm.weight", 0)))
         return st;
+    return vkattn__w_opt_mat(m, t, &m->output, V, D, "output.weight", 0);
+}
+
+/* The globals, and per layer attn_norm, attn_q | attn_k | attn_v, attn_output, ffn_norm, ffn_gate | ffn_up,
+ * ffn_down. */
+vkattn_status vkattn__llama_tensors(vkattn_model *m, vkattn__wtable *t) {
+    const vkattn__hparams *h = &m->hp;
+    const int64_t D = h->n_embd, F = h->n_ff, Q = (int64_t)h->n_head * h->head_dim, KV = (int64_t)h->n_head_kv * h->head_dim;
+    vkattn_status st;
+    if ((st = vkattn__rms_globals(m, t))) return st;
     for (int l = 0; l < (int)h->n_layer; l++) {
         vkattn__layer *L = &m->layers[l];
         if ((st = vkattn__w_vec(m, t, &L->attn_norm, D, "blk.%d.attn_norm.weight", l)) ||
@@ -62,10 +69,16 @@ vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n) {
     return st;
 }
 
+static vkattn_status llama_hparams(vkattn_model *m) {
+    m->hp.rope_factors = "rope_freqs.weight";
+    return VKATTN_OK;
+}
+
 const vkattn__arch vkattn__arch_llama = {
     .name = "llama",
     .norm_eps_key = "attention.layer_norm_rms_epsilon",
     .rope_mode = VKATTN_ROPE_GPTJ,
+    .hparams = llama_hparams,
     .tensors = vkattn__llama_tensors,
     .forward = vkattn__llama_forward,
 };

@@ -9,8 +9,10 @@
 #include <string.h>
 
 /* The architectures (one file each): general.architecture -> tensor table and forward pass. */
-extern const vkattn__arch vkattn__arch_llama, vkattn__arch_qwen2, vkattn__arch_gpt2;
-static const vkattn__arch *const ARCHS[] = {&vkattn__arch_llama, &vkattn__arch_qwen2, &vkattn__arch_gpt2};
+extern const vkattn__arch vkattn__arch_llama, vkattn__arch_qwen2, vkattn__arch_qwen3, vkattn__arch_gemma2, vkattn__arch_gemma3,
+    vkattn__arch_phi3, vkattn__arch_gpt2;
+static const vkattn__arch *const ARCHS[] = {&vkattn__arch_llama,  &vkattn__arch_qwen2, &vkattn__arch_qwen3, &vkattn__arch_gemma2,
+                                            &vkattn__arch_gemma3, &vkattn__arch_phi3,  &vkattn__arch_gpt2};
 
 #define DEFAULT_N_CTX 4096
 #define DEFAULT_N_BATCH 512
@@ -32,7 +34,7 @@ static int arch_key(vkattn_model *m, const char *suffix, char *key, size_t cap, 
     return 0;
 }
 
-static vkattn_status get_u32(vkattn_model *m, const char *suffix, uint32_t *out, int required, uint32_t dflt) {
+vkattn_status vkattn__hp_u32(vkattn_model *m, const char *suffix, uint32_t *out, int required, uint32_t dflt) {
     char key[128];
     vkattn_status st;
     *out = dflt;
@@ -40,7 +42,7 @@ static vkattn_status get_u32(vkattn_model *m, const char *suffix, uint32_t *out,
     return st;
 }
 
-static vkattn_status get_f32(vkattn_model *m, const char *suffix, float *out, int required, float dflt) {
+vkattn_status vkattn__hp_f32(vkattn_model *m, const char *suffix, float *out, int required, float dflt) {
     char key[128];
     vkattn_status st;
     *out = dflt;
@@ -51,12 +53,13 @@ static vkattn_status get_f32(vkattn_model *m, const char *suffix, float *out, in
 static vkattn_status read_hparams(vkattn_model *m) {
     vkattn__hparams *h = &m->hp;
     vkattn_status st;
-    if ((st = get_u32(m, "context_length", &h->n_ctx_train, 1, 0)) || (st = get_u32(m, "embedding_length", &h->n_embd, 1, 0)) ||
-        (st = get_u32(m, "block_count", &h->n_layer, 1, 0)) || (st = get_u32(m, "feed_forward_length", &h->n_ff, 1, 0)) ||
-        (st = get_u32(m, "attention.head_count", &h->n_head, 1, 0)) ||
-        (st = get_u32(m, "attention.head_count_kv", &h->n_head_kv, 0, h->n_head)) ||
-        (st = get_f32(m, "rope.freq_base", &h->rope_theta, 0, 10000.0f)) ||
-        (st = get_f32(m, m->arch->norm_eps_key, &h->norm_eps, 1, 0)))
+    char key[128];
+    if ((st = vkattn__hp_u32(m, "context_length", &h->n_ctx_train, 1, 0)) || (st = vkattn__hp_u32(m, "embedding_length", &h->n_embd, 1, 0)) ||
+        (st = vkattn__hp_u32(m, "block_count", &h->n_layer, 1, 0)) || (st = vkattn__hp_u32(m, "feed_forward_length", &h->n_ff, 1, 0)) ||
+        (st = vkattn__hp_u32(m, "attention.head_count", &h->n_head, 1, 0)) ||
+        (st = vkattn__hp_u32(m, "attention.head_count_kv", &h->n_head_kv, 0, h->n_head)) ||
+        (st = vkattn__hp_f32(m, "rope.freq_base", &h->rope_theta, 0, 10000.0f)) ||
+        (st = vkattn__hp_f32(m, m->arch->norm_eps_key, &h->norm_eps, 1, 0)))
         return st;
     h->rope_mode = m->arch->rope_mode;
     const char *a = m->arch_name;
@@ -65,26 +68,41 @@ static vkattn_status read_hparams(vkattn_model *m) {
                             "model: %s.embedding_length, .block_count, .feed_forward_length, .attention.head_count and "
                             ".context_length must be non-zero (are %u, %u, %u, %u, %u)",
                             a, h->n_embd, h->n_layer, h->n_ff, h->n_head, h->n_ctx_train);
-    if (h->n_embd % h->n_head)
-        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s.embedding_length %u is not a multiple of the %u heads", a,
-                            h->n_embd, h->n_head);
-    h->head_dim = h->n_embd / h->n_head;
+    uint32_t n_expert, v_len;
+    if ((st = vkattn__hp_u32(m, "expert_count", &n_expert, 0, 0))) return st;
+    if (n_expert > 0)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_UNSUPPORTED,
+                            "model: this is a mixture-of-experts model (%s.expert_count = %u); vkattn runs dense models only", a,
+                            n_expert);
+    if ((st = vkattn__hp_u32(m, "attention.key_length", &h->head_dim, 0, h->n_embd / h->n_head)) ||
+        (st = vkattn__hp_u32(m, "attention.value_length", &v_len, 0, h->head_dim)))
+        return st;
+    snprintf(key, sizeof key, "%s.attention.key_length", a);
+    if (vkattn_gguf_find_key(m->gguf, key) < 0 && h->n_embd % h->n_head)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT,
+                            "model: %s.embedding_length %u is not a multiple of the %u heads and %s.attention.key_length is "
+                            "missing", a, h->n_embd, h->n_head, a);
+    if (!h->head_dim || v_len != h->head_dim)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_UNSUPPORTED,
+                            "model: %s.attention.key_length %u and value_length %u must be equal and non-zero", a, h->head_dim,
+                            v_len);
     if (!h->n_head_kv || h->n_head % h->n_head_kv)
         return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT,
                             "model: %s.attention.head_count_kv %u must divide attention.head_count %u", a, h->n_head_kv,
                             h->n_head);
     if (h->head_dim > 256)
         return vkattn__fail(m->ctx, VKATTN_ERROR_UNSUPPORTED, "model: head dimension %u > 256 is not supported", h->head_dim);
-    if ((st = get_u32(m, "rope.dimension_count", &h->rope_dims, 0, h->head_dim))) return st;
+    if ((st = vkattn__hp_u32(m, "rope.dimension_count", &h->rope_dims, 0, h->head_dim))) return st;
     if (h->rope_mode >= 0 && (h->rope_dims > h->head_dim || h->rope_dims % 2 || !h->rope_dims))
         return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s.rope.dimension_count %u must be even and <= head dim %u",
                             a, h->rope_dims, h->head_dim);
     if (!(h->norm_eps >= 0) || !isfinite(h->norm_eps) || !(h->rope_theta > 0) || !isfinite(h->rope_theta))
         return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: norm epsilon %g or rope.freq_base %g out of range",
                             (double)h->norm_eps, (double)h->rope_theta);
+    h->attn_scale = 1.0f / sqrtf((float)h->head_dim);
     if (!(m->layers = calloc(h->n_layer, sizeof *m->layers)))
         return vkattn__fail(m->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
-    return m->arch->hparams ? m->arch->hparams(m) : VKATTN_OK;
+    return VKATTN_OK;
 }
 
 /* ---- the tensor table ----------------------------------------------------------------------- */
@@ -338,7 +356,11 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     for (size_t i = 0; i < sizeof ARCHS / sizeof ARCHS[0] && !m->arch; i++)
         if (strcmp(arch, ARCHS[i]->name) == 0) m->arch = ARCHS[i];
     if (!m->arch) {
-        char list[256] = "";
+        char list[256] = "", key[96];
+        snprintf(key, sizeof key, "%.60s.expert_count", arch);
+        if (vkattn_gguf_find_key(m->gguf, key) >= 0 || strstr(arch, "moe") || strcmp(arch, "mixtral") == 0)
+            return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
+                                "model: \"%.60s\" is a mixture-of-experts architecture; vkattn runs dense models only", arch);
         for (size_t i = 0; i < sizeof ARCHS / sizeof ARCHS[0]; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", ARCHS[i]->name);
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "model: architecture \"%.60s\" is not supported (supported: %s)", arch,
@@ -370,6 +392,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     if (m->n_batch > m->n_ctx * (uint64_t)m->n_seq) m->n_batch = m->n_ctx * m->n_seq;
     if (!(m->seqs = calloc(m->n_seq, sizeof *m->seqs)))
         return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
+    if ((m->arch->hparams && (st = m->arch->hparams(m))) || (st = vkattn__rope_freqs(m))) return st;
 
     wtable t = {0};
     if ((st = m->arch->tensors(m, &t)) || (st = resolve_table(m, &t))) {
@@ -423,6 +446,12 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     free(t.w);
     if (st) return st;
     if (!m->output) m->output = m->tok_embd; /* tied */
+    if (m->hp.rope_inv_freq) {
+        const int64_t shape[1] = {m->hp.rope_dims / 2};
+        if ((st = vkattn_tensor_create(ctx, VKATTN_F32, 1, shape, &m->rope_freq)) ||
+            (st = vkattn_tensor_upload_f32(m->rope_freq, m->hp.rope_inv_freq, (size_t)shape[0])))
+            return st;
+    }
 
     if ((st = load_tokenizer(m))) return st;
     if ((st = load_chat_template(m))) return st;
@@ -473,6 +502,8 @@ void vkattn_model_destroy(vkattn_model *m) {
     if (!m) return;
     for (uint32_t i = 0; i < m->n_owned; i++) vkattn_tensor_destroy(m->owned[i]);
     free(m->owned);
+    vkattn_tensor_destroy(m->rope_freq);
+    free(m->hp.rope_inv_freq);
     free(m->layers);
     vkattn__kv_destroy(&m->kv);
     destroy_acts(&m->a);
@@ -561,6 +592,7 @@ static vkattn_status eval_chunk(vkattn_model *m, const int32_t *tokens, uint32_t
                 st = vkattn_linear(m->ctx, &xs, m->output, NULL, &os); /* output, last row of the sequence */
             }
         }
+        if (!st && m->hp.logit_softcap > 0) st = vkattn_softcap(m->ctx, &out, m->hp.logit_softcap, &out);
     }
     if (!st && argmax) st = vkattn_argmax(m->ctx, &out, m->a.argmax);
     st2 = vkattn_submit(m->ctx);

@@ -16,11 +16,19 @@ typedef struct vkattn__hparams {
     uint32_t n_ff;        /* <arch>.feed_forward_length */
     uint32_t n_head;      /* <arch>.attention.head_count */
     uint32_t n_head_kv;   /* <arch>.attention.head_count_kv (default n_head) */
-    uint32_t head_dim;    /* n_embd / n_head */
+    uint32_t head_dim;    /* <arch>.attention.key_length (= value_length; default n_embd / n_head) */
     uint32_t rope_dims;   /* <arch>.rope.dimension_count (default head_dim) */
     float rope_theta;     /* <arch>.rope.freq_base (default 10000) */
     float norm_eps;       /* <arch>.attention.layer_norm_rms_epsilon / .layer_norm_epsilon */
     int rope_mode;        /* vkattn_rope_mode, or -1: no RoPE (set by the architecture) */
+    /* Set by the architecture's hparams hook (before the RoPE frequencies are derived): */
+    const char *rope_factors; /* the frequency-factor tensor (rope_freqs.weight; phi3: long or short), or NULL */
+    float attn_scale;     /* multiplies q.k (default 1/sqrt(head_dim)); YaRN / LongRoPE attention factors fold in */
+    float rope_theta_local; /* RoPE base of layers with rope_local (gemma3's sliding layers: 10000, unscaled) */
+    float attn_softcap;   /* scores -> cap * tanh(scores / cap) (gemma2); 0 = none */
+    float logit_softcap;  /* logits -> cap * tanh(logits / cap) (gemma2); 0 = none */
+    /* Derived from rope.scaling.* and the factors (rope_freq.c): */
+    float *rope_inv_freq; /* host [rope_dims / 2]: per-pair frequencies when they differ from theta^(-2i/R), else NULL */
 } vkattn__hparams;
 
 /* One transformer block. Shapes are [out, in] as vkattn_linear takes them
@@ -34,6 +42,10 @@ typedef struct vkattn__layer {
     vkattn_tensor *ffn_gate_up;             /* [2F, D]: ffn_gate | ffn_up rows (llama, qwen2) */
     vkattn_tensor *ffn_up, *ffn_up_b;       /* [F, D], [F] (gpt2) */
     vkattn_tensor *ffn_down, *ffn_down_b;   /* [D, F], [D] (gpt2) */
+    vkattn_tensor *attn_q_norm, *attn_k_norm; /* [head_dim]: per-head RMSNorm of q and k before RoPE (qwen3, gemma3) */
+    vkattn_tensor *post_attn_norm, *post_ffn_norm; /* [D]: RMSNorm of the sublayer outputs (gemma2/3) */
+    uint32_t window;      /* sliding-window attention over the last `window` positions; 0 = all */
+    int rope_local;       /* RoPE with hp.rope_theta_local and no frequency scaling (gemma3 sliding layers) */
 } vkattn__layer;
 
 typedef struct vkattn__wtable vkattn__wtable;
@@ -48,7 +60,8 @@ typedef struct vkattn__arch {
     const char *norm_eps_key;  /* "attention.layer_norm_rms_epsilon" or "attention.layer_norm_epsilon" */
     int rope_mode;             /* vkattn_rope_mode, or -1: no RoPE */
     int learned_positions;     /* position_embd: the context may not exceed context_length */
-    vkattn_status (*hparams)(vkattn_model *m);                    /* optional: the architecture's own keys */
+    /* optional: the architecture's own keys; runs once the context size (m->n_ctx) is known */
+    vkattn_status (*hparams)(vkattn_model *m);
     vkattn_status (*tensors)(vkattn_model *m, vkattn__wtable *t); /* its tensor table (vkattn__w_* below) */
     vkattn_status (*forward)(vkattn_model *m, uint32_t n); /* the chunk's n tokens of m->seqs */
 } vkattn__arch;
@@ -99,6 +112,7 @@ struct vkattn_model {
     vkattn_tensor *pos_embd;          /* [n_ctx_train, D] (gpt2) */
     vkattn_tensor *out_norm, *out_norm_b;
     vkattn_tensor *output;            /* [V, D]; == tok_embd when tied */
+    vkattn_tensor *rope_freq;         /* [rope_dims / 2] f32 from hp.rope_inv_freq, or NULL */
     vkattn__layer *layers;
     vkattn_tensor **owned;            /* every weight tensor created by the load (destroyed with the model) */
     uint32_t n_owned;
@@ -145,12 +159,22 @@ void vkattn__w_param(vkattn__wtable *t);
  * attn_v, ffn_gate | ffn_up: one GEMM instead of several). */
 void vkattn__w_stack(vkattn__wtable *t, uint32_t k, vkattn_tensor **dst);
 
+/* rope_freq.c: hp.rope_inv_freq and the attention factor from rope.scaling.* (linear, yarn, longrope) and
+ * the frequency factors tensor hp.rope_factors, as llama.cpp applies them. */
+vkattn_status vkattn__rope_freqs(vkattn_model *m);
+
+/* model.c: "<arch>.<suffix>" as u32 / f32 (absent: dflt, or an error when required). */
+vkattn_status vkattn__hp_u32(vkattn_model *m, const char *suffix, uint32_t *out, int required, uint32_t dflt);
+vkattn_status vkattn__hp_f32(vkattn_model *m, const char *suffix, float *out, int required, float dflt);
+
 /* ---- forward passes ---- */
 
 /* An architecture's forward: record the chunk's n tokens (embeddings already in a.x; their sequences and
  * positions in m->seqs) through the layer stack and the final norm into the open batch; the final normed rows
  * are left in a.xn. */
 vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n);
+/* token_embd, output_norm, output (absent: tied to token_embd): the globals of the RMSNorm decoders. */
+vkattn_status vkattn__rms_globals(vkattn_model *m, vkattn__wtable *t);
 /* The llama family's tensor table (qwen2 = this + biases). */
 vkattn_status vkattn__llama_tensors(vkattn_model *m, vkattn__wtable *t);
 
