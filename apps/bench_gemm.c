@@ -123,19 +123,6 @@ static vkattn_status make_weight(vkattn_context *ctx, vkattn_dtype dt, int64_t N
     return st;
 }
 
-static int parse_list(const char *s, long *out, int cap) {
-    int n = 0;
-    while (*s && n < cap) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s || v <= 0) return -1;
-        out[n++] = v;
-        s = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') return -1;
-    }
-    return n;
-}
-
 static void usage(void) {
     printf("usage: vkattn bench gemm [--device D] [--full | --scale S] [--m 1,16,128,512]\n"
            "                         [--dtypes f32,f16,q8_0,q4_0] [--shape NxK] [--reps R] [-o PREFIX]\n\n"
@@ -149,10 +136,12 @@ static void usage(void) {
 
 int bench_gemm(int argc, char **argv) {
     const char *device = NULL, *out = NULL, *dtypes_s = "f32,f16,q8_0,q4_0";
-    long ms[8] = {1, 16, 128, 512}, scale = 0, only[2] = {0, 0};
-    int n_m = 4, full = 0;
+    uint32_t ms[8] = {1, 16, 128, 512}, n_m = 4, scale = 0, only[2] = {0, 0}, n_only = 0;
+    int full = 0;
     timing tm = {3, 150.0};
-    for (int i = 1; i < argc; i++) {
+    long long reps = 0;
+    int rc = 0;
+    for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
             usage();
@@ -160,16 +149,19 @@ int bench_gemm(int argc, char **argv) {
         } else if (strcmp(a, "--device") == 0 && v) device = argv[++i];
         else if (strcmp(a, "-o") == 0 && v) out = argv[++i];
         else if (strcmp(a, "--full") == 0) full = 1;
-        else if (strcmp(a, "--scale") == 0 && v && (scale = strtol(argv[++i], NULL, 10)) > 0) continue;
-        else if (strcmp(a, "--m") == 0 && v && (n_m = parse_list(argv[++i], ms, 8)) > 0) continue;
+        else if (strcmp(a, "--scale") == 0 && v) rc = cli_parse_uint("bench gemm", a, argv[++i], 1, 64, &scale);
+        else if (strcmp(a, "--m") == 0 && v) rc = cli_parse_list("bench gemm", a, argv[++i], ',', 1, 65536, ms, 8, &n_m);
         else if (strcmp(a, "--dtypes") == 0 && v) dtypes_s = argv[++i];
-        else if (strcmp(a, "--shape") == 0 && v && sscanf(argv[++i], "%ldx%ld", &only[0], &only[1]) == 2) continue;
-        else if (strcmp(a, "--reps") == 0 && v && (tm.reps = (int)strtol(argv[++i], NULL, 10)) > 0) continue;
+        else if (strcmp(a, "--shape") == 0 && v) {
+            if (cli_parse_list(NULL, a, argv[++i], 'x', 1, 65536, only, 2, &n_only) || n_only != 2 || only[1] < 32)
+                rc = cli_bad_value("bench gemm", a, argv[i], "NxK with N, K from 1 to 65536 and K >= 32");
+        } else if (strcmp(a, "--reps") == 0 && v) rc = cli_parse_int("bench gemm", a, argv[++i], 1, 1000, &reps), tm.reps = (int)reps;
         else {
             fprintf(stderr, "vkattn bench gemm: bad option %s (see --help)\n", a);
             return 2;
         }
     }
+    if (rc) return rc;
     static const struct { const char *name; vkattn_dtype dt; } all_types[] = {
         {"f32", VKATTN_F32}, {"f16", VKATTN_F16}, {"q8_0", VKATTN_Q8_0}, {"q4_0", VKATTN_Q4_0}};
     vkattn_dtype types[4];
@@ -191,9 +183,9 @@ int bench_gemm(int argc, char **argv) {
     bench_report *r = bench_report_create("gemm", ctx);
     blas bl;
     int have_blas = blas_open(&bl, 2);
-    int rc = 1;
+    rc = 1;
     if (scale > 1)
-        bench_note(r, "shapes: N and K divided by %ld (a CPU driver: the full LLaMA-7B shapes take minutes; --full runs them)",
+        bench_note(r, "shapes: N and K divided by %u (a CPU driver: the full LLaMA-7B shapes take minutes; --full runs them)",
                    scale);
     if (!have_blas) bench_note(r, "native baseline unavailable (libopenblas.so.0 not found)");
     else bench_note(r, "native baseline: OpenBLAS cblas_sgemm (libopenblas.so.0), 2 threads, f32 weights for every row");
@@ -241,7 +233,7 @@ int bench_gemm(int argc, char **argv) {
         float *w = malloc((size_t)(N * K) * sizeof *w);
         if (!w) goto done;
         for (int64_t i = 0; i < N * K; i++) w[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
-        for (int mi = 0; mi < n_m; mi++) {
+        for (uint32_t mi = 0; mi < n_m; mi++) {
             const int64_t M = ms[mi];
             int64_t xs[2] = {M, K}, ys[2] = {M, N};
             float *xh = malloc((size_t)(M * K) * sizeof *xh), *yh = malloc((size_t)(M * N) * sizeof *yh);

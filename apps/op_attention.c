@@ -22,15 +22,11 @@ static int parse_impl(op_args *a, vkattn_attn_impl *impl) {
  * inputs mask (additive f32) and kv_len (i32 [B]). Returns 0 or 1. */
 int op_attention_desc(op_args *a, int64_t B, int64_t Hq, int64_t Lq, int64_t Lk, vkattn_attention_desc *d) {
     double scale, softcap;
-    long window;
+    long long window;
     memset(d, 0, sizeof *d);
-    if (op_flag_double(a, "--scale", 0, &scale) || op_flag_double(a, "--softcap", 0, &softcap) ||
-        op_flag_long(a, "--window", 0, &window) || parse_impl(a, &d->impl))
+    if (op_flag_double(a, "--scale", 0, -1e30, 1e30, &scale) || op_flag_double(a, "--softcap", 0, 0, 1e30, &softcap) ||
+        op_flag_long(a, "--window", 0, 0, UINT32_MAX, &window) || parse_impl(a, &d->impl))
         return 1;
-    if (window < 0 || window > UINT32_MAX) {
-        fprintf(stderr, "vkattn op %s: --window must be >= 0 (0 = none), not %ld\n", a->op->name, window);
-        return 1;
-    }
     d->scale = (float)scale;
     d->softcap = (float)softcap;
     d->window = (uint32_t)window;

@@ -1042,16 +1042,22 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
  * quantized; vectors (norms, biases) become f32. The KV cache is f16 with 16-bit storage, else f32. */
 typedef struct vkattn_model vkattn_model;
 
-/* Upload progress: bytes of weights uploaded so far out of total (called after each tensor). */
+/* Progress: `done` out of `total` (bytes of weights uploaded after each tensor; tokens of a long prompt). */
 typedef void (*vkattn_progress_fn)(void *user, uint64_t done, uint64_t total);
 
+#define VKATTN_N_CTX_TRAIN UINT32_MAX
+
 typedef struct vkattn_model_desc {
-    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
+    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096);
+                               * VKATTN_N_CTX_TRAIN = <arch>.context_length (llama.cpp's -c 0) */
     uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
     int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
     uint32_t n_seq;           /* sequences the KV cache holds, n_ctx tokens each (vkattn_model_eval_batch); 0 = 1 */
     vkattn_progress_fn progress; /* NULL: none */
     void *progress_user;
+    vkattn_progress_fn eval_progress; /* prompt progress: tokens evaluated so far out of an eval call's n, after each
+                                       * n_batch chunk of a call that takes more than one; NULL: none */
+    void *eval_progress_user;
 } vkattn_model_desc;
 
 typedef struct vkattn_model_info {

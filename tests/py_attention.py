@@ -251,7 +251,7 @@ def cli_errors(ctx):
     st.save(path, {"q": q, "k": q, "v": q, "query": q[0]})
     for args, rc, needle in [(["attention", "--impl", "fast"], 1, "--impl must be auto, 3pass, flash or decode"),
                              (["attention", "--impl", "flash", "--probs"], 1, "VKATTN_ERROR_INVALID_ARGUMENT"),
-                             (["attention", "--scale", "x"], 1, "--scale expects a finite number"),
+                             (["attention", "--scale", "x"], 2, "bad value \"x\" for --scale"),
                              (["mha"], 1, "--heads N is required"),
                              (["mha", "--heads", "2"], 1, "needs input tensor \"out_proj.weight\""),
                              (["additive-attention"], 1, "needs input tensor \"W_h\"")]:

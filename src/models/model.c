@@ -381,11 +381,13 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     m->hp.n_vocab = (uint32_t)te.shape[0];
 
     m->n_ctx = desc && desc->n_ctx ? desc->n_ctx : (m->hp.n_ctx_train < DEFAULT_N_CTX ? m->hp.n_ctx_train : DEFAULT_N_CTX);
+    if (m->n_ctx == VKATTN_N_CTX_TRAIN) m->n_ctx = m->hp.n_ctx_train;
     if (m->arch->learned_positions && m->n_ctx > m->hp.n_ctx_train)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
                             "model: context %u exceeds %s's %u learned positions (%s.context_length); use a smaller -c",
                             m->n_ctx, m->arch_name, m->hp.n_ctx_train, m->arch_name);
     m->n_batch = desc && desc->n_batch ? desc->n_batch : DEFAULT_N_BATCH;
+    if (desc) m->eval_progress = desc->eval_progress, m->eval_progress_user = desc->eval_progress_user;
     m->n_seq = desc && desc->n_seq ? desc->n_seq : 1;
     if (m->n_seq > 64)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "model: n_seq %u is more than 64 sequences", m->n_seq);
@@ -635,6 +637,7 @@ static vkattn_status eval(vkattn_model *m, const int32_t *tokens, uint32_t n, ui
         m->seqs[0] = (vkattn__seq){.row = 0, .n = c, .pos = pos + i, .seq = 0};
         m->n_seqs = 1;
         if ((st = eval_chunk(m, tokens + i, c, out, all, last ? argmax : NULL))) return st;
+        if (m->eval_progress && c < n) m->eval_progress(m->eval_progress_user, i + c, n);
     }
     return VKATTN_OK;
 }

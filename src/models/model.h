@@ -107,6 +107,8 @@ struct vkattn_model {
     vkattn__hparams hp;
     uint32_t n_ctx, n_batch, n_seq; /* n_ctx per sequence; n_seq sequences in the KV cache */
     uint64_t n_params, weight_bytes;
+    vkattn_progress_fn eval_progress; /* desc->eval_progress: after each chunk of a multi-chunk eval */
+    void *eval_progress_user;
 
     vkattn_tensor *tok_embd;          /* [V, D] */
     vkattn_tensor *pos_embd;          /* [n_ctx_train, D] (gpt2) */
