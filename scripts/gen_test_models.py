@@ -43,8 +43,8 @@ SHAPES = {  # tiny: the suite stays fast; dims multiples of 32 for Q8_0 / Q4_0
     # Gemma's head size 256; soft-caps small enough to matter on these logits; a window of 4 positions
     "gemma2": dict(n_embd=64, n_layer=2, n_head=2, n_head_kv=1, head_dim=256, n_ff=96, n_ctx=512, theta=10000.0, eps=1e-6,
                    window=4, attn_softcap=5.0, final_softcap=10.0),
-    # 6 layers: 5 sliding (base 10000) + 1 global (base 1e6, linear scaling 8)
-    "gemma3": dict(n_embd=64, n_layer=6, n_head=2, n_head_kv=1, head_dim=256, n_ff=96, n_ctx=512, theta=1000000.0,
+    # 6 layers: 5 sliding (base 10000) + 1 global (base 1e6, linear scaling 8); head size 32 (gemma2 tests 256)
+    "gemma3": dict(n_embd=64, n_layer=6, n_head=2, n_head_kv=1, head_dim=32, n_ff=96, n_ctx=512, theta=1000000.0,
                    eps=1e-6, window=4, rope_scaling=dict(type="linear", factor=8.0)),
     # LongRoPE over an original context of 128 (context_length 512: llama.cpp picks the long factors unless -c <= 128)
     "phi3": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=2, n_ff=96, n_ctx=512, theta=10000.0, eps=1e-5, window=6,
