@@ -278,6 +278,14 @@ typedef struct vkattn_attention_desc {
     /* Optional f32 [B,Hq,Lq,Lk] contiguous output of the attention probabilities (masked
      * entries 0); needs 3-pass (AUTO picks it; FLASH/DECODE with probs is an error). */
     vkattn_tensor *probs;
+    /* Sliding-window attention (Mistral, Gemma 2/3, Phi-3): query i, at position i + Lk - Lq
+     * as the causal mask aligns it, sees only keys j > i + Lk - Lq - window (the last `window`
+     * positions up to its own). A mask kind of the kernels (skipped tiles, nothing materialized).
+     * 0 = no window. */
+    uint32_t window;
+    /* Score soft-capping (Gemma 2): s -> softcap * tanh(s / softcap) on the scaled scores,
+     * before the masks. 0 = none. */
+    float softcap;
 } vkattn_attention_desc;
 
 /* q [B,Hq,Lq,D], k [B,Hkv,Lk,D], v [B,Hkv,Lk,Dv] -> o [B,Hq,Lq,Dv].
@@ -433,6 +441,8 @@ vkattn_status vkattn_silu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
 vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int approximate_tanh);
 /* y = alpha * x. */
 vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y);
+/* Soft-capping (Gemma 2's final logits): y = cap * tanh(x / cap), cap finite and > 0. */
+vkattn_status vkattn_softcap(vkattn_context *ctx, const vkattn_tensor *x, float cap, vkattn_tensor *y);
 
 /* Gated units on two inputs of one shape [..., F]: SwiGLU y = silu(gate) * up (LLaMA /
  * GGUF ffn_gate, ffn_up), GeGLU y = gelu(gate) * up. A packed [..., 2F] projection
