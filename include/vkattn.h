@@ -79,7 +79,7 @@ typedef struct vkattn_device_info {
     uint32_t subgroup_size;          /* default subgroup size */
     uint32_t subgroup_min, subgroup_max; /* with subgroup size control, else = default */
     int subgroup_size_control;       /* VK_EXT_subgroup_size_control usable */
-    int subgroup_arithmetic;         /* subgroupAdd/Max in compute shaders */
+    int subgroup_arithmetic;         /* subgroupAdd/Max and subgroupBallot in compute shaders */
     int fp16_arithmetic;             /* shaderFloat16 */
     int storage16;                   /* storageBuffer16BitAccess: f16 tensors */
     int storage8;                    /* storageBuffer8BitAccess */
@@ -104,6 +104,9 @@ typedef struct vkattn_device_info {
     uint32_t compute_units;          /* parallel execution units (CPU cores on CPU drivers); 0 = unknown */
     int compute_only_queue;          /* a queue family without graphics was used */
     int shader_int64;                /* shaderInt64: 64-bit integers in shaders */
+    int full_subgroups;              /* computeFullSubgroups: pipelines can require full subgroups */
+    uint32_t max_workgroup_subgroups; /* maxComputeWorkgroupSubgroups (subgroup size control), 0 = unknown */
+    uint32_t max_storage_buffers;    /* maxPerStageDescriptorStorageBuffers */
 } vkattn_device_info;
 
 /* Lists the Vulkan devices the loader sees. `infos` may be NULL to count only.
@@ -288,6 +291,14 @@ typedef struct vkattn_attention_desc {
     /* Optional f32 [B,Hq,Lq,Lk] contiguous output of the attention probabilities (masked
      * entries 0); needs 3-pass (AUTO picks it; FLASH/DECODE with probs is an error). */
     vkattn_tensor *probs;
+    /* Sliding-window attention (Mistral, Gemma 2/3, Phi-3): query i, at position i + Lk - Lq
+     * as the causal mask aligns it, sees only keys j > i + Lk - Lq - window (the last `window`
+     * positions up to its own). A mask kind of the kernels (skipped tiles, nothing materialized).
+     * 0 = no window. */
+    uint32_t window;
+    /* Score soft-capping (Gemma 2): s -> softcap * tanh(s / softcap) on the scaled scores,
+     * before the masks. 0 = none. */
+    float softcap;
 } vkattn_attention_desc;
 
 /* q [B,Hq,Lq,D], k [B,Hkv,Lk,D], v [B,Hkv,Lk,Dv] -> o [B,Hq,Lq,Dv].
@@ -446,6 +457,8 @@ vkattn_status vkattn_silu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
 vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int approximate_tanh);
 /* y = alpha * x. */
 vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y);
+/* Soft-capping (Gemma 2's final logits): y = cap * tanh(x / cap), cap finite and > 0. */
+vkattn_status vkattn_softcap(vkattn_context *ctx, const vkattn_tensor *x, float cap, vkattn_tensor *y);
 
 /* Gated units on two inputs of one shape [..., F]: SwiGLU y = silu(gate) * up (LLaMA /
  * GGUF ffn_gate, ffn_up), GeGLU y = gelu(gate) * up. A packed [..., 2F] projection
@@ -962,6 +975,12 @@ typedef struct vkattn_encoder_info {
     uint32_t image_size, patch_size, grid; /* ViT: input side, patch side, patches per side */
     float image_mean[3], image_std[3];     /* ViT preprocessing */
     int do_resize;                /* ViT: resize to image_size x image_size (else the image must be that size) */
+    /* sentence-transformers layout (modules.json, 1_Pooling/config.json, a Normalize module,
+     * sentence_bert_config.json): the pooling and normalisation it prescribes; st_pooling -1 when the
+     * directory has no modules.json. max_seq_length: tokenize truncates to it (<= max_tokens). */
+    int st_pooling;               /* vkattn_pooling or -1 */
+    int st_normalize;
+    uint32_t max_seq_length;
 } vkattn_encoder_info;
 
 vkattn_status vkattn_encoder_create(vkattn_context *ctx, const char *dir, vkattn_encoder **out);
@@ -972,12 +991,16 @@ void vkattn_encoder_get_info(const vkattn_encoder *enc, vkattn_encoder_info *inf
 const char *vkattn_encoder_label(const vkattn_encoder *enc, uint32_t i);
 /* BERT: the tokenizer (owned by the encoder); NULL for ViT. */
 const vkattn_wordpiece *vkattn_encoder_wordpiece(const vkattn_encoder *enc);
-/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_tokens (the last kept token is [SEP]). *n and a
+/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_seq_length (the last kept token is [SEP]). *n and a
  * short capacity as vkattn_wordpiece_tokenize. */
 vkattn_status vkattn_encoder_tokenize(const vkattn_encoder *enc, const char *text, int32_t *ids, size_t capacity,
                                       size_t *n);
 
-typedef enum vkattn_pooling { VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1 } vkattn_pooling;
+/* Sentence-embedding pooling, as sentence-transformers' Pooling module: the [CLS] row, the mean, the
+ * element-wise max, or the sum / sqrt(length) over the real tokens. */
+typedef enum vkattn_pooling {
+    VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1, VKATTN_POOL_MAX = 2, VKATTN_POOL_MEAN_SQRT_LEN = 3
+} vkattn_pooling;
 
 /* What a forward pass returns; every pointer may be NULL (not computed). Caller-allocated, f32, row-major.
  * L = the longest input (tokens; ViT: 1 + patches), D = hidden_size. */
