@@ -351,9 +351,10 @@ vkattn_status vkattn_context_create(const vkattn_context_desc *desc, vkattn_cont
     vkattn_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     snprintf(ctx->error, sizeof ctx->error, "no error");
+    vkattn_status st = vkattn__fault_init(ctx);
 
     uint32_t api = 0;
-    vkattn_status st = create_instance(ctx, d.validation, &ctx->instance, &api);
+    if (st == VKATTN_OK) st = create_instance(ctx, d.validation, &ctx->instance, &api);
     VkPhysicalDevice *pds = NULL;
     vkattn_device_info *infos = NULL;
     uint32_t n = 0, chosen = 0;

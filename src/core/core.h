@@ -105,6 +105,9 @@ typedef struct vkattn__descpools {
 
 /* ---- context ---------------------------------------------------------------- */
 
+/* Test-only fault injection (fault.c): the Vulkan calls that can fail at run time. */
+typedef enum { VKATTN__FAULT_ALLOC, VKATTN__FAULT_MAP, VKATTN__FAULT_SUBMIT, VKATTN__FAULT_WAIT, VKATTN__FAULT_KINDS } vkattn__fault_kind;
+
 struct vkattn_context {
     char error[VKATTN__ERROR_SIZE]; /* first: base/error.c writes it (vkattn__fail) */
     VkInstance instance;
@@ -121,6 +124,8 @@ struct vkattn_context {
     uint64_t block_size;
 
     int device_lost;
+    int fault_kind, fault_sticky; /* VKATTN_FAULT (fault.c): kind -1 = none */
+    uint64_t fault_at, fault_calls[VKATTN__FAULT_KINDS];
     uint32_t validation_count;
     char validation_first[1024];
 
@@ -159,6 +164,10 @@ struct vkattn_context {
 /* vkattn__fail: see base/base.h */
 /* Maps a VkResult to a status with a message naming `what`. */
 vkattn_status vkattn__vk_fail(vkattn_context *ctx, VkResult r, const char *what);
+/* Reads VKATTN_FAULT into ctx (INVALID_ARGUMENT when malformed). */
+vkattn_status vkattn__fault_init(vkattn_context *ctx);
+/* Counts a call of `kind`; the VkResult to fail it with when it is the one VKATTN_FAULT names, else VK_SUCCESS. */
+VkResult vkattn__fault(vkattn_context *ctx, vkattn__fault_kind kind);
 const char *vkattn__vk_result_string(VkResult r);
 
 /* ---- device.c ---------------------------------------------------------------- */

@@ -81,9 +81,11 @@ static vkattn_status block_create(vkattn_context *ctx, uint64_t size, uint32_t t
     VkMemoryRequirements req;
     ctx->vk.vkGetBufferMemoryRequirements(ctx->device, b->buffer, &req);
     VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, .allocationSize = req.size, .memoryTypeIndex = type};
-    r = ctx->vk.vkAllocateMemory(ctx->device, &mai, NULL, &b->memory);
+    r = vkattn__fault(ctx, VKATTN__FAULT_ALLOC);
+    if (r == VK_SUCCESS) r = ctx->vk.vkAllocateMemory(ctx->device, &mai, NULL, &b->memory);
     if (r == VK_SUCCESS) r = ctx->vk.vkBindBufferMemory(ctx->device, b->buffer, b->memory, 0);
-    if (r == VK_SUCCESS && (ctx->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
+    if (r == VK_SUCCESS && (ctx->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+        (r = vkattn__fault(ctx, VKATTN__FAULT_MAP)) == VK_SUCCESS)
         r = ctx->vk.vkMapMemory(ctx->device, b->memory, 0, VK_WHOLE_SIZE, 0, (void **)&b->mapped);
     if (r != VK_SUCCESS) {
         block_destroy(ctx, b);
@@ -169,6 +171,8 @@ static void block_give(vkattn__block *b, uint64_t offset, uint64_t size) {
 
 vkattn_status vkattn__alloc_memory(vkattn_context *ctx, uint64_t size, vkattn__alloc *out) {
     memset(out, 0, sizeof *out);
+    vkattn_status st = vkattn__wait_idle(ctx);
+    if (st) return st;
     uint64_t align = ctx->info.min_storage_offset_alignment;
     if (align < 64) align = 64; /* also keeps vec4 loads aligned */
     size = (size + 15) / 16 * 16;  /* room for vec4 tails */
@@ -190,7 +194,7 @@ vkattn_status vkattn__alloc_memory(vkattn_context *ctx, uint64_t size, vkattn__a
     }
     vkattn__block *b;
     uint64_t bs = size > ctx->block_size ? size : ctx->block_size;
-    vkattn_status st = block_create(ctx, bs, ctx->memory_type, &b);
+    st = block_create(ctx, bs, ctx->memory_type, &b);
     if (st == VKATTN_ERROR_OUT_OF_DEVICE_MEMORY && bs > size) /* a smaller block may still fit */
         st = block_create(ctx, size, ctx->memory_type, &b);
     if (st) return st;

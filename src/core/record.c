@@ -68,7 +68,8 @@ void vkattn__record_shutdown(vkattn_context *ctx) {
 
 vkattn_status vkattn__wait_idle(vkattn_context *ctx) {
     /* every batch waits for its fence before returning, so only device loss remains */
-    (void)ctx;
+    if (ctx->device_lost)
+        return vkattn__fail(ctx, VKATTN_ERROR_DEVICE_LOST, "the device was lost earlier; destroy and recreate the context");
     return VKATTN_OK;
 }
 
@@ -77,8 +78,8 @@ vkattn_status vkattn__wait_idle(vkattn_context *ctx) {
 vkattn_status vkattn_begin(vkattn_context *ctx) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "begin: ctx is NULL");
     if (ctx->recording) return vkattn__fail(ctx, VKATTN_ERROR_STATE, "begin: a batch is already open");
-    if (ctx->device_lost)
-        return vkattn__fail(ctx, VKATTN_ERROR_DEVICE_LOST, "the device was lost earlier; destroy and recreate the context");
+    vkattn_status st = vkattn__wait_idle(ctx);
+    if (st) return st;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     VkResult r = ctx->vk.vkResetCommandBuffer(ctx->cmd, 0);
@@ -137,12 +138,14 @@ vkattn_status vkattn_submit(vkattn_context *ctx) {
     VkResult r = ctx->vk.vkEndCommandBuffer(ctx->cmd);
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "vkEndCommandBuffer");
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &ctx->cmd};
-    r = ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, ctx->fence);
+    r = vkattn__fault(ctx, VKATTN__FAULT_SUBMIT);
+    if (r == VK_SUCCESS) r = ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, ctx->fence);
     if (r != VK_SUCCESS) {
         scratch_release(ctx);
         return vkattn__vk_fail(ctx, r, "vkQueueSubmit");
     }
     r = ctx->vk.vkWaitForFences(ctx->device, 1, &ctx->fence, VK_TRUE, UINT64_MAX);
+    if (r == VK_SUCCESS) r = vkattn__fault(ctx, VKATTN__FAULT_WAIT);
     ctx->vk.vkResetFences(ctx->device, 1, &ctx->fence);
     scratch_release(ctx);
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "waiting for the batch");
