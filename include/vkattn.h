@@ -79,7 +79,7 @@ typedef struct vkattn_device_info {
     uint32_t subgroup_size;          /* default subgroup size */
     uint32_t subgroup_min, subgroup_max; /* with subgroup size control, else = default */
     int subgroup_size_control;       /* VK_EXT_subgroup_size_control usable */
-    int subgroup_arithmetic;         /* subgroupAdd/Max in compute shaders */
+    int subgroup_arithmetic;         /* subgroupAdd/Max and subgroupBallot in compute shaders */
     int fp16_arithmetic;             /* shaderFloat16 */
     int storage16;                   /* storageBuffer16BitAccess: f16 tensors */
     int storage8;                    /* storageBuffer8BitAccess */
@@ -104,6 +104,9 @@ typedef struct vkattn_device_info {
     uint32_t compute_units;          /* parallel execution units (CPU cores on CPU drivers); 0 = unknown */
     int compute_only_queue;          /* a queue family without graphics was used */
     int shader_int64;                /* shaderInt64: 64-bit integers in shaders */
+    int full_subgroups;              /* computeFullSubgroups: pipelines can require full subgroups */
+    uint32_t max_workgroup_subgroups; /* maxComputeWorkgroupSubgroups (subgroup size control), 0 = unknown */
+    uint32_t max_storage_buffers;    /* maxPerStageDescriptorStorageBuffers */
 } vkattn_device_info;
 
 /* Lists the Vulkan devices the loader sees. `infos` may be NULL to count only.

@@ -2,6 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_ballot : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 //! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
 // y = x W^T (+ bias), split over K inside a subgroup: every lane of a subgroup works on the
@@ -21,6 +22,8 @@ layout(constant_id = 2) const uint RN = 4;
 // QG: Q8_0/Q4_0 rows are whole groups of 4 blocks starting 8-byte aligned (K % 128 == 0 and an
 // aligned W), so blocks are read as 64-bit words
 layout(constant_id = 4) const bool QG = false;
+// Test only ($VKATTN_TEST_IDLE_LANES): odd lanes sit out, so CPU drivers run partial subgroups.
+layout(constant_id = 99) const bool IDLE_LANES = false;
 #ifdef W_QUANT
 layout(std430, binding = 1) readonly buffer WQ64 { uint64_t wq64[]; };
 #ifdef W_Q8
@@ -35,7 +38,11 @@ uint bits32(uint64_t a, uint64_t b, uint bit) {
 #endif
 
 void main() {
-    uint lane = gl_SubgroupInvocationID, SG = gl_SubgroupSize;
+    if (IDLE_LANES && (gl_SubgroupInvocationID & 1u) == 1u) return;
+    // The K loop is strided by the lanes that are active, not by gl_SubgroupSize: subgroups may
+    // be partially filled (unless the pipeline requires full ones, which the host asks for).
+    uvec4 on = subgroupBallot(true);
+    uint lane = subgroupBallotExclusiveBitCount(on), SG = subgroupBallotBitCount(on);
     uint n_first = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * RN;
     uint m_first = (gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y) * RM;
     if (m_first >= p.M || n_first >= p.N) return; // the same for the whole subgroup
@@ -66,10 +73,10 @@ void main() {
                     [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
 #ifdef W_Q8
                         uint P = o + 2u + i;
-                        vec4 wv = q8_0_unpack(bits32(w[P / 8u], w[P / 8u + 1u], (P % 8u) * 8u));
+                        vec4 wv = q8_0_unpack(bits32(w[P / 8u], w[min(P / 8u + 1u, QG_WORDS - 1u)], (P % 8u) * 8u));
 #else
                         uint P = o + 2u + (i & 15u);
-                        uint wd = bits32(w[P / 8u], w[P / 8u + 1u], (P % 8u) * 8u) >> ((i & 16u) / 4u);
+                        uint wd = bits32(w[P / 8u], w[min(P / 8u + 1u, QG_WORDS - 1u)], (P % 8u) * 8u) >> ((i & 16u) / 4u);
                         vec4 wv = vec4(uvec4(wd, wd >> 8, wd >> 16, wd >> 24) & 15u) - 8.0;
 #endif
                         [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += d * dot(load_x4(xrow[r] + k0 + i), wv);
@@ -116,7 +123,7 @@ void main() {
         }
 #endif
 
-    // Lane i % SG stores output i of the block.
+    // Active lane i % SG stores output i of the block.
     [[unroll]] for (uint i = 0u; i < RM * RN; i++) {
         float v = subgroupAdd(acc[i]);
         uint m = m_first + i / RN, n = n_first + i % RN;

@@ -19,6 +19,46 @@ static uint32_t find_type(const VkPhysicalDeviceMemoryProperties *mp, uint32_t b
     return UINT32_MAX;
 }
 
+/* Never used: lazily allocated and protected memory, and AMD's device-coherent / device-uncached
+ * types (slow for ordinary access; meant for debugging markers). */
+#define AVOID                                                                                                 \
+    (VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT | VK_MEMORY_PROPERTY_PROTECTED_BIT |                             \
+     VK_MEMORY_PROPERTY_DEVICE_COHERENT_BIT_AMD | VK_MEMORY_PROPERTY_DEVICE_UNCACHED_BIT_AMD)
+
+int vkattn__plan_memory(vkattn_device_type type, const VkPhysicalDeviceMemoryProperties *mp, uint32_t bits,
+                        vkattn__memory_plan *out) {
+    const VkMemoryPropertyFlags DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+                                HC = VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, CACHED = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+    memset(out, 0, sizeof *out);
+    out->tensor_type = out->staging_type = UINT32_MAX;
+    /* Unified only where device memory is system memory: integrated GPUs and CPU drivers.
+     * There tensors live in mapped device-local memory (cached for the host's reads where
+     * offered). A discrete GPU with resizable BAR also has host-visible device-local memory,
+     * but the host reads it uncached over PCIe: it keeps device-local tensors and staging. */
+    if (type == VKATTN_DEVICE_INTEGRATED || type == VKATTN_DEVICE_CPU) {
+        uint32_t t = find_type(mp, bits, DL | HV | HC | CACHED, AVOID);
+        if (t == UINT32_MAX) t = find_type(mp, bits, DL | HV | HC, AVOID);
+        if (t != UINT32_MAX) {
+            out->tensor_type = t;
+            out->unified = 1;
+        }
+    }
+    if (!out->unified) { /* device-local, preferably not host-visible (not the BAR window) */
+        uint32_t t = find_type(mp, bits, DL, AVOID | HV);
+        if (t == UINT32_MAX) t = find_type(mp, bits, DL, AVOID);
+        if (t == UINT32_MAX) t = find_type(mp, bits, 0, AVOID);
+        out->tensor_type = t;
+    }
+    /* Staging for uploads and downloads: host-cached system memory (downloads are host reads),
+     * else any coherent host-visible type that is not device-local, else any coherent one. */
+    uint32_t s = find_type(mp, bits, HV | HC | CACHED, AVOID | DL);
+    if (s == UINT32_MAX) s = find_type(mp, bits, HV | HC | CACHED, AVOID);
+    if (s == UINT32_MAX) s = find_type(mp, bits, HV | HC, AVOID | DL);
+    if (s == UINT32_MAX) s = find_type(mp, bits, HV | HC, AVOID);
+    out->staging_type = s;
+    return out->tensor_type != UINT32_MAX && s != UINT32_MAX;
+}
+
 static const VkBufferUsageFlags BUFFER_USAGE =
     VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
 
@@ -32,20 +72,12 @@ vkattn_status vkattn__memory_init(vkattn_context *ctx) {
     ctx->vk.vkGetBufferMemoryRequirements(ctx->device, probe, &req);
     ctx->vk.vkDestroyBuffer(ctx->device, probe, NULL);
 
-    const VkMemoryPropertyFlags HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    const VkMemoryPropertyFlags DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
-    const VkMemoryPropertyFlags ODD = VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT | VK_MEMORY_PROPERTY_PROTECTED_BIT;
-    uint32_t t = UINT32_MAX;
-    if (ctx->info.unified_memory) t = find_type(&ctx->memory_props, req.memoryTypeBits, DL | HV, ODD);
-    if (t == UINT32_MAX) t = find_type(&ctx->memory_props, req.memoryTypeBits, DL, ODD);
-    if (t == UINT32_MAX) t = find_type(&ctx->memory_props, req.memoryTypeBits, 0, ODD);
-    uint32_t s = find_type(&ctx->memory_props, req.memoryTypeBits, HV | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, ODD);
-    if (s == UINT32_MAX) s = find_type(&ctx->memory_props, req.memoryTypeBits, HV, ODD);
-    if (t == UINT32_MAX || s == UINT32_MAX)
+    vkattn__memory_plan plan;
+    if (!vkattn__plan_memory(ctx->info.type, &ctx->memory_props, req.memoryTypeBits, &plan))
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
                             "device \"%s\" exposes no memory type usable for storage buffers", ctx->info.name);
-    ctx->memory_type = t;
-    ctx->staging_type = s;
+    ctx->memory_type = plan.tensor_type;
+    ctx->staging_type = plan.staging_type;
 
     /* Blocks of 256 MiB (64 MiB on devices with under 2 GiB), within the limits. */
     uint64_t bs = ctx->info.device_local_bytes < 2048 * MIB ? 64 * MIB : 256 * MIB;

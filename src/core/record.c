@@ -135,6 +135,17 @@ vkattn_status vkattn_submit(vkattn_context *ctx) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "submit: ctx is NULL");
     if (!ctx->recording) return vkattn__fail(ctx, VKATTN_ERROR_STATE, "submit: no batch is open (call vkattn_begin)");
     ctx->recording = 0;
+    /* The fence makes the batch's work complete, not its writes visible: make shader and
+     * transfer writes available to the host (mapped downloads), to transfers (staging
+     * copies) and to the next batch's shaders. Host writes before the submit need nothing
+     * (vkQueueSubmit makes them visible). */
+    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                          .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
+                                           VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT};
+    ctx->vk.vkCmdPipelineBarrier(ctx->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                                 VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0,
+                                 1, &mb, 0, NULL, 0, NULL);
     VkResult r = ctx->vk.vkEndCommandBuffer(ctx->cmd);
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "vkEndCommandBuffer");
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &ctx->cmd};
@@ -182,11 +193,10 @@ vkattn_status vkattn__run_copy(vkattn_context *ctx, VkBuffer src, uint64_t src_o
     vkattn_status st = vkattn_begin(ctx);
     if (st) return st;
     VkBufferCopy region = {src_off, dst_off, size};
+    /* the previous batch's closing barrier ordered this copy after its shaders (a download's
+     * SHADER_WRITE -> TRANSFER_READ); this batch's makes the copy visible to the host and to
+     * later shaders (an upload's TRANSFER_WRITE -> SHADER_READ) */
     ctx->vk.vkCmdCopyBuffer(ctx->cmd, src, dst, 1, &region);
-    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-                          .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT};
-    ctx->vk.vkCmdPipelineBarrier(ctx->cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                                 VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
     return vkattn_submit(ctx);
 }
 
@@ -286,7 +296,7 @@ vkattn_status vkattn__record(vkattn_context *ctx, const vkattn__dispatch *d) {
     if (d->groups[0] == 0 || d->groups[1] == 0 || d->groups[2] == 0) return VKATTN_OK; /* empty work */
 
     vkattn__pipeline *p;
-    vkattn_status st = vkattn__pipeline_get(ctx, d->shader, d->spec, d->n_spec, d->n_args, d->push_size, &p);
+    vkattn_status st = vkattn__pipeline_get(ctx, d->shader, d->spec, d->n_spec, d->n_args, d->push_size, d->subgroup, &p);
     if (st) return st;
 
     VkDescriptorBufferInfo bi[VKATTN__MAX_ARGS];

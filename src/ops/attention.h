@@ -18,6 +18,21 @@ typedef struct attn_problem {
     uint32_t flags;   /* ATTN_* */
 } attn_problem;
 
+/* Decode's combine pass runs one workgroup of Dv invocations per output row. */
+static inline int attn_decode_fits(const vkattn_device_info *info, uint32_t Dv) {
+    return Dv <= info->max_workgroup_invocations && (!info->max_workgroup_size[0] || Dv <= info->max_workgroup_size[0]);
+}
+
+/* The implementation for a problem (pure: tests drive it with real devices' infos). AUTO:
+ * 3-pass when probabilities are wanted, split-K decode for a few queries over >= 256 keys
+ * where its combine pass fits the device, flash otherwise. */
+static inline vkattn_attn_impl attn_choose(const vkattn_device_info *info, vkattn_attn_impl impl, int probs, uint32_t Lq,
+                                           uint32_t Lk, uint32_t Dv) {
+    if (impl != VKATTN_ATTN_AUTO) return impl;
+    if (probs) return VKATTN_ATTN_3PASS;
+    return Lq <= 8 && Lk >= 256 && attn_decode_fits(info, Dv) ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH;
+}
+
 /* Strides of a 4-D tensor as the shaders take them. */
 static inline void attn_strides(const vkattn_tensor *t, uint32_t st[4]) {
     for (int i = 0; i < 4; i++) st[i] = (uint32_t)t->strides[i];

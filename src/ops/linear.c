@@ -6,6 +6,7 @@
  * one slice (offset aligned to minStorageBufferOffsetAlignment) and writes the
  * matching columns of y. */
 #include "opsutil.h"
+#include "linear.h"
 
 #include <stdlib.h>
 
@@ -13,15 +14,7 @@ typedef struct {
     uint32_t M, N, K, x_off, y_off, w_off, n0, ldy, has_bias;
 } linear_push; /* matches shaders/linear.glsl */
 
-/* How a device runs the GEMM: the shader, its workgroup size, the register block (rm rows of x
- * by rn rows of W), for gemm_ks the largest subgroup size (the host plans the grid with it;
- * the shader uses the actual one, so any size the driver picks is correct), and the tile of y
- * one workgroup computes (tile_m rows of x by tile_n rows of W). gemm_tiled also has its
- * shared-memory tile bm x bn (= tile_m x tile_n) and the K slice bk staged at a time. */
-typedef struct {
-    const char *shader;
-    uint32_t wg, rm, rn, sg, tile_m, tile_n, bk;
-} gemm_profile;
+typedef vkattn__gemm_profile gemm_profile; /* linear.h */
 
 /* gemm_tiled: 4 x 4 register blocks, a 64 x 64 tile (BM 32 / 16 for M <= 32 / 16, but at least
  * one subgroup of invocations), 16-wide K slices; the tile shrinks (BN first) to fit the
@@ -59,21 +52,17 @@ static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profil
  *   memory is ordinary memory (Mali) may do better with it too: VKATTN_GEMM=blocked.
  * VKATTN_GEMM=tiled|blocked|ks forces a kernel (ks only where the device has what it needs,
  * else blocked); any other non-empty value is an error. */
-static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile *out) {
-    const vkattn_device_info *info = &ctx->info;
+int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *force, gemm_profile *out) {
     gemm_profile g = {"gemm", 64, 4, 4, 1, 4, 0, 0};
     const uint32_t sg = info->subgroup_max > info->subgroup_size ? info->subgroup_max : info->subgroup_size;
     const int ks = info->subgroup_arithmetic && info->shader_int64 && sg >= 1 && sg <= 128;
     const int cpu = info->type == VKATTN_DEVICE_CPU;
     const int gpu = info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
                     info->type == VKATTN_DEVICE_VIRTUAL;
-    const char *force = getenv("VKATTN_GEMM");
-    if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks"))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: VKATTN_GEMM must be tiled, blocked or ks (is \"%s\")",
-                            force);
+    if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks")) return 0;
     const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1;
     const int want_ks = force && *force ? !strcmp(force, "ks") : cpu || M == 1;
-    if (want_tiled && tiled_profile(info, M, out)) return VKATTN_OK;
+    if (want_tiled && tiled_profile(info, M, out)) return 1;
     if (ks && want_ks) {
         g.shader = "gemm_ks";
         g.sg = sg;
@@ -86,6 +75,14 @@ static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile 
     g.tile_m = g.rm;
     g.tile_n = (g.sg > 1 ? g.wg / g.sg : g.wg) * g.rn;
     *out = g;
+    return 1;
+}
+
+static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile *out) {
+    const char *force = getenv("VKATTN_GEMM");
+    if (!vkattn__gemm_pick(&ctx->info, M, force, out))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: VKATTN_GEMM must be tiled, blocked or ks (is \"%s\")",
+                            force);
     return VKATTN_OK;
 }
 
@@ -164,6 +161,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
         .label = "linear",
         .spec = {g.wg, g.rm, g.rn, 0, g.tile_m, g.tile_n, g.bk}, .n_spec = g.bk ? 7 : 5,
         .n_args = 4,
+        .subgroup = g.sg > 1 ? g.sg : 0,
     };
     for (uint64_t n0 = 0; n0 < N; n0 += rows) {
         const uint64_t cnt = N - n0 < rows ? N - n0 : rows;
