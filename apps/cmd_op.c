@@ -15,6 +15,8 @@
 #define ATTENTION_FLAGS                                                                                          \
     {"--causal", NULL, "causal mask, bottom-right aligned: query i sees keys j <= i + Lk - Lq"},                 \
         {"--scale", "S", "score scale (default 1/sqrt(D))"},                                                     \
+        {"--window", "W", "sliding window: query i sees keys j > i + Lk - Lq - W (default 0 = none)"},          \
+        {"--softcap", "C", "score soft-capping C * tanh(s / C) on the scaled scores (default 0 = none)"},       \
         {"--impl", "auto|3pass|flash|decode", "implementation (default auto)"},                                  \
         {"--probs", NULL, "also output the attention probabilities (forces 3-pass)"}
 

@@ -278,6 +278,14 @@ typedef struct vkattn_attention_desc {
     /* Optional f32 [B,Hq,Lq,Lk] contiguous output of the attention probabilities (masked
      * entries 0); needs 3-pass (AUTO picks it; FLASH/DECODE with probs is an error). */
     vkattn_tensor *probs;
+    /* Sliding-window attention (Mistral, Gemma 2/3, Phi-3): query i, at position i + Lk - Lq
+     * as the causal mask aligns it, sees only keys j > i + Lk - Lq - window (the last `window`
+     * positions up to its own). A mask kind of the kernels (skipped tiles, nothing materialized).
+     * 0 = no window. */
+    uint32_t window;
+    /* Score soft-capping (Gemma 2): s -> softcap * tanh(s / softcap) on the scaled scores,
+     * before the masks. 0 = none. */
+    float softcap;
 } vkattn_attention_desc;
 
 /* q [B,Hq,Lq,D], k [B,Hkv,Lk,D], v [B,Hkv,Lk,Dv] -> o [B,Hq,Lq,Dv].
@@ -433,6 +441,8 @@ vkattn_status vkattn_silu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
 vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int approximate_tanh);
 /* y = alpha * x. */
 vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y);
+/* Soft-capping (Gemma 2's final logits): y = cap * tanh(x / cap), cap finite and > 0. */
+vkattn_status vkattn_softcap(vkattn_context *ctx, const vkattn_tensor *x, float cap, vkattn_tensor *y);
 
 /* Gated units on two inputs of one shape [..., F]: SwiGLU y = silu(gate) * up (LLaMA /
  * GGUF ffn_gate, ffn_up), GeGLU y = gelu(gate) * up. A packed [..., 2F] projection
@@ -946,6 +956,12 @@ typedef struct vkattn_encoder_info {
     uint32_t image_size, patch_size, grid; /* ViT: input side, patch side, patches per side */
     float image_mean[3], image_std[3];     /* ViT preprocessing */
     int do_resize;                /* ViT: resize to image_size x image_size (else the image must be that size) */
+    /* sentence-transformers layout (modules.json, 1_Pooling/config.json, a Normalize module,
+     * sentence_bert_config.json): the pooling and normalisation it prescribes; st_pooling -1 when the
+     * directory has no modules.json. max_seq_length: tokenize truncates to it (<= max_tokens). */
+    int st_pooling;               /* vkattn_pooling or -1 */
+    int st_normalize;
+    uint32_t max_seq_length;
 } vkattn_encoder_info;
 
 vkattn_status vkattn_encoder_create(vkattn_context *ctx, const char *dir, vkattn_encoder **out);
@@ -956,12 +972,16 @@ void vkattn_encoder_get_info(const vkattn_encoder *enc, vkattn_encoder_info *inf
 const char *vkattn_encoder_label(const vkattn_encoder *enc, uint32_t i);
 /* BERT: the tokenizer (owned by the encoder); NULL for ViT. */
 const vkattn_wordpiece *vkattn_encoder_wordpiece(const vkattn_encoder *enc);
-/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_tokens (the last kept token is [SEP]). *n and a
+/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_seq_length (the last kept token is [SEP]). *n and a
  * short capacity as vkattn_wordpiece_tokenize. */
 vkattn_status vkattn_encoder_tokenize(const vkattn_encoder *enc, const char *text, int32_t *ids, size_t capacity,
                                       size_t *n);
 
-typedef enum vkattn_pooling { VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1 } vkattn_pooling;
+/* Sentence-embedding pooling, as sentence-transformers' Pooling module: the [CLS] row, the mean, the
+ * element-wise max, or the sum / sqrt(length) over the real tokens. */
+typedef enum vkattn_pooling {
+    VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1, VKATTN_POOL_MAX = 2, VKATTN_POOL_MEAN_SQRT_LEN = 3
+} vkattn_pooling;
 
 /* What a forward pass returns; every pointer may be NULL (not computed). Caller-allocated, f32, row-major.
  * L = the longest input (tokens; ViT: 1 + patches), D = hidden_size. */

@@ -158,7 +158,7 @@ def check_bad_files(vk):
 
     cases = [(q5_0, ["Q5_0", "F32", "Q8_0"]), (missing, ["blk.1.ffn_down.weight", "missing"]),
              (shape, ["blk.0.attn_k.weight", "shape", "[64, 64]", "[32, 64]"]),
-             (arch, ["mamba", "not supported", "llama, qwen2, gpt2"]), (nokey, ["llama.block_count", "missing"]),
+             (arch, ["mamba", "not supported", "llama, qwen2, qwen3, gemma2, gemma3, phi3, gpt2"]), (nokey, ["llama.block_count", "missing"]),
              (None, ["truncated"])]
     for hook, words in cases:
         w, _, _ = gen.make_model("llama", "F32", 1, writer_hook=hook)

@@ -123,7 +123,7 @@ static vkattn_status attn_flash(const attn_problem *a) {
     attn_push p;
     fill_push(a, &p);
     vkattn__dispatch d = {.shader = a->f16 ? "attention_flash_f16" : "attention_flash", .label = "attention_flash",
-                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0}, .n_spec = 7, .push = &p,
+                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
                           .push_size = sizeof p};
     fused_args(a, a->o, &d);
     d.groups[0] = vkattn__div_up(a->Lq, wg * rb);
@@ -182,8 +182,8 @@ static vkattn_status attn_decode(const attn_problem *a) {
     p.aux = per;
     vkattn__dispatch d = {.shader = a->f16 ? "attention_decode_f16" : "attention_decode", .label = "attention_decode",
                           .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
-                                   loop_limited(ctx) ? vec4_kv(a) : 0},
-                          .n_spec = 7, .push = &p, .push_size = sizeof p};
+                                   loop_limited(ctx) ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
+                          .n_spec = 8, .push = &p, .push_size = sizeof p};
     fused_args(a, part, &d);
     d.groups[0] = vkattn__div_up(nsplit, wg);
     d.groups[1] = a->Hkv;
@@ -279,6 +279,14 @@ static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vk
     a->scale = desc->scale != 0 ? desc->scale : 1.0f / sqrtf((float)a->D);
     a->causal = desc->causal != 0;
     a->flags = a->causal ? ATTN_CAUSAL : 0;
+    if (!(desc->softcap >= 0) || !isfinite(desc->softcap)) return BAD("softcap must be finite and >= 0 (0 = none)");
+    a->softcap = desc->softcap;
+    if (desc->window && desc->window < a->Lk) { /* a window of Lk or more hides nothing */
+        if (desc->window >= 1u << 24)
+            return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention: a sliding window of %u keys (< Lk %u) exceeds 2^24",
+                                desc->window, a->Lk);
+        a->flags |= desc->window << ATTN_WINDOW_SHIFT;
+    }
     if (desc->mask) {
         if ((st = check_mask(ctx, desc->mask, a))) return st;
         a->mask = desc->mask;

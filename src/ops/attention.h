@@ -5,7 +5,16 @@
 
 #include "../core/core.h"
 
-enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4 };
+#include <string.h>
+
+enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4, ATTN_WINDOW_SHIFT = 8 };
+
+/* A float as the uint32 bits a float specialization constant takes. */
+static inline uint32_t vkattn__f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
 
 typedef struct attn_problem {
     vkattn_context *ctx;
@@ -13,9 +22,10 @@ typedef struct attn_problem {
     vkattn_tensor *o, *probs;
     uint32_t B, Hq, Hkv, Lq, Lk, D, Dv;
     float scale;
+    float softcap;    /* score soft-capping, 0 = none (a spec constant of the shaders) */
     int causal, f16;
     uint32_t m_st[4]; /* mask strides batch, head, query, key (0 = broadcast) */
-    uint32_t flags;   /* ATTN_* */
+    uint32_t flags;   /* ATTN_*, sliding window << ATTN_WINDOW_SHIFT */
 } attn_problem;
 
 /* Decode's combine pass runs one workgroup of Dv invocations per output row. */
