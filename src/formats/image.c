@@ -55,10 +55,12 @@ static vkattn_status image_decode(const uint8_t *data, size_t n, const char *nam
     char why[128];
     if (n > INT32_MAX)
         return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "%s: %zu bytes is too large for the image decoder (limit 2 GiB)", name, n);
-    if (n >= 2 && data[0] == 0xFF && data[1] == 0xD8 && !vkattn__jpeg_check(data, n, why, sizeof why))
+    /* stb takes any file starting with 0xFF as a JPEG candidate (it skips 0xFF fill bytes before SOI) */
+    if (n >= 1 && data[0] == 0xFF && !vkattn__jpeg_check(data, n, why, sizeof why))
         return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: corrupt JPEG (%s); refused before decoding", name, why);
     int64_t hw, hh;
-    if (header_dims(data, n, &hw, &hh) && hw * hh > IMAGE_MAX_PIXELS) return too_large(name, hw, hh);
+    /* unsigned: PNG dimensions reach 2^32 - 1 each (fuzz finding: the int64 product overflowed) */
+    if (header_dims(data, n, &hw, &hh) && (uint64_t)hw * (uint64_t)hh > IMAGE_MAX_PIXELS) return too_large(name, hw, hh);
     int w, h, c;
     if (!stbi_info_from_memory(data, (int)n, &w, &h, &c))
         return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: not a readable image (%s); PNG, JPEG and BMP work", name,
