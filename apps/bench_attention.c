@@ -487,19 +487,6 @@ static void usage(FILE *f) {
             "Progress goes to stderr, the table to stdout.\n");
 }
 
-static int parse_list(const char *s, uint32_t *out, uint32_t cap, uint32_t *n) {
-    *n = 0;
-    while (*s) {
-        char *end;
-        unsigned long v = strtoul(s, &end, 10);
-        if (end == s || v == 0 || v > 256 || *n == cap) return 1;
-        out[(*n)++] = (uint32_t)v;
-        s = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') return 1;
-    }
-    return *n == 0;
-}
-
 static int parse_impls(const char *s, options *o) {
     o->n_impls = 0;
     char buf[64];
@@ -513,13 +500,7 @@ static int parse_impls(const char *s, options *o) {
     return o->n_impls == 0;
 }
 
-static int parse_len(const char *s, uint32_t *out) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end || v < 1 || v > (1u << 20)) return 1;
-    *out = (uint32_t)v;
-    return 0;
-}
+#define CMD "bench attention"
 
 static int parse(int argc, char **argv, options *o) {
     *o = (options){.min_len = 128, .max_len = 16384, .decode_len = 16384, .dims = {64, 128}, .n_dims = 2,
@@ -529,7 +510,7 @@ static int parse(int argc, char **argv, options *o) {
     o->profile = e && *e && strcmp(e, "0") != 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
+        int bad = 0, rc = 0;
         if (cli_is_help(a)) {
             usage(stdout);
             return -1;
@@ -550,14 +531,14 @@ static int parse(int argc, char **argv, options *o) {
         i++;
         if (strcmp(a, "--device") == 0) o->device = v;
         else if (strcmp(a, "-o") == 0) o->out = v;
-        else if (strcmp(a, "--min-len") == 0) bad = parse_len(v, &o->min_len);
-        else if (strcmp(a, "--max-len") == 0) bad = parse_len(v, &o->max_len);
-        else if (strcmp(a, "--decode-len") == 0) bad = parse_len(v, &o->decode_len);
-        else if (strcmp(a, "--heads") == 0) bad = parse_len(v, &o->bh);
-        else if (strcmp(a, "--dims") == 0) bad = parse_list(v, o->dims, 4, &o->n_dims);
+        else if (strcmp(a, "--min-len") == 0) rc = cli_parse_uint(CMD, a, v, 1, 1u << 20, &o->min_len);
+        else if (strcmp(a, "--max-len") == 0) rc = cli_parse_uint(CMD, a, v, 1, 1u << 20, &o->max_len);
+        else if (strcmp(a, "--decode-len") == 0) rc = cli_parse_uint(CMD, a, v, 1, 1u << 20, &o->decode_len);
+        else if (strcmp(a, "--heads") == 0) rc = cli_parse_uint(CMD, a, v, 1, 1u << 20, &o->bh);
+        else if (strcmp(a, "--dims") == 0) rc = cli_parse_list(CMD, a, v, ',', 1, 256, o->dims, 4, &o->n_dims);
         else if (strcmp(a, "--impl") == 0) bad = parse_impls(v, o);
-        else if (strcmp(a, "--budget-ms") == 0) bad = (o->budget_ms = atof(v)) < 0;
-        else if (strcmp(a, "--case-limit") == 0) bad = (o->case_limit_s = atof(v)) < 0;
+        else if (strcmp(a, "--budget-ms") == 0) rc = cli_parse_float(CMD, a, v, 0, 1e7, &o->budget_ms);
+        else if (strcmp(a, "--case-limit") == 0) rc = cli_parse_float(CMD, a, v, 0, 1e7, &o->case_limit_s);
         else if (strcmp(a, "--causal") == 0) {
             o->causal_mask = strcmp(v, "off") == 0 ? 1 : strcmp(v, "on") == 0 ? 2 : strcmp(v, "both") == 0 ? 3 : 0;
             bad = !o->causal_mask;
@@ -568,6 +549,7 @@ static int parse(int argc, char **argv, options *o) {
             fprintf(stderr, "vkattn bench attention: unknown option %s (see --help)\n", a);
             return 2;
         }
+        if (rc) return rc;
         if (bad) {
             fprintf(stderr, "vkattn bench attention: bad value for %s: %s\n", a, v);
             return 2;

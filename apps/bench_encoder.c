@@ -142,17 +142,20 @@ static int load_model(vkattn_context *ctx, const char *dir, int (*writer)(const 
     return rc;
 }
 
+/* --shapes SEQxBATCH,...: returns the count ("": none), or -1 after printing why. */
 static int parse_shapes(const char *s, bench_shape *out, int cap) {
-    int n = 0;
-    while (*s && n < cap) {
-        unsigned a, b;
-        int used;
-        if (sscanf(s, "%ux%u%n", &a, &b, &used) != 2 || !a || !b) return -1;
-        out[n++] = (bench_shape){a, b};
-        s += used;
-        if (*s == ',') s++;
+    if (!*s) return 0;
+    for (int n = 0;;) {
+        char item[32];
+        uint32_t v[2], k = 0;
+        size_t len = strcspn(s, ",");
+        if (n == cap || len >= sizeof item) return -1;
+        memcpy(item, s, len), item[len] = 0;
+        if (cli_parse_list(NULL, "--shapes", item, 'x', 1, 4096, v, 2, &k) || k != 2) return -1;
+        out[n++] = (bench_shape){v[0], v[1]};
+        if (!s[len]) return n;
+        s += len + 1;
     }
-    return n;
 }
 
 int bench_encoder(int argc, char **argv) {
@@ -172,21 +175,20 @@ int bench_encoder(int argc, char **argv) {
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) out = argv[++i];
         else if (strcmp(argv[i], "--profile") == 0) profile = 1;
         else if (strcmp(argv[i], "--scratch") == 0 && i + 1 < argc) scratch = argv[++i];
-        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = (uint32_t)atoi(argv[++i]);
-        else if (strcmp(argv[i], "--shapes") == 0 && i + 1 < argc) n_shapes = parse_shapes(argv[++i], shapes, 16);
-        else if (strcmp(argv[i], "--images") == 0 && i + 1 < argc) {
-            n_images = 0;
-            for (char *p = argv[++i]; *p && n_images < 8; p++) {
-                images[n_images] = (uint32_t)strtoul(p, &p, 10);
-                if (images[n_images]) n_images++;
-                if (!*p) break;
-            }
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            if (cli_parse_uint("bench encoder", argv[i], argv[i + 1], 1, 1000, &reps)) return 2;
+            i++;
+        } else if (strcmp(argv[i], "--shapes") == 0 && i + 1 < argc) {
+            if ((n_shapes = parse_shapes(argv[++i], shapes, 16)) < 0)
+                return cli_bad_value("bench encoder", "--shapes", argv[i], "up to 16 SEQxBATCH pairs (1 to 4096) separated by ','");
+        } else if (strcmp(argv[i], "--images") == 0 && i + 1 < argc) {
+            if (strcmp(argv[++i], "0") == 0) n_images = 0; /* skips the ViT */
+            else if (cli_parse_list("bench encoder", "--images", argv[i], ',', 1, 256, images, 8, &n_images)) return 2;
         } else {
             fprintf(stderr, "vkattn bench encoder: unknown option %s (see --help)\n", argv[i]);
             return 2;
         }
     }
-    if (n_shapes < 0 || !reps) return fprintf(stderr, "vkattn bench encoder: bad --shapes or --reps\n"), 2;
     vkattn_context *ctx = cli_context(device, profile);
     if (!ctx) return 1;
     char dir[1024];

@@ -1,6 +1,6 @@
 /* vkattn bench gemm: vkattn_linear (y = x W^T) over M in {1, 16, 128, 512} and the
  * LLaMA-7B projection shapes N x K in {4096 x 4096, 11008 x 4096, 4096 x 11008}, with
- * f32 / f16 / q8_0 / q4_0 weights; in the same run OpenBLAS sgemm on the same shapes
+ * f32 / f16 / GGUF block-type weights (q8_0, q4_0, q4_k, ...); in the same run OpenBLAS sgemm on the same shapes
  * (loaded at run time with dlopen, 2 threads) and a Vulkan copy kernel against memcpy,
  * so that the ratios that matter are measured under one machine load:
  *   GEMM: our f32 GFLOP/s at M = 512 / OpenBLAS's;  GEMV (M = 1): weight GB/s / copy GB/s. */
@@ -117,42 +117,33 @@ static vkattn_status make_weight(vkattn_context *ctx, vkattn_dtype dt, int64_t N
     size_t bytes = (size_t)vkattn_dtype_bytes(dt, n);
     void *q = malloc(bytes);
     if (!q) return VKATTN_ERROR_OUT_OF_HOST_MEMORY;
-    st = dt == VKATTN_Q8_0 ? vkattn_quantize_q8_0(w, n, q) : vkattn_quantize_q4_0(w, n, q);
+    if (dt == VKATTN_Q8_0) st = vkattn_quantize_q8_0(w, n, q);
+    else if (dt == VKATTN_Q4_0) st = vkattn_quantize_q4_0(w, n, q);
+    else memset(q, 0x3c, bytes); /* other block types: every f16 field 1.06, every quant 0x3c (speed only) */
     if (!st) st = vkattn_tensor_upload(*out, q, bytes);
     free(q);
     return st;
 }
 
-static int parse_list(const char *s, long *out, int cap) {
-    int n = 0;
-    while (*s && n < cap) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s || v <= 0) return -1;
-        out[n++] = v;
-        s = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') return -1;
-    }
-    return n;
-}
-
 static void usage(void) {
     printf("usage: vkattn bench gemm [--device D] [--full | --scale S] [--m 1,16,128,512]\n"
-           "                         [--dtypes f32,f16,q8_0,q4_0] [--shape NxK] [--reps R] [-o PREFIX]\n\n"
+           "                         [--dtypes f32,f16,q8_0,q4_0,q4_k,q6_k,...] [--shape NxK] [--reps R] [-o PREFIX]\n\n"
            "y = x W^T through vkattn_linear for M rows of x and the LLaMA-7B projection shapes\n"
            "N x K = 4096x4096, 11008x4096, 4096x11008, divided by S in N and K (default: 4 on CPU\n"
            "drivers, where the full shapes take minutes; 1 elsewhere or with --full). Prints ms,\n"
            "GFLOP/s and weight GB/s; OpenBLAS sgemm (libopenblas.so.0 via dlopen, 2 threads) on the\n"
-           "same shapes; a Vulkan copy vs memcpy. --shape NxK runs that one shape instead (K rounded\n"
-           "down to a multiple of 32). Writes PREFIX.json/.md with -o.\n");
+           "same shapes; a Vulkan copy vs memcpy. --shape NxK runs that one shape instead. K is rounded\n"
+           "down to a multiple of 32, or of 256 with a K-quant or iq4_xs in --dtypes. Writes PREFIX.json/.md with -o.\n");
 }
 
 int bench_gemm(int argc, char **argv) {
-    const char *device = NULL, *out = NULL, *dtypes_s = "f32,f16,q8_0,q4_0";
-    long ms[8] = {1, 16, 128, 512}, scale = 0, only[2] = {0, 0};
-    int n_m = 4, full = 0;
+    const char *device = NULL, *out = NULL, *dtypes_s = "f32,f16,q8_0,q4_0,q4_k,q6_k";
+    uint32_t ms[8] = {1, 16, 128, 512}, n_m = 4, scale = 0, only[2] = {0, 0}, n_only = 0;
+    int full = 0;
     timing tm = {3, 150.0};
-    for (int i = 1; i < argc; i++) {
+    long long reps = 0;
+    int rc = 0;
+    for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
             usage();
@@ -160,27 +151,35 @@ int bench_gemm(int argc, char **argv) {
         } else if (strcmp(a, "--device") == 0 && v) device = argv[++i];
         else if (strcmp(a, "-o") == 0 && v) out = argv[++i];
         else if (strcmp(a, "--full") == 0) full = 1;
-        else if (strcmp(a, "--scale") == 0 && v && (scale = strtol(argv[++i], NULL, 10)) > 0) continue;
-        else if (strcmp(a, "--m") == 0 && v && (n_m = parse_list(argv[++i], ms, 8)) > 0) continue;
+        else if (strcmp(a, "--scale") == 0 && v) rc = cli_parse_uint("bench gemm", a, argv[++i], 1, 64, &scale);
+        else if (strcmp(a, "--m") == 0 && v) rc = cli_parse_list("bench gemm", a, argv[++i], ',', 1, 65536, ms, 8, &n_m);
         else if (strcmp(a, "--dtypes") == 0 && v) dtypes_s = argv[++i];
-        else if (strcmp(a, "--shape") == 0 && v && sscanf(argv[++i], "%ldx%ld", &only[0], &only[1]) == 2) continue;
-        else if (strcmp(a, "--reps") == 0 && v && (tm.reps = (int)strtol(argv[++i], NULL, 10)) > 0) continue;
+        else if (strcmp(a, "--shape") == 0 && v) {
+            if (cli_parse_list(NULL, a, argv[++i], 'x', 1, 65536, only, 2, &n_only) || n_only != 2 || only[1] < 32)
+                rc = cli_bad_value("bench gemm", a, argv[i], "NxK with N, K from 1 to 65536 and K >= 32");
+        } else if (strcmp(a, "--reps") == 0 && v) rc = cli_parse_int("bench gemm", a, argv[++i], 1, 1000, &reps), tm.reps = (int)reps;
         else {
             fprintf(stderr, "vkattn bench gemm: bad option %s (see --help)\n", a);
             return 2;
         }
     }
+    if (rc) return rc;
     static const struct { const char *name; vkattn_dtype dt; } all_types[] = {
-        {"f32", VKATTN_F32}, {"f16", VKATTN_F16}, {"q8_0", VKATTN_Q8_0}, {"q4_0", VKATTN_Q4_0}};
-    vkattn_dtype types[4];
+        {"f32", VKATTN_F32},   {"f16", VKATTN_F16},       {"q8_0", VKATTN_Q8_0},    {"q4_0", VKATTN_Q4_0},
+        {"q4_1", VKATTN_Q4_1}, {"q5_0", VKATTN_Q5_0},     {"q5_1", VKATTN_Q5_1},    {"q2_k", VKATTN_Q2_K},
+        {"q3_k", VKATTN_Q3_K}, {"q4_k", VKATTN_Q4_K},     {"q5_k", VKATTN_Q5_K},    {"q6_k", VKATTN_Q6_K},
+        {"iq4_nl", VKATTN_IQ4_NL}, {"iq4_xs", VKATTN_IQ4_XS}};
+    enum { N_ALL = sizeof all_types / sizeof all_types[0] };
+    vkattn_dtype types[N_ALL];
     int n_types = 0;
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < N_ALL; i++) {
         const char *p = strstr(dtypes_s, all_types[i].name);
         size_t l = strlen(all_types[i].name);
         if (p && (p == dtypes_s || p[-1] == ',') && (p[l] == ',' || p[l] == 0)) types[n_types++] = all_types[i].dt;
     }
     if (!n_types) {
-        fprintf(stderr, "vkattn bench gemm: --dtypes takes a list of f32, f16, q8_0, q4_0\n");
+        fprintf(stderr, "vkattn bench gemm: --dtypes takes a list of f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, "
+                        "q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs\n");
         return 2;
     }
 
@@ -191,9 +190,9 @@ int bench_gemm(int argc, char **argv) {
     bench_report *r = bench_report_create("gemm", ctx);
     blas bl;
     int have_blas = blas_open(&bl, 2);
-    int rc = 1;
+    rc = 1;
     if (scale > 1)
-        bench_note(r, "shapes: N and K divided by %ld (a CPU driver: the full LLaMA-7B shapes take minutes; --full runs them)",
+        bench_note(r, "shapes: N and K divided by %u (a CPU driver: the full LLaMA-7B shapes take minutes; --full runs them)",
                    scale);
     if (!have_blas) bench_note(r, "native baseline unavailable (libopenblas.so.0 not found)");
     else bench_note(r, "native baseline: OpenBLAS cblas_sgemm (libopenblas.so.0), 2 threads, f32 weights for every row");
@@ -235,13 +234,17 @@ int bench_gemm(int argc, char **argv) {
 
     /* ---- GEMM / GEMV ---- */
     static const int64_t shapes[3][2] = {{4096, 4096}, {11008, 4096}, {4096, 11008}};
-    double gemm512_ratio = -1, gemv_best_ratio = -1, gemv_worst[4] = {-1, -1, -1, -1};
+    double gemm512_ratio = -1, gemv_best_ratio = -1, gemv_worst[N_ALL];
+    for (int i = 0; i < N_ALL; i++) gemv_worst[i] = -1;
+    uint32_t kq = 32; /* K a multiple of the largest block (256 with a K-quant or IQ4_XS) */
+    for (int i = 0; i < n_types; i++)
+        if (vkattn_dtype_block(types[i]) > kq) kq = vkattn_dtype_block(types[i]);
     for (int s = 0; s < (only[0] ? 1 : 3); s++) {
-        const int64_t N = only[0] ? only[0] : shapes[s][0] / scale, K = (only[0] ? only[1] : shapes[s][1] / scale) / 32 * 32;
+        const int64_t N = only[0] ? only[0] : shapes[s][0] / scale, K = (only[0] ? only[1] : shapes[s][1] / scale) / kq * kq;
         float *w = malloc((size_t)(N * K) * sizeof *w);
         if (!w) goto done;
         for (int64_t i = 0; i < N * K; i++) w[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
-        for (int mi = 0; mi < n_m; mi++) {
+        for (uint32_t mi = 0; mi < n_m; mi++) {
             const int64_t M = ms[mi];
             int64_t xs[2] = {M, K}, ys[2] = {M, N};
             float *xh = malloc((size_t)(M * K) * sizeof *xh), *yh = malloc((size_t)(M * N) * sizeof *yh);

@@ -52,20 +52,22 @@ int bench_model(int argc, char **argv) {
             return 2;
         }
         i++;
+        int rc = 0;
         if (strcmp(a, "-m") == 0) model = v;
         else if (strcmp(a, "--device") == 0) device = v;
         else if (strcmp(a, "-o") == 0) out = v;
-        else if (strcmp(a, "-p") == 0) n_prompt = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "-n") == 0) n_gen = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "-r") == 0) reps = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "-b") == 0) n_batch = (uint32_t)strtoul(v, NULL, 10);
+        else if (strcmp(a, "-p") == 0) rc = cli_parse_uint("bench model", a, v, 0, 1u << 20, &n_prompt);
+        else if (strcmp(a, "-n") == 0) rc = cli_parse_uint("bench model", a, v, 0, 1u << 20, &n_gen);
+        else if (strcmp(a, "-r") == 0) rc = cli_parse_uint("bench model", a, v, 1, 100, &reps);
+        else if (strcmp(a, "-b") == 0) rc = cli_parse_uint("bench model", a, v, 0, 1u << 20, &n_batch);
         else {
             fprintf(stderr, "vkattn bench model: unknown option %s (see --help)\n", a);
             return 2;
         }
+        if (rc) return rc;
     }
-    if (!model || reps < 1 || reps > 100) {
-        fprintf(stderr, "vkattn bench model: needs -m MODEL.gguf (and 1 <= -r <= 100)\n");
+    if (!model) {
+        fprintf(stderr, "vkattn bench model: needs -m MODEL.gguf\n");
         return 2;
     }
     const char *prof = getenv("VKATTN_PROFILE");

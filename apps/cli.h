@@ -16,6 +16,7 @@ int cmd_run(int argc, char **argv);
 int cmd_perplexity(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 /* encoders (cmd_embed.c, cmd_classify.c, ...) */
 int cmd_embed(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
@@ -33,6 +34,23 @@ vkattn_context *cli_context(const char *device, int profiling);
 char *cli_read_file(const char *path, size_t *len);
 /* Prints the per-kernel GPU time table of a profiling context. */
 void cli_print_profile(const vkattn_context *ctx, FILE *f);
+
+/* ---- strict numeric option values (cli_args.c) ---- */
+/* The whole of `s` as a base-10 integer (a finite number for cli_parse_float) in [min, max]. Returns 0, or
+ * prints "vkattn CMD: bad value "S" for OPT: expected ..." and returns 2, the usage-error exit status. */
+int cli_parse_int(const char *cmd, const char *opt, const char *s, long long min, long long max, long long *out);
+int cli_parse_uint(const char *cmd, const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out);
+int cli_parse_float(const char *cmd, const char *opt, const char *s, double min, double max, double *out);
+/* 1..cap integers in [min, max] separated by `sep` ("64,128", "4096x4096") into out[0..*n). Same returns;
+ * cmd NULL: no message (for a caller that parses a composite value and reports it whole). */
+/* Prints "vkattn CMD: bad value "S" for OPT: expected EXPECTED"; returns 2. */
+int cli_bad_value(const char *cmd, const char *opt, const char *s, const char *expected);
+int cli_parse_list(const char *cmd, const char *opt, const char *s, char sep, uint32_t min, uint32_t max, uint32_t *out,
+                   uint32_t cap, uint32_t *n);
+
+/* An output file option: checks that `path` can be written (without truncating it) before any work is done;
+ * else prints "vkattn CMD: cannot write OPT PATH: <OS reason>" and returns 2. */
+int cli_check_writable(const char *cmd, const char *opt, const char *path);
 
 /* ---- models (model_load.c) ---- */
 /* Loads a GGUF model from `path`, or from `size` bytes at `data` when path is NULL, with a progress bar

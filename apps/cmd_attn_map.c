@@ -24,15 +24,11 @@ static int map_option(int argc, char **argv, int *i, void *user) {
     const char *a = argv[*i];
     if (*i + 1 >= argc) return 0;
     if (strcmp(a, "-p") == 0) m->text = argv[++*i];
-    else if (strcmp(a, "-o") == 0) m->png = argv[++*i];
+    else if (strcmp(a, "-o") == 0) {
+        if (cli_check_writable("attn-map", a, m->png = argv[++*i])) return -1;
+    }
     else if (strcmp(a, "--layer") == 0 || strcmp(a, "--head") == 0) {
-        char *end;
-        long v = strtol(argv[++*i], &end, 10);
-        if (*end || v < 0 || v > 100000) {
-            fprintf(stderr, "vkattn attn-map: %s takes a non-negative integer\n", a);
-            return -1;
-        }
-        *(a[2] == 'l' ? &m->layer : &m->head) = (uint32_t)v;
+        if (cli_parse_uint("attn-map", a, argv[++*i], 0, 65535, a[2] == 'l' ? &m->layer : &m->head)) return -1;
     } else return 0;
     return 1;
 }

@@ -14,14 +14,7 @@ static void usage(FILE *f) {
 
 static int top_option(int argc, char **argv, int *i, void *user) {
     if (strcmp(argv[*i], "--top") != 0 || *i + 1 >= argc) return 0;
-    char *end;
-    long v = strtol(argv[++*i], &end, 10);
-    if (*end || v < 1 || v > 1000) {
-        fprintf(stderr, "vkattn classify-image: --top takes 1..1000\n");
-        return -1;
-    }
-    *(uint32_t *)user = (uint32_t)v;
-    return 1;
+    return cli_parse_uint("classify-image", "--top", argv[++*i], 1, 1000, user) ? -1 : 1;
 }
 
 int cmd_classify_image(int argc, char **argv) {
@@ -35,21 +28,19 @@ int cmd_classify_image(int argc, char **argv) {
     vkattn_encoder_info info = cmd.info;
     const uint32_t n = args.n;
     const uint32_t C = info.num_labels;
-    vkattn_image *imgs = calloc(n, sizeof *imgs);
-    float *logits = NULL;
+    float *logits = malloc((size_t)n * C * sizeof *logits);
     if (info.arch != VKATTN_ENCODER_VIT || !C) {
         fprintf(stderr, "vkattn classify-image: %s is not an image classifier (ViT with classifier.weight)\n", args.dir);
         rc = 1;
-    }
-    for (uint32_t i = 0; !rc && imgs && i < n; i++) {
-        vkattn_status st = vkattn_image_load(args.inputs[i], &imgs[i]);
+    } else if (!logits) rc = cli_fail("classifying", VKATTN_ERROR_OUT_OF_HOST_MEMORY, NULL);
+    /* one image at a time (decode, run, free): memory stays that of the largest image, whatever the count */
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        vkattn_image img;
+        vkattn_status st = vkattn_image_load(args.inputs[i], &img);
         if (st) rc = cli_fail("reading an image", st, NULL);
-    }
-    if (!rc) {
-        logits = malloc((size_t)n * C * sizeof *logits);
-        vkattn_encoder_outputs o = {.logits = logits};
-        vkattn_status st = logits && imgs ? vkattn_encoder_forward_images(enc, imgs, n, &o) : VKATTN_ERROR_OUT_OF_HOST_MEMORY;
-        if (st) rc = cli_fail("classifying", st, ctx);
+        vkattn_encoder_outputs o = {.logits = logits + (size_t)i * C};
+        if (!rc && (st = vkattn_encoder_forward_images(enc, &img, 1, &o))) rc = cli_fail("classifying", st, ctx);
+        vkattn_image_free(&img);
     }
     if (!rc && args.out) {
         const char *names[] = {"logits"};
@@ -80,7 +71,6 @@ int cmd_classify_image(int argc, char **argv) {
         free(used);
         printf("]}%s", i + 1 == n ? "]\n" : "");
     }
-    for (uint32_t i = 0; imgs && i < n; i++) vkattn_image_free(&imgs[i]);
-    free(imgs), free(logits);
+    free(logits);
     return enc_finish(&cmd, rc);
 }

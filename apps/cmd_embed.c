@@ -1,4 +1,6 @@
-/* vkattn embed -m DIR [--pooling cls|mean] [--normalize] [--similarity] TEXT...: sentence embeddings as JSON;
+/* vkattn embed -m DIR [--pooling cls|mean|max|mean_sqrt_len] [--normalize|--no-normalize] [--similarity] TEXT...:
+ * sentence embeddings as JSON, pooled and normalised as the directory's sentence-transformers modules say unless
+ * the flags override;
  * --similarity adds the cosine similarity matrix; --tokens prints the token ids instead; --out FILE.safetensors
  * also writes the raw hidden states, pooled vectors and lengths (for tests). */
 #include "encoder_cli.h"
@@ -8,16 +10,19 @@
 #include <string.h>
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: vkattn embed -m MODEL_DIR [--pooling cls|mean] [--normalize] [--similarity] [--tokens]\n"
-               "                    [--out FILE.safetensors] [--device D] TEXT...\n"
+    fprintf(f, "usage: vkattn embed -m MODEL_DIR [--pooling cls|mean|max|mean_sqrt_len] [--normalize|--no-normalize]\n"
+               "                    [--similarity] [--tokens] [--out FILE.safetensors] [--device D] TEXT...\n"
                "BERT-style encoder (Hugging Face directory: config.json, model.safetensors, vocab.txt).\n"
+               "A sentence-transformers directory (modules.json, 1_Pooling/config.json, Normalize, sentence_bert_config.json)\n"
+               "gives its pooling, normalisation and max_seq_length by default (all-MiniLM-L6-v2: mean, normalised);\n"
+               "otherwise the default is [CLS] pooling without normalisation. The flags override.\n"
                "Prints {\"embeddings\": [[...], ...]} (one vector per text), with --similarity also the cosine\n"
                "similarity matrix; --tokens prints the token ids of each text and runs nothing.\n");
 }
 
 typedef struct embed_opts {
-    vkattn_pooling pooling;
-    int normalize, similarity, tokens_only;
+    int pooling, normalize; /* -1: as the directory says */
+    int similarity, tokens_only;
 } embed_opts;
 
 static int embed_option(int argc, char **argv, int *i, void *user) {
@@ -27,11 +32,14 @@ static int embed_option(int argc, char **argv, int *i, void *user) {
         const char *p = argv[++*i];
         if (strcmp(p, "cls") == 0) e->pooling = VKATTN_POOL_CLS;
         else if (strcmp(p, "mean") == 0) e->pooling = VKATTN_POOL_MEAN;
+        else if (strcmp(p, "max") == 0) e->pooling = VKATTN_POOL_MAX;
+        else if (strcmp(p, "mean_sqrt_len") == 0) e->pooling = VKATTN_POOL_MEAN_SQRT_LEN;
         else {
-            fprintf(stderr, "vkattn embed: --pooling takes cls or mean\n");
+            fprintf(stderr, "vkattn embed: --pooling takes cls, mean, max or mean_sqrt_len\n");
             return -1;
         }
     } else if (strcmp(a, "--normalize") == 0) e->normalize = 1;
+    else if (strcmp(a, "--no-normalize") == 0) e->normalize = 0;
     else if (strcmp(a, "--similarity") == 0) e->similarity = 1;
     else if (strcmp(a, "--tokens") == 0) e->tokens_only = 1;
     else return 0;
@@ -39,7 +47,7 @@ static int embed_option(int argc, char **argv, int *i, void *user) {
 }
 
 int cmd_embed(int argc, char **argv) {
-    embed_opts e = {VKATTN_POOL_CLS, 0, 0, 0};
+    embed_opts e = {-1, -1, 0, 0};
     enc_cmd cmd;
     int rc;
     if (!enc_start(argc, argv, "embed", usage, embed_option, &e, 1, &cmd, &rc)) return rc;
@@ -50,8 +58,10 @@ int cmd_embed(int argc, char **argv) {
     const char *dir = args.dir, *out_path = args.out;
     const uint32_t n = args.n;
     char **texts = args.inputs;
-    const vkattn_pooling pooling = e.pooling;
-    const int normalize = e.normalize, similarity = e.similarity, tokens_only = e.tokens_only;
+    const vkattn_pooling pooling = (vkattn_pooling)(e.pooling >= 0 ? e.pooling : info.st_pooling >= 0 ? info.st_pooling : VKATTN_POOL_CLS);
+    const int normalize = e.normalize >= 0 ? e.normalize : info.st_normalize;
+    const int similarity = e.similarity, tokens_only = e.tokens_only;
+    static const char *const pool_names[] = {"cls", "mean", "max", "mean_sqrt_len"};
     enc_texts t = {0};
     float *hidden = NULL, *pooled = NULL, *lens = NULL;
     if (info.arch != VKATTN_ENCODER_BERT) {
@@ -87,7 +97,7 @@ int cmd_embed(int argc, char **argv) {
         }
         if (!rc) {
             printf("{\"dim\": %u, \"pooling\": \"%s\", \"normalized\": %s,\n \"embeddings\": [", D,
-                   pooling == VKATTN_POOL_MEAN ? "mean" : "cls", normalize ? "true" : "false");
+                   pool_names[pooling], normalize ? "true" : "false");
             for (uint32_t i = 0; i < n; i++) {
                 printf(i ? ",\n  [" : "\n  [");
                 for (uint32_t d = 0; d < D; d++) printf(d ? ", %.7g" : "%.7g", pooled[(size_t)i * D + d]);

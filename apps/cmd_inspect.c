@@ -1,5 +1,6 @@
 /* vkattn inspect: lists the metadata and tensors of a .gguf or .safetensors file
- * (as gguf-dump does), as text or JSON. The format is told by the magic bytes. */
+ * (as gguf-dump does), as text or JSON. The format is told by the magic bytes.
+ * --dump NAME OUT writes one GGUF tensor's values, dequantized on the host, as raw f32. */
 #include "cli.h"
 
 #include <math.h>
@@ -179,7 +180,7 @@ static int inspect_gguf(const char *path, const inspect_opts *o) {
     }
     if (o->json) printf("]}\n");
     else if (unsupported)
-        printf("\n* %d tensor(s) of a type vkattn does not support (supported: F32, F16, BF16, Q8_0, Q4_0)\n",
+        printf("\n* %d tensor(s) of a type vkattn does not support (supported: " VKATTN_GGUF_SUPPORTED_TYPES ")\n",
                unsupported);
     vkattn_gguf_close(g);
     return 0;
@@ -217,29 +218,54 @@ static int inspect_safetensors(const char *path, const inspect_opts *o) {
     return 0;
 }
 
+/* Writes tensor `name` of the GGUF at path as little-endian f32 (vkattn_dequantize) to out. */
+static int dump_tensor(const char *path, const char *name, const char *out) {
+    vkattn_gguf *g = NULL;
+    vkattn_gguf_tensor t;
+    vkattn_dtype dt;
+    if (vkattn_gguf_open(path, &g) || vkattn_gguf_find_tensor(g, name, &t) || vkattn_gguf_tensor_dtype(&t, &dt)) {
+        fprintf(stderr, "vkattn inspect: %s\n", vkattn_context_error(NULL));
+        vkattn_gguf_close(g);
+        return 1;
+    }
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < t.ndim; d++) n *= (uint64_t)t.shape[d];
+    float *v = malloc(n ? n * sizeof *v : 1);
+    FILE *f = v ? fopen(out, "wb") : NULL;
+    int ok = f && vkattn_dequantize(dt, t.data, n, v) == VKATTN_OK && fwrite(v, sizeof *v, n, f) == n;
+    if (f && fclose(f)) ok = 0;
+    if (!ok) fprintf(stderr, "vkattn inspect: cannot write %s: %s\n", out, v ? vkattn_context_error(NULL) : "out of memory");
+    free(v);
+    vkattn_gguf_close(g);
+    return ok ? 0 : 1;
+}
+
 int cmd_inspect(int argc, char **argv) {
     inspect_opts o = {0};
-    const char *path = NULL;
+    const char *path = NULL, *dump = NULL, *dump_out = NULL;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
-            printf("usage: vkattn inspect FILE [--json] [--all]\n\n"
+            printf("usage: vkattn inspect FILE [--json] [--all] [--dump TENSOR OUT.f32]\n\n"
                    "Lists the metadata and tensors of a .gguf or .safetensors file (told apart by content).\n"
                    "  --json   machine-readable output\n"
-                   "  --all    every array element (default: the first %d)\n",
+                   "  --all    every array element (default: the first %d)\n"
+                   "  --dump TENSOR OUT.f32   instead, write a GGUF tensor's values (dequantized) as raw f32\n",
                    ARRAY_PREVIEW);
             return 0;
         }
         if (strcmp(argv[i], "--json") == 0) o.json = 1;
         else if (strcmp(argv[i], "--all") == 0) o.all = 1;
+        else if (strcmp(argv[i], "--dump") == 0 && i + 2 < argc) dump = argv[++i], dump_out = argv[++i];
         else if (argv[i][0] == '-' || path) {
             fprintf(stderr, "vkattn inspect: unexpected argument \"%s\" (see --help)\n", argv[i]);
             return 2;
         } else path = argv[i];
     }
     if (!path) {
-        fprintf(stderr, "usage: vkattn inspect FILE [--json] [--all]\n");
+        fprintf(stderr, "usage: vkattn inspect FILE [--json] [--all] [--dump TENSOR OUT.f32]\n");
         return 2;
     }
+    if (dump) return dump_tensor(path, dump, dump_out);
     char magic[4] = {0};
     FILE *f = fopen(path, "rb");
     size_t got = f ? fread(magic, 1, 4, f) : 0;

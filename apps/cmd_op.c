@@ -15,6 +15,8 @@
 #define ATTENTION_FLAGS                                                                                          \
     {"--causal", NULL, "causal mask, bottom-right aligned: query i sees keys j <= i + Lk - Lq"},                 \
         {"--scale", "S", "score scale (default 1/sqrt(D))"},                                                     \
+        {"--window", "W", "sliding window: query i sees keys j > i + Lk - Lq - W (default 0 = none)"},          \
+        {"--softcap", "C", "score soft-capping C * tanh(s / C) on the scaled scores (default 0 = none)"},       \
         {"--impl", "auto|3pass|flash|decode", "implementation (default auto)"},                                  \
         {"--probs", NULL, "also output the attention probabilities (forces 3-pass)"}
 
@@ -187,34 +189,20 @@ const char *op_flag(op_args *a, const char *flag) {
 
 int op_has(op_args *a, const char *flag) { return find_flag(a, flag) != NULL; }
 
-int op_flag_long(op_args *a, const char *flag, long def, long *out) {
-    const char *v = op_flag(a, flag);
+int op_flag_long(op_args *a, const char *flag, long long def, long long min, long long max, long long *out) {
+    const char *v = find_flag(a, flag);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "op %s", a->op->name);
     *out = def;
-    if (!v) return 0;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end) {
-        fprintf(stderr, "vkattn op %s: %s expects an integer, got \"%s\"\n", a->op->name, flag, v);
-        return 1;
-    }
-    *out = x;
-    return 0;
+    return v && (a->usage_error = cli_parse_int(cmd, flag, v, min, max, out));
 }
 
-int op_flag_double(op_args *a, const char *flag, double def, double *out) {
-    const char *v = op_flag(a, flag);
+int op_flag_double(op_args *a, const char *flag, double def, double min, double max, double *out) {
+    const char *v = find_flag(a, flag);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "op %s", a->op->name);
     *out = def;
-    if (!v) return 0;
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !isfinite(x)) {
-        fprintf(stderr, "vkattn op %s: %s expects a finite number, got \"%s\"\n", a->op->name, flag, v);
-        return 1;
-    }
-    *out = x;
-    return 0;
+    return v && (a->usage_error = cli_parse_float(cmd, flag, v, min, max, out));
 }
 
 static int own(op_args *a, vkattn_tensor *t) {
@@ -413,7 +401,7 @@ static int run(op_args *a) {
         fprintf(stderr, "vkattn op %s: %u validation message(s); first: %s\n", a->op->name, nv, first);
         rc = 1;
     }
-    if (rc) return a->status == VKATTN_ERROR_UNSUPPORTED ? EXIT_UNSUPPORTED : 1;
+    if (rc) return a->usage_error ? EXIT_USAGE : a->status == VKATTN_ERROR_UNSUPPORTED ? EXIT_UNSUPPORTED : 1;
     if (a->out_path && (st = vkattn_st_writer_save(a->out, a->out_path)) != VKATTN_OK) {
         fprintf(stderr, "vkattn op %s: writing --out: %s\n", a->op->name, vkattn_context_error(NULL));
         return 1;

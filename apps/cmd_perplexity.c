@@ -11,9 +11,9 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: vkattn perplexity -m MODEL.gguf -f TEXT.txt [-c CTX] [-b N] [--chunks K] [--device D]\n\n"
-               "  -c CTX       window length in tokens (default 512); the second half of each is scored\n"
-               "  -b N         most tokens per forward chunk (default: CTX)\n"
-               "  --chunks K   score only the first K windows\n");
+               "  -c CTX       window length in tokens (default 512, at least 4); the second half of each is scored\n"
+               "  -b N         most tokens per forward chunk (default or 0: CTX)\n"
+               "  --chunks K   score only the first K windows (default or 0: all)\n");
 }
 
 /* -log softmax(logits)[target], in double. */
@@ -39,18 +39,20 @@ int cmd_perplexity(int argc, char **argv) {
             return 2;
         }
         const char *a = argv[i], *v = argv[++i];
+        int rc = 0;
         if (strcmp(a, "-m") == 0) model = v;
         else if (strcmp(a, "-f") == 0) file = v;
         else if (strcmp(a, "--device") == 0) device = v;
-        else if (strcmp(a, "-c") == 0) ctx_len = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "-b") == 0) n_batch = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--chunks") == 0) max_chunks = (uint32_t)strtoul(v, NULL, 10);
+        else if (strcmp(a, "-c") == 0) rc = cli_parse_uint("perplexity", a, v, 4, INT32_MAX, &ctx_len);
+        else if (strcmp(a, "-b") == 0) rc = cli_parse_uint("perplexity", a, v, 0, INT32_MAX, &n_batch);
+        else if (strcmp(a, "--chunks") == 0) rc = cli_parse_uint("perplexity", a, v, 0, INT32_MAX, &max_chunks);
         else {
             fprintf(stderr, "vkattn perplexity: unknown option %s\n", a);
             return 2;
         }
+        if (rc) return rc;
     }
-    if (!model || !file || ctx_len < 4) {
+    if (!model || !file) {
         usage(stderr);
         return 2;
     }

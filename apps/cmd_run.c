@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 typedef struct run_opts {
     const char *model, *prompt, *ids, *device, *dump_logits;
@@ -19,15 +21,15 @@ static void usage(FILE *f) {
                "                  [--min-p P] [--repeat-penalty R] [--seed S] [--device D]\n\n"
                "Generates text: the prompt's tokens in one prefill, then one token at a time until an end-of-\n"
                "generation token or N tokens. Without -m runs the built-in demo model.\n\n"
-               "  -m FILE               GGUF model (llama, qwen2, gpt2; F32/F16/BF16/Q8_0/Q4_0)\n"
+               "  -m FILE               GGUF model (llama, qwen2, gpt2; F32/F16/BF16, Q4_0..Q8_0, K-quants, IQ4)\n"
                "  -p TEXT               prompt (default: empty: starts from BOS)\n"
-               "  -n N                  tokens to generate (default 128)\n"
-               "  -c N                  context length, the KV cache size (default: min(model's, 4096))\n"
+               "  -n N                  tokens to generate (default 128; -1 = until end of generation or a full context)\n"
+               "  -c N                  context length, the KV cache size (default: min(model's, 4096); 0 = model's)\n"
                "  -b N                  most tokens per forward chunk (default 512)\n"
                "  --temp T              temperature (default 0.8; 0 = greedy, argmax on the device)\n"
                "  --top-k K, --top-p P, --min-p P   (defaults 40, 0.95, 0.05; 0 = off)\n"
                "  --repeat-penalty R    (default 1 = off) over the last 64 tokens\n"
-               "  --seed S              sampling seed (default 0)\n"
+               "  --seed S              sampling seed (default 0; -1 = random)\n"
                "  --device D            device index, type or name substring\n"
                "  --ignore-eos          do not stop at end-of-generation tokens\n"
                "  --kv-f32              f32 KV cache even with 16-bit storage\n"
@@ -37,6 +39,25 @@ static void usage(FILE *f) {
                "  --dump-logits FILE    write f32 logits: every prompt row, then each decode step's row\n"
                "  --load-memory         read -m into memory and load it from there (as the built-in model)\n"
                "environment: VKATTN_PROFILE=1 prints per-kernel GPU times at the end\n");
+}
+
+/* --ids: comma-separated token ids into a malloc'ed array; 2 after printing why when malformed. */
+static int parse_ids(const char *s, int32_t **out, size_t *n) {
+    uint32_t cap = 1, k = 0;
+    for (const char *p = s; *p; p++) cap += *p == ',';
+    uint32_t *ids = malloc(cap * sizeof *ids);
+    int rc = ids ? cli_parse_list("run", "--ids", s, ',', 0, INT32_MAX, ids, cap, &k) : 1;
+    if (rc) free(ids), ids = NULL;
+    *out = (int32_t *)ids;
+    *n = k;
+    return rc;
+}
+
+/* --seed -1 (llama.cpp's "random seed"): a different seed every run. */
+static uint64_t random_seed(void) {
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 40;
 }
 
 static int parse_args(int argc, char **argv, run_opts *o) {
@@ -58,24 +79,33 @@ static int parse_args(int argc, char **argv, run_opts *o) {
             return 2;
         }
         i++;
+        long long x = 0;
+        double f = 0;
+        int rc = 0;
         if (strcmp(a, "-m") == 0 || strcmp(a, "--model") == 0) o->model = v;
         else if (strcmp(a, "-p") == 0 || strcmp(a, "--prompt") == 0) o->prompt = v;
-        else if (strcmp(a, "--ids") == 0) o->ids = v;
+        else if (strcmp(a, "--ids") == 0) {
+            int32_t *ids;
+            size_t n;
+            rc = parse_ids(o->ids = v, &ids, &n);
+            free(ids);
+        }
         else if (strcmp(a, "--device") == 0) o->device = v;
-        else if (strcmp(a, "--dump-logits") == 0) o->dump_logits = v;
-        else if (strcmp(a, "-n") == 0) o->n_predict = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "-c") == 0) o->n_ctx = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "-b") == 0) o->n_batch = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--temp") == 0) o->sampling.temperature = strtof(v, NULL);
-        else if (strcmp(a, "--top-k") == 0) o->sampling.top_k = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--top-p") == 0) o->sampling.top_p = strtof(v, NULL);
-        else if (strcmp(a, "--min-p") == 0) o->sampling.min_p = strtof(v, NULL);
-        else if (strcmp(a, "--repeat-penalty") == 0) o->sampling.repeat_penalty = strtof(v, NULL);
-        else if (strcmp(a, "--seed") == 0) o->sampling.seed = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--dump-logits") == 0) rc = cli_check_writable("run", a, o->dump_logits = v);
+        else if (strcmp(a, "-n") == 0) rc = cli_parse_int("run", a, v, -1, INT32_MAX, &x), o->n_predict = x < 0 ? UINT32_MAX : (uint32_t)x;
+        else if (strcmp(a, "-c") == 0) rc = cli_parse_int("run", a, v, 0, INT32_MAX, &x), o->n_ctx = x ? (uint32_t)x : VKATTN_N_CTX_TRAIN;
+        else if (strcmp(a, "-b") == 0) rc = cli_parse_uint("run", a, v, 1, INT32_MAX, &o->n_batch);
+        else if (strcmp(a, "--temp") == 0) rc = cli_parse_float("run", a, v, 0, 1e6, &f), o->sampling.temperature = (float)f;
+        else if (strcmp(a, "--top-k") == 0) rc = cli_parse_uint("run", a, v, 0, INT32_MAX, &o->sampling.top_k);
+        else if (strcmp(a, "--top-p") == 0) rc = cli_parse_float("run", a, v, 0, 1, &f), o->sampling.top_p = (float)f;
+        else if (strcmp(a, "--min-p") == 0) rc = cli_parse_float("run", a, v, 0, 1, &f), o->sampling.min_p = (float)f;
+        else if (strcmp(a, "--repeat-penalty") == 0) rc = cli_parse_float("run", a, v, 0, 1e6, &f), o->sampling.repeat_penalty = (float)f;
+        else if (strcmp(a, "--seed") == 0) rc = cli_parse_int("run", a, v, -1, INT64_MAX, &x), o->sampling.seed = x < 0 ? random_seed() : (uint64_t)x;
         else {
             fprintf(stderr, "vkattn run: unknown option %s (see --help)\n", a);
             return 2;
         }
+        if (rc) return rc;
     }
     return 0;
 }
@@ -83,21 +113,7 @@ static int parse_args(int argc, char **argv, run_opts *o) {
 /* Prompt tokens from --ids or by tokenizing -p (with BOS as the model wants). */
 static int prompt_tokens(const run_opts *o, vkattn_model *m, int32_t **out, size_t *n) {
     const vkattn_tokenizer *tok = vkattn_model_tokenizer(m);
-    if (o->ids) {
-        size_t cap = strlen(o->ids) / 2 + 2, k = 0;
-        int32_t *ids = malloc(cap * sizeof *ids);
-        const char *p = o->ids;
-        while (ids && *p) {
-            char *end;
-            long v = strtol(p, &end, 10);
-            if (end == p) break;
-            ids[k++] = (int32_t)v;
-            p = *end == ',' ? end + 1 : end;
-        }
-        *out = ids;
-        *n = k;
-        return ids && k ? 0 : (fprintf(stderr, "vkattn run: --ids needs comma-separated token ids\n"), 2);
-    }
+    if (o->ids) return parse_ids(o->ids, out, n) ? 2 : 0;
     if (!tok) {
         fprintf(stderr, "vkattn run: the model has no tokenizer (tokenizer.ggml.*): pass the prompt with --ids\n");
         return 1;
@@ -125,6 +141,14 @@ static int prompt_tokens(const run_opts *o, vkattn_model *m, int32_t **out, size
     }
     *out = ids;
     return 0;
+}
+
+/* A long prompt's prefill on a terminal: "prefill 4096/10000 tokens", erased when done. */
+static void prefill_progress(void *user, uint64_t done, uint64_t total) {
+    (void)user;
+    fprintf(stderr, "\rprefill %llu/%llu tokens", (unsigned long long)done, (unsigned long long)total);
+    if (done >= total) fprintf(stderr, "\r%40s\r", "");
+    fflush(stderr);
 }
 
 /* Streams one token's text (or id) to stdout. */
@@ -158,14 +182,9 @@ static int generate(const run_opts *o, vkattn_context *ctx, vkattn_model *m, dou
     if (st) rc = cli_fail("sampler", st, NULL);
     if (!rc && o->dump_logits && !dump) rc = (fprintf(stderr, "vkattn run: cannot write %s\n", o->dump_logits), 1);
     if (!rc && tok && (st = vkattn_detok_create(tok, VKATTN_DETOK_STRIP_PREFIX, &dt))) rc = cli_fail("detokenizer", st, NULL);
-    if (!rc && (uint64_t)n_prompt + o->n_predict > mi.n_ctx)
+    if (!rc && o->n_predict != UINT32_MAX && (uint64_t)n_prompt + o->n_predict > mi.n_ctx)
         fprintf(stderr, "vkattn run: note: prompt (%zu) + -n %u exceed the context of %u tokens: generation stops there\n",
                 n_prompt, o->n_predict, mi.n_ctx);
-    /* the prompt as given */
-    if (!rc && !o->print_ids && tok && !o->ids) {
-        fputs(o->prompt ? o->prompt : "", stdout);
-        fflush(stdout);
-    }
     for (size_t i = 0; !rc && i < n_prompt; i++) vkattn_sampler_accept(smp, prompt[i]);
 
     double t_prompt = 0, t_gen = 0;
@@ -180,6 +199,11 @@ static int generate(const run_opts *o, vkattn_context *ctx, vkattn_model *m, dou
         const float *last = logits + (o->dump_logits ? (n_prompt - 1) * V : 0);
         if (!rc && dump) fwrite(logits, sizeof *logits, (size_t)V * n_prompt, dump);
         if (!rc && !greedy && (st = vkattn_sampler_sample(smp, last, V, &tok_id))) rc = cli_fail("sampling", st, NULL);
+    }
+    /* the prompt as given (after the prefill, whose progress line on a terminal would overwrite it) */
+    if (!rc && !o->print_ids && tok && !o->ids) {
+        fputs(o->prompt ? o->prompt : "", stdout);
+        fflush(stdout);
     }
     uint32_t pos = (uint32_t)n_prompt;
     double t1 = bench_now_ms();
@@ -249,6 +273,7 @@ int cmd_run(int argc, char **argv) {
         return 1;
     }
     vkattn_model_desc md = {.n_ctx = o.n_ctx, .n_batch = o.n_batch, .kv_f32 = o.kv_f32};
+    if (isatty(2)) md.eval_progress = prefill_progress;
     double load_ms = 0;
     vkattn_model *m = cli_load_model(ctx, o.model, data, size, &md, &load_ms);
     if (!m) rc = 1;

@@ -35,21 +35,23 @@ int cmd_seq2seq(int argc, char **argv) {
     vkattn_seq2seq_desc d = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
+        double f;
         if (cli_is_help(a)) {
             usage(stdout);
             return 0;
         } else if (strcmp(a, "-m") == 0 && v) dir = v, i++;
         else if (strcmp(a, "--device") == 0 && v) device = v, i++;
         else if (strcmp(a, "--src") == 0 && v) src = v, i++;
-        else if (strcmp(a, "--out") == 0 && v) out_path = v, i++;
+        else if (strcmp(a, "--out") == 0 && v) {
+            if (cli_check_writable("seq2seq", a, out_path = v)) return 2;
+            i++;
+        }
         else if ((strcmp(a, "--beam") == 0 || strcmp(a, "--max-tokens") == 0) && v) {
-            long x = strtol(v, &end, 10);
-            if (*end || x < 1 || x > 65536) return fprintf(stderr, "vkattn seq2seq: %s takes a positive integer\n", a), 2;
-            *(a[2] == 'b' ? &d.beam_size : &d.max_new_tokens) = (uint32_t)x, i++;
+            if (cli_parse_uint("seq2seq", a, v, 1, 65536, a[2] == 'b' ? &d.beam_size : &d.max_new_tokens)) return 2;
+            i++;
         } else if (strcmp(a, "--length-penalty") == 0 && v) {
-            d.length_penalty = strtof(v, &end), i++;
-            if (*end) return fprintf(stderr, "vkattn seq2seq: --length-penalty takes a number\n"), 2;
+            if (cli_parse_float("seq2seq", a, v, -100, 100, &f)) return 2;
+            d.length_penalty = (float)f, i++;
         } else {
             fprintf(stderr, "vkattn seq2seq: unknown option %s\n", a), usage(stderr);
             return 2;

@@ -38,7 +38,9 @@ int enc_parse(int argc, char **argv, const char *cmd, void (*usage)(FILE *), int
             return 0;
         } else if (strcmp(o, "-m") == 0 && i + 1 < argc) a->dir = argv[++i];
         else if (strcmp(o, "--device") == 0 && i + 1 < argc) a->device = argv[++i];
-        else if (strcmp(o, "--out") == 0 && i + 1 < argc) a->out = argv[++i];
+        else if (strcmp(o, "--out") == 0 && i + 1 < argc) {
+            if (cli_check_writable(cmd, o, a->out = argv[++i])) return 2;
+        }
         else if (o[0] == '-' && o[1] && (r = extra ? extra(argc, argv, &i, user) : 0) != 1) {
             if (!r) fprintf(stderr, "vkattn %s: unknown option %s\n", cmd, o), usage(stderr);
             return 2;

@@ -15,6 +15,7 @@ static const struct {
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},
     {"tokenize", cmd_tokenize, "text -> token ids with a GGUF file's vocabulary, as llama-tokenize"},
     {"run", cmd_run, "generate text with a GGUF model (llama, qwen2, gpt2); no -m: the built-in demo model"},
+    {"chat", cmd_chat, "a conversation with a chat model in the terminal (chat template, KV cache kept between turns)"},
     {"serve", cmd_serve, "OpenAI-compatible HTTP server (llama-server's endpoints), batched concurrent requests"},
     {"template", cmd_template, "render a conversation with a chat template (built-in, a Jinja file, or the GGUF's)"},
     {"perplexity", cmd_perplexity, "perplexity of a GGUF model over a text file (llama.cpp's method)"},

@@ -23,5 +23,8 @@ vkattn_model *cli_load_model(vkattn_context *ctx, const char *path, const void *
     vkattn_status st = path ? vkattn_model_load(ctx, path, desc, &m) : vkattn_model_load_memory(ctx, data, size, desc, &m);
     if (load_ms) *load_ms = bench_now_ms() - t0;
     if (st) cli_fail(path ? path : "loading the built-in model", st, ctx);
+    vkattn_tokenizer_info info;
+    vkattn_tokenizer_get_info(m ? vkattn_model_tokenizer(m) : NULL, &info);
+    if (info.warning) fprintf(stderr, "vkattn: warning: %s\n", info.warning); /* once per load, as llama.cpp */
     return m;
 }

@@ -7,8 +7,8 @@
 static int binary(op_args *a, int which) {
     vkattn_tensor *x = op_input(a, "x", a->dtype, 1);
     vkattn_tensor *o = x ? op_input(a, which == 2 ? "weight" : "other", a->dtype, 1) : NULL, *y;
-    long offset = 0;
-    if (!o || (which == 2 && op_flag_long(a, "--offset", 0, &offset)) || !(y = op_like(a, x, a->dtype))) return 1;
+    long long offset = 0;
+    if (!o || (which == 2 && op_flag_long(a, "--offset", 0, 0, INT32_MAX, &offset)) || !(y = op_like(a, x, a->dtype))) return 1;
     vkattn_status st = which == 0   ? vkattn_add(a->ctx, x, o, y)
                        : which == 1 ? vkattn_mul(a->ctx, x, o, y)
                                     : vkattn_position_embedding(a->ctx, x, o, offset, y);

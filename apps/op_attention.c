@@ -18,13 +18,18 @@ static int parse_impl(op_args *a, vkattn_attn_impl *impl) {
     return 1;
 }
 
-/* The options shared with the mha runner: --causal, --scale, --impl, --probs [B,Hq,Lq,Lk] and the optional
+/* The options shared with the mha runner: --causal, --scale, --window, --softcap, --impl, --probs [B,Hq,Lq,Lk] and the optional
  * inputs mask (additive f32) and kv_len (i32 [B]). Returns 0 or 1. */
 int op_attention_desc(op_args *a, int64_t B, int64_t Hq, int64_t Lq, int64_t Lk, vkattn_attention_desc *d) {
-    double scale;
+    double scale, softcap;
+    long long window;
     memset(d, 0, sizeof *d);
-    if (op_flag_double(a, "--scale", 0, &scale) || parse_impl(a, &d->impl)) return 1;
+    if (op_flag_double(a, "--scale", 0, -1e30, 1e30, &scale) || op_flag_double(a, "--softcap", 0, 0, 1e30, &softcap) ||
+        op_flag_long(a, "--window", 0, 0, UINT32_MAX, &window) || parse_impl(a, &d->impl))
+        return 1;
     d->scale = (float)scale;
+    d->softcap = (float)softcap;
+    d->window = (uint32_t)window;
     d->causal = op_has(a, "--causal");
     d->mask = op_input(a, "mask", VKATTN_F32, 0);
     d->kv_len = op_input(a, "kv_len", VKATTN_I32, 0);

@@ -16,10 +16,10 @@ static vkattn_tensor *bias_part(op_args *a, vkattn_tensor *all, int64_t off, int
 }
 
 int op_mha(op_args *a) {
-    long heads, kv_heads;
-    if (op_flag_long(a, "--heads", 0, &heads) || op_flag_long(a, "--kv-heads", 0, &kv_heads)) return 1;
-    if (heads <= 0 || kv_heads < 0) {
-        fprintf(stderr, "vkattn op mha: --heads N is required (and --kv-heads, when given, must be positive)\n");
+    long long heads, kv_heads;
+    if (op_flag_long(a, "--heads", 0, 1, 65536, &heads) || op_flag_long(a, "--kv-heads", 0, 1, 65536, &kv_heads)) return 1;
+    if (!heads) {
+        fprintf(stderr, "vkattn op mha: --heads N is required\n");
         return 1;
     }
     vkattn_tensor *query = op_input(a, "query", a->dtype, 1);

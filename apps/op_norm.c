@@ -3,11 +3,12 @@
 #include "op_runner.h"
 
 static int norm(op_args *a, int rms) {
+    double eps;
+    if (op_flag_double(a, "--eps", rms ? 1e-6 : 1e-5, 0, 1, &eps)) return 1;
     vkattn_tensor *x = op_input(a, "x", a->dtype, 1);
     vkattn_tensor *w = x ? op_input(a, "weight", a->dtype, 0) : NULL;
     vkattn_tensor *b = x && !rms && !a->failed ? op_input(a, "bias", a->dtype, 0) : NULL;
-    double eps;
-    if (!x || a->failed || op_flag_double(a, "--eps", rms ? 1e-6 : 1e-5, &eps)) return 1;
+    if (!x || a->failed) return 1;
     uint32_t nd = vkattn_tensor_ndim(x);
     int64_t shape[VKATTN_MAX_DIMS];
     for (uint32_t d = 0; d < nd; d++) shape[d] = vkattn_tensor_dim(x, d);

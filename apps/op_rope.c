@@ -8,7 +8,7 @@
 int op_rope(op_args *a) {
     vkattn_rope_desc d = {0};
     const char *mode = op_flag(a, "--mode"), *layout = op_flag(a, "--layout");
-    long rd, offset;
+    long long rd, offset;
     double theta;
     if (mode && strcmp(mode, "neox") && strcmp(mode, "gptj")) {
         fprintf(stderr, "vkattn op rope: --mode must be neox or gptj, not \"%s\"\n", mode);
@@ -18,13 +18,9 @@ int op_rope(op_args *a) {
         fprintf(stderr, "vkattn op rope: --layout must be blhd or bhld, not \"%s\"\n", layout);
         return 1;
     }
-    if (op_flag_long(a, "--rotary-dims", 0, &rd) || op_flag_long(a, "--offset", 0, &offset) ||
-        op_flag_double(a, "--theta", 10000, &theta))
+    if (op_flag_long(a, "--rotary-dims", 0, 0, 65536, &rd) || op_flag_long(a, "--offset", 0, 0, INT32_MAX, &offset) ||
+        op_flag_double(a, "--theta", 10000, 1e-3, 1e12, &theta))
         return 1;
-    if (rd < 0) {
-        fprintf(stderr, "vkattn op rope: --rotary-dims must be >= 0\n");
-        return 1;
-    }
     d.mode = mode && strcmp(mode, "gptj") == 0 ? VKATTN_ROPE_GPTJ : VKATTN_ROPE_NEOX;
     d.layout = layout && strcmp(layout, "bhld") == 0 ? VKATTN_ROPE_BHLD : VKATTN_ROPE_BLHD;
     d.rotary_dims = (uint32_t)rd;

@@ -41,6 +41,7 @@ struct op_args {
     int argc;                  /* op-specific arguments, already checked against op->flags */
     char **argv;
     vkattn_status status;      /* the last failure reported through op_fail */
+    int usage_error;           /* a flag's value was malformed (op_flag_long / op_flag_double): exit 2 */
     int failed;                /* set by op_input on failure (tells "absent" from "failed" for optional inputs) */
     vkattn_tensor **owned;     /* tensors freed by the framework */
     uint32_t n_owned, cap_owned;
@@ -61,9 +62,10 @@ int op_output(op_args *a, const char *name, const vkattn_tensor *t);
 const char *op_flag(op_args *a, const char *flag);
 /* Presence of a boolean "--flag". */
 int op_has(op_args *a, const char *flag);
-/* Typed flag values with a default when absent; print an error and return 1 if malformed. */
-int op_flag_long(op_args *a, const char *flag, long def, long *out);
-int op_flag_double(op_args *a, const char *flag, double def, double *out);
+/* Typed flag values in [min, max] (cli_parse_int / cli_parse_float), def when absent; when malformed or out of
+ * range: print why, set a->usage_error (the command exits with 2) and return 1. */
+int op_flag_long(op_args *a, const char *flag, long long def, long long min, long long max, long long *out);
+int op_flag_double(op_args *a, const char *flag, double def, double min, double max, double *out);
 /* Prints "vkattn op NAME: what: status: message" for a failed library call, keeps the
  * status (VKATTN_ERROR_UNSUPPORTED makes the command exit with 3), returns 1. */
 int op_fail(op_args *a, const char *what, vkattn_status st);

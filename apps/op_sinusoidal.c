@@ -4,9 +4,9 @@
 
 
 int op_sinusoidal(op_args *a) {
-    long offset, len, dim;
-    if (op_flag_long(a, "--offset", 0, &offset) || op_flag_long(a, "--length", 0, &len) ||
-        op_flag_long(a, "--dim", 0, &dim))
+    long long offset, len, dim;
+    if (op_flag_long(a, "--offset", 0, 0, INT32_MAX, &offset) || op_flag_long(a, "--length", 0, 1, 1 << 24, &len) ||
+        op_flag_long(a, "--dim", 0, 1, 65536, &dim))
         return 1;
     vkattn_tensor *x = op_input(a, "x", a->dtype, 0), *y;
     if (a->failed) return 1;

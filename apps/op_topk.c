@@ -3,12 +3,8 @@
 #include "op_runner.h"
 
 static int select_rows(op_args *a, int topk) {
-    long k = 1;
-    if (topk && op_flag_long(a, "--k", 1, &k)) return 1;
-    if (k < 1 || k > VKATTN_TOPK_MAX) {
-        fprintf(stderr, "vkattn op topk: --k must be 1..%d\n", VKATTN_TOPK_MAX);
-        return 1;
-    }
+    long long k = 1;
+    if (topk && op_flag_long(a, "--k", 1, 1, VKATTN_TOPK_MAX, &k)) return 1;
     vkattn_tensor *x = op_input(a, "x", a->dtype, 1);
     if (!x) return 1;
     uint32_t nd = vkattn_tensor_ndim(x);

@@ -24,12 +24,12 @@ int op_approximate(op_args *a, int *tanh_form) {
 enum { GELU, SILU, RELU, SCALE, SOFTMAX };
 
 static int unary(op_args *a, int which) {
-    vkattn_tensor *x = op_input(a, "x", a->dtype, 1), *y;
     int tanh_form = 0;
     double alpha = 1;
-    if (!x || (which == GELU && op_approximate(a, &tanh_form)) ||
-        (which == SCALE && op_flag_double(a, "--alpha", 1, &alpha)))
+    if ((which == GELU && op_approximate(a, &tanh_form)) || (which == SCALE && op_flag_double(a, "--alpha", 1, -1e30, 1e30, &alpha)))
         return 1;
+    vkattn_tensor *x = op_input(a, "x", a->dtype, 1), *y;
+    if (!x) return 1;
     if (!(y = op_like(a, x, a->dtype))) return 1;
     vkattn_status st = which == GELU   ? vkattn_gelu(a->ctx, x, y, tanh_form)
                        : which == SILU ? vkattn_silu(a->ctx, x, y)

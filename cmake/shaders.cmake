@@ -1,5 +1,5 @@
 # Compiles every shaders/<op>.comp (and the variants named on its
-# "//! variants: a b" line, built with -DVARIANT_A=1 ...) to SPIR-V for
+# "//! variants: a b" line, built with -DVARIANT_A=1 ...; see VT_ below) to SPIR-V for
 # Vulkan 1.1, validates it with spirv-val, and embeds it as C arrays in the
 # library: the built library needs no files at run time.
 
@@ -19,6 +19,7 @@ function(vkattn_embed_shaders out_source)
     file(STRINGS ${src} vline REGEX "^//! variants:")
     set(variants "")
     if(vline)
+      string(REPLACE ";" " " vline "${vline}") # several "//! variants:" lines
       string(REPLACE "//! variants:" "" vline "${vline}")
       separate_arguments(variants UNIX_COMMAND "${vline}")
     endif()
@@ -30,6 +31,11 @@ function(vkattn_embed_shaders out_source)
         set(name ${base}_${variant})
         string(TOUPPER ${variant} uvar)
         set(defs -DVARIANT_${uvar}=1)
+        # and one VT_<PART>=1 per "_"-separated part: xh_q4k_yh also defines VT_XH, VT_Q4K, VT_YH
+        string(REPLACE "_" ";" parts ${uvar})
+        foreach(part IN LISTS parts)
+          list(APPEND defs -DVT_${part}=1)
+        endforeach()
       endif()
       set(spv ${outdir}/${name}.spv)
       set(hdr ${outdir}/${name}.h)

@@ -79,7 +79,7 @@ typedef struct vkattn_device_info {
     uint32_t subgroup_size;          /* default subgroup size */
     uint32_t subgroup_min, subgroup_max; /* with subgroup size control, else = default */
     int subgroup_size_control;       /* VK_EXT_subgroup_size_control usable */
-    int subgroup_arithmetic;         /* subgroupAdd/Max in compute shaders */
+    int subgroup_arithmetic;         /* subgroupAdd/Max and subgroupBallot in compute shaders */
     int fp16_arithmetic;             /* shaderFloat16 */
     int storage16;                   /* storageBuffer16BitAccess: f16 tensors */
     int storage8;                    /* storageBuffer8BitAccess */
@@ -104,6 +104,9 @@ typedef struct vkattn_device_info {
     uint32_t compute_units;          /* parallel execution units (CPU cores on CPU drivers); 0 = unknown */
     int compute_only_queue;          /* a queue family without graphics was used */
     int shader_int64;                /* shaderInt64: 64-bit integers in shaders */
+    int full_subgroups;              /* computeFullSubgroups: pipelines can require full subgroups */
+    uint32_t max_workgroup_subgroups; /* maxComputeWorkgroupSubgroups (subgroup size control), 0 = unknown */
+    uint32_t max_storage_buffers;    /* maxPerStageDescriptorStorageBuffers */
 } vkattn_device_info;
 
 /* Lists the Vulkan devices the loader sees. `infos` may be NULL to count only.
@@ -192,12 +195,25 @@ typedef enum vkattn_dtype {
     VKATTN_BF16 = 2,
     VKATTN_I32 = 3,
     VKATTN_Q8_0 = 4,     /* GGUF block: f16 scale + 32 x int8 (34 bytes / 32 values) */
-    VKATTN_Q4_0 = 5      /* GGUF block: f16 scale + 16 bytes of nibbles (18 bytes / 32 values) */
+    VKATTN_Q4_0 = 5,     /* GGUF block: f16 scale + 16 bytes of nibbles (18 bytes / 32 values) */
+    /* More GGUF block types, laid out as ggml's block_<type> (ggml-common.h); the device decodes them. */
+    VKATTN_Q4_1 = 6,     /* f16 d, f16 m, 4-bit q: d q + m (20 bytes / 32 values) */
+    VKATTN_Q5_0 = 7,     /* f16 d, 5-bit q: d (q - 16) (22 bytes / 32 values) */
+    VKATTN_Q5_1 = 8,     /* f16 d, f16 m, 5-bit q: d q + m (24 bytes / 32 values) */
+    VKATTN_Q2_K = 9,     /* 2-bit q, 4-bit scales and mins per 16 (84 bytes / 256 values) */
+    VKATTN_Q3_K = 10,    /* 3-bit q, 6-bit scales per 16 (110 bytes / 256 values) */
+    VKATTN_Q4_K = 11,    /* 4-bit q, 6-bit scales and mins per 32 (144 bytes / 256 values) */
+    VKATTN_Q5_K = 12,    /* 5-bit q, 6-bit scales and mins per 32 (176 bytes / 256 values) */
+    VKATTN_Q6_K = 13,    /* 6-bit q, 8-bit scales per 16 (210 bytes / 256 values) */
+    VKATTN_IQ4_NL = 14,  /* f16 d, 4-bit indices into a fixed 16-value table (18 bytes / 32 values) */
+    VKATTN_IQ4_XS = 15   /* IQ4_NL values with 6-bit scales per 32 (136 bytes / 256 values) */
 } vkattn_dtype;
 
 const char *vkattn_dtype_string(vkattn_dtype dtype);
-/* Bytes for n elements of dtype (n a multiple of 32 for block types). */
+/* Bytes for n elements of dtype (n a multiple of vkattn_dtype_block for block types). */
 uint64_t vkattn_dtype_bytes(vkattn_dtype dtype, uint64_t n);
+/* Elements per block: 32 (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), 256 (the K-quants, IQ4_XS), 1 otherwise. */
+uint32_t vkattn_dtype_block(vkattn_dtype dtype);
 
 typedef struct vkattn_tensor vkattn_tensor;
 
@@ -275,6 +291,14 @@ typedef struct vkattn_attention_desc {
     /* Optional f32 [B,Hq,Lq,Lk] contiguous output of the attention probabilities (masked
      * entries 0); needs 3-pass (AUTO picks it; FLASH/DECODE with probs is an error). */
     vkattn_tensor *probs;
+    /* Sliding-window attention (Mistral, Gemma 2/3, Phi-3): query i, at position i + Lk - Lq
+     * as the causal mask aligns it, sees only keys j > i + Lk - Lq - window (the last `window`
+     * positions up to its own). A mask kind of the kernels (skipped tiles, nothing materialized).
+     * 0 = no window. */
+    uint32_t window;
+    /* Score soft-capping (Gemma 2): s -> softcap * tanh(s / softcap) on the scaled scores,
+     * before the masks. 0 = none. */
+    float softcap;
 } vkattn_attention_desc;
 
 /* q [B,Hq,Lq,D], k [B,Hkv,Lk,D], v [B,Hkv,Lk,Dv] -> o [B,Hq,Lq,Dv].
@@ -322,7 +346,7 @@ vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vka
 /* The whole additive attention: hp = h W_h^T and sp = s W_s^T + b through vkattn_linear (into temporary device
  * memory kept until the batch completes), then vkattn_additive_attention_projected.
  * h [B,Lk,Dh] and s [B,T,Ds] contiguous, f32 or f16 (the projections are stored in h's dtype); w_h [A,Dh],
- * w_s [A,Ds]: f32, f16, q8_0 or q4_0 (as vkattn_linear takes them); b [A] f32 or NULL; v [A] f32; mask [B,Lk]
+ * w_s [A,Ds]: f32, f16 or a block type (as vkattn_linear takes them); b [A] f32 or NULL; v [A] f32; mask [B,Lk]
  * i32 or f32 (nonzero = keep) or NULL. Outputs c [B,T,Dh] in h's dtype, alpha [B,T,Lk] f32 or NULL. Masking and
  * fully masked rows as in vkattn_additive_attention_projected. */
 vkattn_status vkattn_additive_attention(vkattn_context *ctx, const vkattn_tensor *h, const vkattn_tensor *s,
@@ -366,9 +390,9 @@ void vkattn_mha_destroy(vkattn_mha *mha);
 /* ------------------------------------------------------------------------ */
 
 /* y = x W^T (+ bias), PyTorch's F.linear. x [..., K] f32 or f16 (contiguous, up to 4-D; leading
- * dims flattened to M rows); w [N, K] f32, f16, q8_0 or q4_0 (block types: K % 32 == 0); bias [N]
+ * dims flattened to M rows); w [N, K] f32, f16 or any block type (K % vkattn_dtype_block == 0); bias [N]
  * f32 or NULL; y [..., N] with x's leading dims, f32 or f16, not overlapping an input. f32
- * accumulation. f16 tensors need 16-bit storage (else VKATTN_ERROR_UNSUPPORTED); q8_0/q4_0
+ * accumulation. f16 tensors need 16-bit storage (else VKATTN_ERROR_UNSUPPORTED); block
  * weights work on every device. A w larger than maxStorageBufferRange is split into several
  * dispatches; x and y must each fit in one binding. */
 vkattn_status vkattn_linear(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w,
@@ -384,13 +408,16 @@ vkattn_status vkattn_quantize_q4_0(const float *src, uint64_t n, void *dst);
 /* The inverse: n / 32 blocks at src -> n floats (value = d * q, resp. d * (q - 8)). */
 vkattn_status vkattn_dequantize_q8_0(const void *src, uint64_t n, float *dst);
 vkattn_status vkattn_dequantize_q4_0(const void *src, uint64_t n, float *dst);
+/* n values of any dtype but i32 at src (f32, f16, bf16 or blocks as ggml lays them out; src may be
+ * unaligned) -> n floats, bit-identical to ggml's dequantize_row_* (n % vkattn_dtype_block == 0). */
+vkattn_status vkattn_dequantize(vkattn_dtype dtype, const void *src, uint64_t n, float *dst);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: token embedding                                                      */
 /* ------------------------------------------------------------------------ */
 
 /* Token embedding lookup (nn.Embedding / ggml get_rows): y[i, :] = table[ids[i], :].
- * table [V, D] f32, f16, q8_0 or q4_0 (block types: D % 32 == 0), dequantized to y's dtype; ids i32, any shape
+ * table [V, D] f32, f16 or any block type (D % vkattn_dtype_block == 0), dequantized to y's dtype; ids i32, any shape
  * (contiguous, N elements); y [N, D] or [ids' dims..., D], f32 or f16 (f16 needs 16-bit storage).
  * An id outside [0, V) gives a zero row (the GPU cannot report it: check ids on the host first). */
 vkattn_status vkattn_embedding(vkattn_context *ctx, const vkattn_tensor *table, const vkattn_tensor *ids, vkattn_tensor *y);
@@ -430,6 +457,8 @@ vkattn_status vkattn_silu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
 vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int approximate_tanh);
 /* y = alpha * x. */
 vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y);
+/* Soft-capping (Gemma 2's final logits): y = cap * tanh(x / cap), cap finite and > 0. */
+vkattn_status vkattn_softcap(vkattn_context *ctx, const vkattn_tensor *x, float cap, vkattn_tensor *y);
 
 /* Gated units on two inputs of one shape [..., F]: SwiGLU y = silu(gate) * up (LLaMA /
  * GGUF ffn_gate, ffn_up), GeGLU y = gelu(gate) * up. A packed [..., 2F] projection
@@ -620,7 +649,8 @@ void vkattn_st_writer_destroy(vkattn_st_writer *w);
  * with typed metadata (key -> value) and a tensor table, then the aligned tensor
  * data. Opening validates everything (counts, string and array lengths, types,
  * dims, offsets: aligned, in bounds, not overlapping). Tensors of any known ggml
- * type are listed; vkattn_gguf_tensor_dtype accepts F32, F16, BF16, Q8_0, Q4_0.
+ * type are listed; vkattn_gguf_tensor_dtype accepts F32, F16, BF16 and the
+ * block types of vkattn_dtype (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K, IQ4_NL, IQ4_XS).
  * Strings are returned NUL-terminated with their length (they may hold NULs). */
 typedef struct vkattn_gguf vkattn_gguf;
 
@@ -698,9 +728,11 @@ uint64_t vkattn_gguf_tensor_count(const vkattn_gguf *g);
 vkattn_status vkattn_gguf_tensor_at(const vkattn_gguf *g, uint64_t i, vkattn_gguf_tensor *out);
 /* Tensor by name; VKATTN_ERROR_INVALID_ARGUMENT when absent. */
 vkattn_status vkattn_gguf_find_tensor(const vkattn_gguf *g, const char *name, vkattn_gguf_tensor *out);
-/* The vkattn dtype of a tensor: F32, F16, BF16, Q8_0 or Q4_0; other ggml types
+/* The vkattn dtype of a tensor: F32, F16, BF16 or a vkattn_dtype block type; other ggml types
  * give VKATTN_ERROR_FORMAT naming the type and listing the supported ones. */
 vkattn_status vkattn_gguf_tensor_dtype(const vkattn_gguf_tensor *t, vkattn_dtype *out);
+/* The ggml type names vkattn_gguf_tensor_dtype accepts, for messages. */
+#define VKATTN_GGUF_SUPPORTED_TYPES "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS"
 
 /* ------------------------------------------------------------------------ */
 /* Images and attention maps                                                 */
@@ -943,6 +975,12 @@ typedef struct vkattn_encoder_info {
     uint32_t image_size, patch_size, grid; /* ViT: input side, patch side, patches per side */
     float image_mean[3], image_std[3];     /* ViT preprocessing */
     int do_resize;                /* ViT: resize to image_size x image_size (else the image must be that size) */
+    /* sentence-transformers layout (modules.json, 1_Pooling/config.json, a Normalize module,
+     * sentence_bert_config.json): the pooling and normalisation it prescribes; st_pooling -1 when the
+     * directory has no modules.json. max_seq_length: tokenize truncates to it (<= max_tokens). */
+    int st_pooling;               /* vkattn_pooling or -1 */
+    int st_normalize;
+    uint32_t max_seq_length;
 } vkattn_encoder_info;
 
 vkattn_status vkattn_encoder_create(vkattn_context *ctx, const char *dir, vkattn_encoder **out);
@@ -953,12 +991,16 @@ void vkattn_encoder_get_info(const vkattn_encoder *enc, vkattn_encoder_info *inf
 const char *vkattn_encoder_label(const vkattn_encoder *enc, uint32_t i);
 /* BERT: the tokenizer (owned by the encoder); NULL for ViT. */
 const vkattn_wordpiece *vkattn_encoder_wordpiece(const vkattn_encoder *enc);
-/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_tokens (the last kept token is [SEP]). *n and a
+/* BERT: [CLS] + WordPiece(text) + [SEP], truncated to max_seq_length (the last kept token is [SEP]). *n and a
  * short capacity as vkattn_wordpiece_tokenize. */
 vkattn_status vkattn_encoder_tokenize(const vkattn_encoder *enc, const char *text, int32_t *ids, size_t capacity,
                                       size_t *n);
 
-typedef enum vkattn_pooling { VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1 } vkattn_pooling;
+/* Sentence-embedding pooling, as sentence-transformers' Pooling module: the [CLS] row, the mean, the
+ * element-wise max, or the sum / sqrt(length) over the real tokens. */
+typedef enum vkattn_pooling {
+    VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1, VKATTN_POOL_MAX = 2, VKATTN_POOL_MEAN_SQRT_LEN = 3
+} vkattn_pooling;
 
 /* What a forward pass returns; every pointer may be NULL (not computed). Caller-allocated, f32, row-major.
  * L = the longest input (tokens; ViT: 1 + patches), D = hidden_size. */
@@ -1027,21 +1069,28 @@ vkattn_status vkattn_seq2seq_generate(vkattn_seq2seq *s, const int32_t *src, uin
 /* ---- Decoder-only models from GGUF: llama, qwen2, gpt2 --------------------- */
 /* A model handle owns its weights on the device, a KV cache, activation buffers and (when the file has
  * tokenizer.ggml.* metadata) a tokenizer. Hyperparameters and tensor names are llama.cpp's
- * (<arch>.embedding_length, blk.N.attn_q.weight, ...). Weight types F32, F16, BF16, Q8_0, Q4_0: F16/BF16
- * matrices are kept as f16 on devices with 16-bit storage, else converted to f32; Q8_0/Q4_0 stay
+ * (<arch>.embedding_length, blk.N.attn_q.weight, ...). Weight types F32, F16, BF16 and the vkattn_dtype
+ * block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS): F16/BF16
+ * matrices are kept as f16 on devices with 16-bit storage, else converted to f32; block types stay
  * quantized; vectors (norms, biases) become f32. The KV cache is f16 with 16-bit storage, else f32. */
 typedef struct vkattn_model vkattn_model;
 
-/* Upload progress: bytes of weights uploaded so far out of total (called after each tensor). */
+/* Progress: `done` out of `total` (bytes of weights uploaded after each tensor; tokens of a long prompt). */
 typedef void (*vkattn_progress_fn)(void *user, uint64_t done, uint64_t total);
 
+#define VKATTN_N_CTX_TRAIN UINT32_MAX
+
 typedef struct vkattn_model_desc {
-    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096) */
+    uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096);
+                               * VKATTN_N_CTX_TRAIN = <arch>.context_length (llama.cpp's -c 0) */
     uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
     int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
     uint32_t n_seq;           /* sequences the KV cache holds, n_ctx tokens each (vkattn_model_eval_batch); 0 = 1 */
     vkattn_progress_fn progress; /* NULL: none */
     void *progress_user;
+    vkattn_progress_fn eval_progress; /* prompt progress: tokens evaluated so far out of an eval call's n, after each
+                                       * n_batch chunk of a call that takes more than one; NULL: none */
+    void *eval_progress_user;
 } vkattn_model_desc;
 
 typedef struct vkattn_model_info {

@@ -21,12 +21,14 @@ void ref_attention(const ref_attention_args *a, const float *q, const float *k, 
                 float *pi = probs ? probs + ((b * a->Hq + h) * a->Lq + i) * a->Lk : NULL;
                 double mx = -INFINITY;
                 for (int64_t j = 0; j < a->Lk; j++) {
-                    int visible = j < klen && (!a->causal || j <= i + a->Lk - a->Lq);
+                    int visible = j < klen && (!a->causal || j <= i + a->Lk - a->Lq) &&
+                                  (a->window <= 0 || j > i + a->Lk - a->Lq - a->window);
                     s[j] = -INFINITY;
                     if (!visible) continue;
                     double dot = 0;
                     for (int64_t d = 0; d < a->D; d++) dot += (double)qi[d] * kh[j * a->D + d];
                     s[j] = dot * scale;
+                    if (a->softcap > 0) s[j] = a->softcap * tanh(s[j] / a->softcap);
                     if (a->mask)
                         s[j] += a->mask[b * a->mask_stride[0] + h * a->mask_stride[1] + i * a->mask_stride[2] +
                                         j * a->mask_stride[3]];

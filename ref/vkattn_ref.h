@@ -71,6 +71,8 @@ typedef struct ref_attention_args {
     const float *mask;           /* additive, element (b,h,i,j) at b*s[0] + h*s[1] + i*s[2] + j*s[3]; NULL = none */
     int64_t mask_stride[4];      /* 0 broadcasts a dimension */
     const int32_t *kv_len;       /* [B]: keys j >= kv_len[b] masked; NULL = none */
+    int64_t window;              /* > 0: keys j <= i + Lk - Lq - window masked (sliding window) */
+    double softcap;              /* > 0: scaled scores s -> softcap * tanh(s / softcap) before the mask */
 } ref_attention_args;
 
 /* O = softmax(Q K^T * scale + M) V over dense row-major q [B,Hq,Lq,D], k [B,Hkv,Lk,D],

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seeds for the fuzz targets (tests/fuzz/corpus/<target>/), made with the project's own generators:
 gguf_writer.py (every metadata type, every tensor type), gen_test_models.py (the test models' tokenizers),
-gen_hf_models.py (BERT / ViT config.json, sharded safetensors, the WordPiece vocabulary). Kept small
+gen_hf_models.py (BERT / ViT config.json, sharded safetensors, the WordPiece vocabulary), and the built-in
+chat templates of src/chat/chat.c, and the requests of the OpenAI API `vkattn serve` answers. Kept small
 (kilobytes): libFuzzer grows the corpus in campaigns; scripts/fuzz.sh merges back only what adds coverage.
 
     /usr/bin/python3 scripts/gen_fuzz_corpus.py [--out tests/fuzz/corpus]
@@ -9,6 +10,7 @@ gen_hf_models.py (BERT / ViT config.json, sharded safetensors, the WordPiece voc
 import argparse
 import json
 import os
+import re
 import struct
 import sys
 import tempfile
@@ -138,9 +140,44 @@ def image(out):
     put(out, "image", "gradient_24x16.jpg", open(os.path.join(HERE, "..", "tests", "data", "gradient_24x16.jpg"), "rb").read())
 
 
+MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi \u00e9 {{ x }}"},
+            {"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": {
+                "name": "get", "arguments": {"q": 1}}}]},
+            {"role": "tool", "content": "42"}, {"role": "user", "content": [{"type": "text", "text": "and?"}]}]
+
+
+def chat_template(out):
+    """The built-in templates (C string literals in src/chat/chat.c) over a conversation with tools."""
+    src = open(os.path.join(HERE, "..", "src", "chat", "chat.c"), encoding="utf-8").read()
+    for name, body in re.findall(r"static const char (\w+)\[\] =\s*((?:\"(?:[^\"\\]|\\.)*\"\s*)+);", src):
+        text = "".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", body)).encode().decode("unicode_escape")
+        msgs = MESSAGES if name.startswith("qwen") else [m for m in MESSAGES if m["role"] in ("user", "system")][:2]
+        put(out, "chat_template", name, b"\x01" + text.encode() + b"\n#messages\n" + json.dumps(msgs).encode()
+            + b"\n#extra\n" + json.dumps({"tools": [{"name": "get"}], "x": [1, 2]}).encode())
+
+
+def http(out):
+    """Requests as `vkattn serve` receives them (tests/fuzz/fuzz_http.c: request line, headers, blank line, body)."""
+    chat = {"model": "m", "messages": MESSAGES, "max_tokens": 8, "temperature": 0.5, "top_p": 0.9, "top_k": 5,
+            "min_p": 0.1, "seed": 7, "stop": ["\n", "User:"], "stream": True, "stream_options": {"include_usage": True}}
+    cases = {
+        "chat": ("POST /v1/chat/completions", chat),
+        "completion": ("POST /v1/completions", {"prompt": "Once upon", "max_tokens": 16, "stop": "x", "n": 1}),
+        "embeddings": ("POST /v1/embeddings", {"input": ["a", "b"], "encoding_format": "base64"}),
+        "tokenize": ("POST /tokenize", {"content": "Hello world", "add_special": True, "with_pieces": True}),
+        "detokenize": ("POST /detokenize", {"tokens": [1, 2, 300]}),
+        "apply-template": ("POST /apply-template", {"messages": MESSAGES[:2]}),
+        "models": ("GET /v1/models?x=1", None),
+    }
+    for name, (line, body) in cases.items():
+        headers = "Content-Type: application/json\nAuthorization: Bearer secret\n"
+        data = (line + "\n" + headers + "\n").encode() + (json.dumps(body).encode() if body is not None else b"")
+        put(out, "http", name, data)
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fuzz", "corpus"))
     args = ap.parse_args()
-    for make in (gguf, safetensors, hf_config, tokenizer, wordpiece, image):
+    for make in (gguf, safetensors, hf_config, tokenizer, wordpiece, image, chat_template, http):
         make(args.out)

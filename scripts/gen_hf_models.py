@@ -263,6 +263,50 @@ def bert_reference(cfg, w, ids_list, prefix="bert."):
     return out
 
 
+# ---- sentence-transformers layout ------------------------------------------------------------------------------
+
+ST_MODES = {"cls": "pooling_mode_cls_token", "mean": "pooling_mode_mean_tokens", "max": "pooling_mode_max_tokens",
+            "mean_sqrt_len": "pooling_mode_mean_sqrt_len_tokens", "weightedmean": "pooling_mode_weightedmean_tokens"}
+
+
+def write_sentence_transformers(path, dim, pooling="mean", normalize=True, max_seq_length=None):
+    """modules.json (Transformer, Pooling, optionally Normalize), 1_Pooling/config.json and
+    sentence_bert_config.json, as sentence-transformers saves all-MiniLM-L6-v2."""
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+    if normalize:
+        modules.append({"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"})
+    with open(os.path.join(path, "modules.json"), "w") as f:
+        json.dump(modules, f, indent=2)
+    os.makedirs(os.path.join(path, "1_Pooling"), exist_ok=True)
+    cfg = {"word_embedding_dimension": dim, **{k: m == pooling for m, k in ST_MODES.items()},
+           "pooling_mode_lasttoken": False, "include_prompt": True}
+    with open(os.path.join(path, "1_Pooling", "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    with open(os.path.join(path, "sentence_bert_config.json"), "w") as f:
+        json.dump({"max_seq_length": max_seq_length, "do_lower_case": False} if max_seq_length else {}, f)
+
+
+def st_pool(hidden, lens, pooling, normalize):
+    """sentence-transformers' Pooling (+ Normalize) over hidden [B, L, D] with lens real tokens each (torch, float64)."""
+    x = torch.tensor(hidden, dtype=torch.float64)
+    mask = torch.zeros(x.shape[:2], dtype=torch.float64)
+    for b, n in enumerate(lens):
+        mask[b, :n] = 1
+    m = mask[..., None].expand(x.shape)
+    if pooling == "cls":
+        out = x[:, 0]
+    elif pooling == "max":
+        out = torch.where(m == 0, torch.full_like(x, -1e9), x).max(1).values
+    else:
+        s = (x * m).sum(1)
+        n = torch.clamp(m.sum(1), min=1e-9)
+        out = s / n if pooling == "mean" else s / torch.sqrt(n)
+    if normalize:
+        out = F.normalize(out, p=2, dim=1)
+    return out.numpy()
+
+
 # ---- ViT ------------------------------------------------------------------------------------------------------
 
 def vit_config(hidden=32, layers=2, heads=4, inter=64, image=32, patch=8, labels=None, act="gelu"):

@@ -1,13 +1,19 @@
 #!/usr/bin/python3
 """Tiny synthetic GGUF decoder models (seeded random weights, small valid tokenizers) for llama (with
-grouped-query heads), qwen2 and gpt2, and reference logits from an independent PyTorch implementation
-(float64, written from the architectures' definitions, not from vkattn's code).
+grouped-query heads; Llama 3.1 rope_freqs, linear and YaRN scaling, Mistral-Nemo head size), qwen2, qwen3
+and gpt2, and reference logits from an independent PyTorch implementation (float64, written from the Hugging
+Face modeling code's math, not from vkattn's code).
 
 Layouts as llama.cpp's converters write them:
   llama  Q/K rows permuted (convert_hf_to_gguf.py's permute) so GGUF llama rotates adjacent pairs; the
          reference keeps the Hugging Face layout and rotate_half, which checks that claim too.
   qwen2  unpermuted, Q/K/V biases, rotate_half (NEOX).
   gpt2   fused attn_qkv [3D, D] + bias, learned positions, LayerNorm with biases, tanh GELU, tied output.
+  qwen3  unpermuted, no biases, attn_q_norm / attn_k_norm [head_dim], head size from attention.key_length.
+Variants (VARIANTS: a test name over a GGUF architecture): llama3 (rope_freqs.weight computed as
+convert_hf_to_gguf.py does from rope_scaling "llama3"; the reference applies HF's llama3 inv_freq formula
+instead), llama-yarn / llama-linear (rope.scaling.*; the reference uses HF's YaRN / linear inv_freq and
+attention factor), nemo (attention.key_length 32 while n_embd / n_head = 16).
 Quantized models (Q8_0) are compared against their dequantized weights: the reference uses exactly the
 values the file stores.
 
@@ -33,7 +39,39 @@ SHAPES = {  # tiny: the suite stays fast; dims multiples of 32 for Q8_0 / Q4_0
     "llama": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=2, n_ff=96, n_ctx=512, theta=10000.0, eps=1e-5),
     "qwen2": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=2, n_ff=96, n_ctx=512, theta=1000000.0, eps=1e-6),
     "gpt2": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=4, n_ff=128, n_ctx=512, theta=0.0, eps=1e-5),
+    "qwen3": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=2, head_dim=32, n_ff=96, n_ctx=512, theta=1000000.0, eps=1e-6),
+    # Gemma's head size 256; soft-caps small enough to matter on these logits; a window of 4 positions
+    "gemma2": dict(n_embd=64, n_layer=2, n_head=2, n_head_kv=1, head_dim=256, n_ff=96, n_ctx=512, theta=10000.0, eps=1e-6,
+                   window=4, attn_softcap=5.0, final_softcap=10.0),
+    # 6 layers: 5 sliding (base 10000) + 1 global (base 1e6, linear scaling 8); head size 32 (gemma2 tests 256)
+    "gemma3": dict(n_embd=64, n_layer=6, n_head=2, n_head_kv=1, head_dim=32, n_ff=96, n_ctx=512, theta=1000000.0,
+                   eps=1e-6, window=4, rope_scaling=dict(type="linear", factor=8.0)),
+    # LongRoPE over an original context of 128 (context_length 512: llama.cpp picks the long factors unless -c <= 128)
+    "phi3": dict(n_embd=64, n_layer=2, n_head=4, n_head_kv=2, n_ff=96, n_ctx=512, theta=10000.0, eps=1e-5, window=6,
+                 longrope=dict(original=128, use="long")),
 }
+# Test models over an architecture: name -> (general.architecture, hparams replacing SHAPES[arch]'s).
+# Scaling parameters are chosen so every regime occurs at head size 16 (llama3: pair 0 unscaled, pair 1
+# smoothed, the rest divided by the factor; yarn: a ramp over pairs 0..3).
+VARIANTS = {
+    "llama3": ("llama", dict(theta=500000.0, rope_scaling=dict(type="llama3", factor=8.0, low_freq_factor=1.0,
+                                                                 high_freq_factor=4.0, original=64))),
+    "llama-yarn": ("llama", dict(rope_scaling=dict(type="yarn", factor=4.0, original=128))),
+    "llama-linear": ("llama", dict(rope_scaling=dict(type="linear", factor=2.0))),
+    "nemo": ("llama", dict(head_dim=32)),
+    "phi3-short": ("phi3", dict(longrope=dict(original=128, use="short"))),  # run with -c 128
+}
+
+
+def base_arch(name):
+    return VARIANTS[name][0] if name in VARIANTS else name
+
+
+def model_shape(name):
+    if name in VARIANTS:
+        arch, over = VARIANTS[name]
+        return dict(SHAPES[arch], **over)
+    return dict(SHAPES[name])
 # The benchmark shape of issue 5 (201M parameters, as measured against llama.cpp): no tokenizer, no reference.
 BENCH_201M = dict(n_embd=1024, n_layer=12, n_head=16, n_head_kv=4, n_ff=2816, n_ctx=2048, theta=10000.0, eps=1e-5,
                   n_vocab=32000)
@@ -65,7 +103,7 @@ def llama_vocab():
 
 
 def add_tokenizer(w, arch):
-    if arch == "llama":
+    if arch in ("llama", "gemma2", "gemma3", "phi3"):
         tokens, types, scores = llama_vocab()
         w.add_string("tokenizer.ggml.model", "llama")
         w.add_array("tokenizer.ggml.tokens", tokens, gw.ValueType.STRING)
@@ -77,7 +115,7 @@ def add_tokenizer(w, arch):
         return len(tokens)
     tokens, types, eot = gpt2_vocab()
     w.add_string("tokenizer.ggml.model", "gpt2")
-    w.add_string("tokenizer.ggml.pre", "qwen2" if arch == "qwen2" else "gpt2")
+    w.add_string("tokenizer.ggml.pre", "qwen2" if arch in ("qwen2", "qwen3") else "gpt2")
     w.add_array("tokenizer.ggml.tokens", tokens, gw.ValueType.STRING)
     w.add_array("tokenizer.ggml.token_type", types, gw.ValueType.INT32)
     w.add_array("tokenizer.ggml.merges", [], gw.ValueType.STRING)
@@ -114,13 +152,32 @@ def stored(a, ttype):
     raise ValueError(ttype)
 
 
+def llama3_rope_factors(hp):
+    """convert_hf_to_gguf.py's LlamaModel.generate_extra_tensors: rope_freqs.weight from rope_scaling llama3."""
+    rs, hd = hp["rope_scaling"], hp.get("head_dim", hp["n_embd"] // hp["n_head"])
+    freqs = 1.0 / (hp["theta"] ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
+    low_wl, high_wl = rs["original"] / rs["low_freq_factor"], rs["original"] / rs["high_freq_factor"]
+    out = []
+    for freq in freqs.tolist():
+        wavelen = 2 * np.pi / freq
+        if wavelen < high_wl:
+            out.append(1.0)
+        elif wavelen > low_wl:
+            out.append(rs["factor"])
+        else:
+            smooth = (rs["original"] / wavelen - rs["low_freq_factor"]) / (rs["high_freq_factor"] - rs["low_freq_factor"])
+            out.append(1 / ((1 - smooth) / rs["factor"] + smooth))
+    return np.array(out, np.float32)
+
+
 def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
-    """(GGUFWriter, reference weights dict, hparams) for a seeded random model (shape: hparams other
-    than SHAPES[arch]; with n_vocab in it the file gets no tokenizer)."""
-    hp = dict(shape or SHAPES[arch])
+    """(GGUFWriter, reference weights dict, hparams) for a seeded random model of architecture or variant
+    `arch` (shape: hparams other than its own; with n_vocab in it the file gets no tokenizer)."""
+    hp = dict(shape or model_shape(arch))
+    arch = base_arch(arch)
     rng = np.random.default_rng(seed)
     D, F, H, Hkv = hp["n_embd"], hp["n_ff"], hp["n_head"], hp["n_head_kv"]
-    hd = D // H
+    hd = hp.get("head_dim", D // H)
     w = gw.GGUFWriter()
     w.add_string("general.architecture", arch)
     w.add_string("general.name", f"vkattn synthetic {arch} {ttype}")
@@ -132,6 +189,32 @@ def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
     w.add_uint32(p + "block_count", hp["n_layer"])
     w.add_uint32(p + "feed_forward_length", F)
     w.add_uint32(p + "attention.head_count", H)
+    if "head_dim" in hp:
+        w.add_uint32(p + "attention.key_length", hd)
+        w.add_uint32(p + "attention.value_length", hd)
+    rs = hp.get("rope_scaling")
+    if rs and rs["type"] in ("linear", "yarn"):  # what the converter writes for these rope_scaling types
+        w.add_string(p + "rope.scaling.type", rs["type"])
+        w.add_float32(p + "rope.scaling.factor", rs["factor"])
+        if "original" in rs:
+            w.add_uint32(p + "rope.scaling.original_context_length", rs["original"])
+    if rs and rs["type"] == "llama3":
+        w.add_tensor("rope_freqs.weight", llama3_rope_factors(hp), "F32")
+    if "window" in hp:
+        w.add_uint32(p + "attention.sliding_window", hp["window"])
+    if "attn_softcap" in hp:
+        w.add_float32(p + "attn_logit_softcapping", hp["attn_softcap"])
+        w.add_float32(p + "final_logit_softcapping", hp["final_softcap"])
+    lr = hp.get("longrope")
+    if lr:  # convert_hf_to_gguf.py's Phi3MiniModel: factors as tensors, the attention factor as a key
+        lrng = np.random.default_rng(seed + 77)
+        hp["long_factors"] = np.sort(lrng.uniform(1.0, 8.0, hd // 2)).astype(np.float32)
+        hp["short_factors"] = lrng.uniform(1.0, 1.5, hd // 2).astype(np.float32)
+        hp["attn_factor"] = float(np.sqrt(1 + np.log(hp["n_ctx"] / lr["original"]) / np.log(lr["original"])))
+        w.add_uint32(p + "rope.scaling.original_context_length", lr["original"])
+        w.add_float32(p + "rope.scaling.attn_factor", hp["attn_factor"])
+        w.add_tensor("rope_factors_long.weight", hp["long_factors"], "F32")
+        w.add_tensor("rope_factors_short.weight", hp["short_factors"], "F32")
     if arch != "gpt2":
         w.add_uint32(p + "attention.head_count_kv", Hkv)
         w.add_float32(p + "rope.freq_base", hp["theta"])
@@ -153,6 +236,18 @@ def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
         a = (mean + rng.standard_normal(n) * scale).astype(np.float32)
         w.add_tensor(name, a, "F32")
         return a.astype(np.float64)
+
+    def gnorm(name, n):
+        """A Gemma RMSNorm weight: HF's w (used as 1 + w); the file holds 1 + w as the converter writes it."""
+        a = (rng.standard_normal(n) * 0.1).astype(np.float32)
+        w.add_tensor(name, (1.0 + a).astype(np.float32), "F32")
+        return a.astype(np.float64)
+
+    if arch in ("gemma2", "gemma3", "phi3"):
+        w, ref = make_gemma_phi3(arch, hp, w, rng, mat, vec, gnorm, ttype)
+        if writer_hook:
+            writer_hook(w)
+        return w, ref, hp
 
     # gpt2 ties the output to the embedding: smaller rows keep its logits (and perplexity) moderate
     ref["tok_embd"] = mat("token_embd.weight", V, D, 0.3 if arch == "gpt2" else 1.0)
@@ -177,6 +272,9 @@ def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
                 ref[b + "wq"] = unpermute(ref[b + "wq"], H)
                 ref[b + "wk"] = unpermute(ref[b + "wk"], Hkv)
             ref[b + "wv"] = mat(b + "attn_v.weight", Hkv * hd, D, s)
+            if arch == "qwen3":
+                ref[b + "q_norm"] = vec(b + "attn_q_norm.weight", hd, 1.0, 0.2)
+                ref[b + "k_norm"] = vec(b + "attn_k_norm.weight", hd, 1.0, 0.2)
             if arch == "qwen2":
                 ref[b + "bq"] = vec(b + "attn_q.bias", H * hd, 0.0, 0.2)
                 ref[b + "bk"] = vec(b + "attn_k.bias", Hkv * hd, 0.0, 0.2)
@@ -204,6 +302,110 @@ def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
     return w, ref, hp
 
 
+def make_gemma_phi3(arch, hp, w, rng, mat, vec, gnorm, ttype):
+    """(writer, reference weights) of the gemma2 / gemma3 / phi3 layouts (unpermuted Q/K: NEOX RoPE)."""
+    D, F, H, Hkv = hp["n_embd"], hp["n_ff"], hp["n_head"], hp["n_head_kv"]
+    hd, V = hp.get("head_dim", D // H), hp["n_vocab"]
+    s = 1.0 / np.sqrt(D)
+    ref = {"tok_embd": mat("token_embd.weight", V, D, 1.0 if arch == "phi3" else 0.5)}
+    for l in range(hp["n_layer"]):
+        b = f"blk.{l}."
+        if arch == "phi3":  # fused attn_qkv and ffn_up = gate | up (HF's qkv_proj, gate_up_proj)
+            ref[b + "attn_norm"] = vec(b + "attn_norm.weight", D, 1.0, 0.1)
+            qkv = mat(b + "attn_qkv.weight", (H + 2 * Hkv) * hd, D, s)
+            ref[b + "wq"], ref[b + "wk"], ref[b + "wv"] = np.split(qkv, [H * hd, (H + Hkv) * hd])
+            ref[b + "wo"] = mat(b + "attn_output.weight", D, H * hd, s)
+            ref[b + "ffn_norm"] = vec(b + "ffn_norm.weight", D, 1.0, 0.1)
+            ref[b + "gate"], ref[b + "up"] = np.split(mat(b + "ffn_up.weight", 2 * F, D, s), 2)
+            ref[b + "down"] = mat(b + "ffn_down.weight", D, F, 1.0 / np.sqrt(F))
+            continue
+        ref[b + "attn_norm"] = gnorm(b + "attn_norm.weight", D)
+        ref[b + "wq"] = mat(b + "attn_q.weight", H * hd, D, s)
+        ref[b + "wk"] = mat(b + "attn_k.weight", Hkv * hd, D, s)
+        ref[b + "wv"] = mat(b + "attn_v.weight", Hkv * hd, D, s)
+        ref[b + "wo"] = mat(b + "attn_output.weight", D, H * hd, 1.0 / np.sqrt(H * hd))
+        if arch == "gemma3":
+            ref[b + "q_norm"] = gnorm(b + "attn_q_norm.weight", hd)
+            ref[b + "k_norm"] = gnorm(b + "attn_k_norm.weight", hd)
+        ref[b + "post_attn_norm"] = gnorm(b + "post_attention_norm.weight", D)
+        ref[b + "ffn_norm"] = gnorm(b + "ffn_norm.weight", D)
+        ref[b + "gate"] = mat(b + "ffn_gate.weight", F, D, s)
+        ref[b + "up"] = mat(b + "ffn_up.weight", F, D, s)
+        ref[b + "down"] = mat(b + "ffn_down.weight", D, F, 1.0 / np.sqrt(F))
+        ref[b + "post_ffn_norm"] = gnorm(b + "post_ffw_norm.weight", D)
+    if arch == "phi3":
+        ref["out_norm"] = vec("output_norm.weight", D, 1.0, 0.1)
+        ref["output"] = mat("output.weight", V, D, 3.0 / np.sqrt(D))
+    else:  # tied, as Gemma's converter leaves it
+        ref["out_norm"] = gnorm("output_norm.weight", D)
+        ref["output"] = ref["tok_embd"]
+    return w, ref
+
+
+def gemma_phi3_logits(arch, T, hp, ids):
+    """Hugging Face's Gemma2 / Gemma3 / Phi3 forward (eager attention), float64."""
+    D, H, Hkv, L = hp["n_embd"], hp["n_head"], hp["n_head_kv"], len(ids)
+    hd, eps = hp.get("head_dim", D // H), hp["eps"]
+    gemma = arch != "phi3"
+    pos = torch.arange(L, dtype=torch.float64)
+
+    def table(inv, af):
+        ang = pos[:, None] * inv.double()[None, :]
+        return torch.cat((ang.cos(), ang.cos()), -1) * af, torch.cat((ang.sin(), ang.sin()), -1) * af
+
+    def rms(v, wt):  # Gemma: * (1 + w); Phi3: * w
+        return v / torch.sqrt((v * v).mean(-1, keepdim=True) + eps) * ((1.0 + wt) if gemma else wt)
+
+    if arch == "phi3":  # LongRoPE (_compute_longrope_parameters): the factor set llama.cpp picks for the context
+        ext = torch.from_numpy(hp[hp["longrope"]["use"] + "_factors"]).float()
+        inv = 1.0 / (ext * hp["theta"] ** (torch.arange(0, hd, 2).float() / hd))
+        glob = loc = table(inv, hp["attn_factor"])
+    else:
+        inv, af = rope_inv_freq(hp, hd)  # gemma3: the global layers' (linear scaling)
+        glob = table(inv, af)
+        loc = table(1.0 / (10000.0 ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd)), 1.0) if arch == "gemma3" else glob
+    i, j = torch.arange(L)[:, None], torch.arange(L)[None, :]
+    causal = torch.zeros(L, L, dtype=torch.float64).masked_fill(j > i, float("-inf"))
+    sliding = causal.masked_fill(j <= i - hp["window"], float("-inf"))
+    x = T["tok_embd"][torch.tensor(ids)]
+    if gemma:
+        x = x * (D ** 0.5)
+    scaling = hd ** -0.5  # query_pre_attn_scalar = head_dim
+    for l in range(hp["n_layer"]):
+        b = f"blk.{l}."
+        is_sliding = (l + 1) % 6 != 0 if arch == "gemma3" else l % 2 == 0 if arch == "gemma2" else True
+        cos, sin = loc if is_sliding else glob
+        h = rms(x, T[b + "attn_norm"])
+        q = (h @ T[b + "wq"].T).view(L, H, hd)
+        k = (h @ T[b + "wk"].T).view(L, Hkv, hd)
+        v = (h @ T[b + "wv"].T).view(L, Hkv, hd).transpose(0, 1)
+        if arch == "gemma3":
+            q, k = rms(q, T[b + "q_norm"]), rms(k, T[b + "k_norm"])
+        q, k = q.transpose(0, 1), k.transpose(0, 1)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k = k.repeat_interleave(H // Hkv, dim=0)
+        v = v.repeat_interleave(H // Hkv, dim=0)
+        sc = q @ k.transpose(-1, -2) * scaling
+        if arch == "gemma2":
+            sc = torch.tanh(sc / hp["attn_softcap"]) * hp["attn_softcap"]
+        att = torch.softmax(sc + (sliding if is_sliding else causal), dim=-1) @ v
+        o = att.transpose(0, 1).reshape(L, H * hd) @ T[b + "wo"].T
+        if gemma:
+            o = rms(o, T[b + "post_attn_norm"])
+        x = x + o
+        h = rms(x, T[b + "ffn_norm"])
+        if gemma:
+            f = torch.nn.functional.gelu(h @ T[b + "gate"].T, approximate="tanh") * (h @ T[b + "up"].T)
+            x = x + rms(f @ T[b + "down"].T, T[b + "post_ffn_norm"])
+        else:
+            x = x + (torch.nn.functional.silu(h @ T[b + "gate"].T) * (h @ T[b + "up"].T)) @ T[b + "down"].T
+    logits = rms(x, T["out_norm"]) @ T["output"].T
+    if arch == "gemma2":
+        logits = torch.tanh(logits / hp["final_softcap"]) * hp["final_softcap"]
+    return logits.numpy()
+
+
 # ---- the reference forward pass (PyTorch, float64) -----------------------------------------------
 
 def rotate_half(x):
@@ -211,22 +413,57 @@ def rotate_half(x):
     return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
 
 
+def rope_inv_freq(hp, hd):
+    """(inv_freq, attention factor) as transformers' modeling_rope_utils computes them for
+    rope_scaling None / linear / llama3 / yarn (f32 like HF)."""
+    base, rs = hp["theta"], hp.get("rope_scaling")
+    inv = 1.0 / (base ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
+    if not rs:
+        return inv, 1.0
+    factor = rs["factor"]
+    if rs["type"] == "linear":  # positions / factor
+        return inv / factor, 1.0
+    if rs["type"] == "llama3":  # _compute_llama3_parameters
+        old, lf, hf = rs["original"], rs["low_freq_factor"], rs["high_freq_factor"]
+        wavelen = 2 * np.pi / inv
+        inv_l = torch.where(wavelen > old / lf, inv / factor, inv)
+        smooth = (old / wavelen - lf) / (hf - lf)
+        smoothed = (1 - smooth) * inv_l / factor + smooth * inv_l
+        medium = ~(wavelen < old / hf) * ~(wavelen > old / lf)
+        return torch.where(medium, smoothed, inv_l), 1.0
+    if rs["type"] == "yarn":  # _compute_yarn_parameters (beta_fast 32, beta_slow 1, truncate)
+        def corr_dim(rot):
+            return (hd * np.log(rs["original"] / (rot * 2 * np.pi))) / (2 * np.log(base))
+        low, high = max(np.floor(corr_dim(32)), 0), min(np.ceil(corr_dim(1)), hd - 1)
+        if low == high:
+            high += 0.001
+        ramp = torch.clamp((torch.arange(hd // 2, dtype=torch.float32) - low) / (high - low), 0, 1)
+        pos_freqs = base ** (torch.arange(0, hd, 2).float() / hd)
+        extra, inter = 1.0 / pos_freqs, 1.0 / (factor * pos_freqs)
+        ef = 1 - ramp
+        return inter * (1 - ef) + extra * ef, 0.1 * np.log(factor) + 1.0
+    raise ValueError(rs["type"])
+
+
 def reference_logits(arch, ref, hp, ids):
     """Logits [len(ids), V] of the whole sequence, causal, positions 0.."""
+    arch = base_arch(arch)
     T = {k: torch.from_numpy(np.asarray(v, np.float64)) for k, v in ref.items()}
+    if arch in ("gemma2", "gemma3", "phi3"):
+        return gemma_phi3_logits(arch, T, hp, ids)
     D, H, Hkv, L = hp["n_embd"], hp["n_head"], hp["n_head_kv"], len(ids)
-    hd = D // H
+    hd = hp.get("head_dim", D // H)
     eps = hp["eps"]
     x = T["tok_embd"][torch.tensor(ids)]
     if arch == "gpt2":
         x = x + T["pos_embd"][:L]
     pos = torch.arange(L, dtype=torch.float64)
     if arch != "gpt2":
-        # inv_freq in f32 as HF computes it, angles in float64
-        inv = 1.0 / (hp["theta"] ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
+        # inv_freq in f32 as HF computes it, angles in float64; the attention factor scales cos and sin
+        inv, af = rope_inv_freq(hp, hd)
         ang = pos[:, None] * inv.double()[None, :]
-        cos = torch.cat((ang.cos(), ang.cos()), -1)
-        sin = torch.cat((ang.sin(), ang.sin()), -1)
+        cos = torch.cat((ang.cos(), ang.cos()), -1) * af
+        sin = torch.cat((ang.sin(), ang.sin()), -1) * af
     mask = torch.full((L, L), float("-inf"), dtype=torch.float64).triu(1)
 
     def rms(v, wt):
@@ -248,8 +485,10 @@ def reference_logits(arch, ref, hp, ids):
             q, k, v = h @ T[b + "wq"].T, h @ T[b + "wk"].T, h @ T[b + "wv"].T
             if arch == "qwen2":
                 q, k, v = q + T[b + "bq"], k + T[b + "bk"], v + T[b + "bv"]
-        q = q.view(L, H, hd).transpose(0, 1)
-        k = k.view(L, Hkv, hd).transpose(0, 1)
+        q, k = q.view(L, H, hd), k.view(L, Hkv, hd)
+        if arch == "qwen3":  # Qwen3Attention: q_norm / k_norm over head_dim before RoPE
+            q, k = rms(q, T[b + "q_norm"]), rms(k, T[b + "k_norm"])
+        q, k = q.transpose(0, 1), k.transpose(0, 1)
         v = v.view(L, Hkv, hd).transpose(0, 1)
         if arch != "gpt2":
             q = q * cos + rotate_half(q) * sin
@@ -257,7 +496,7 @@ def reference_logits(arch, ref, hp, ids):
         k = k.repeat_interleave(H // Hkv, dim=0)
         v = v.repeat_interleave(H // Hkv, dim=0)
         att = torch.softmax(q @ k.transpose(-1, -2) / np.sqrt(hd) + mask, dim=-1) @ v
-        o = att.transpose(0, 1).reshape(L, D) @ T[b + "wo"].T
+        o = att.transpose(0, 1).reshape(L, H * hd) @ T[b + "wo"].T
         if arch == "gpt2":
             o = o + T[b + "bo"]
         x = x + o
@@ -314,7 +553,7 @@ def generate(arch, ttype, out, ref_path=None, prompt_len=8, n_gen=20, seed=1, ti
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--arch", choices=sorted(SHAPES), required=True)
+    ap.add_argument("--arch", choices=sorted(SHAPES) + sorted(VARIANTS), required=True)
     ap.add_argument("--type", default="f32", choices=["f32", "f16", "bf16", "q8_0", "q4_0"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--ref", help="write reference logits (.npz)")

@@ -5,6 +5,19 @@
 #define ACT_GELU_ERF 2u
 #define ACT_GELU_TANH 3u
 #define ACT_SCALE 4u
+#define ACT_SOFTCAP 5u
+
+// tanh without overflow (one exp of a non-positive argument: no inf/inf) and without the
+// cancellation of (1 - t) / (1 + t) near 0 (odd Taylor polynomial there, error < 3e-8 relative).
+float tanh_stable(float x) {
+    float a = abs(x);
+    if (a < 0.125) {
+        float z = x * x;
+        return x * (1.0 + z * (-0.33333333 + z * (0.13333333 - z * 0.053968254)));
+    }
+    float t = exp(-2.0 * a);
+    return sign(x) * (1.0 - t) / (1.0 + t);
+}
 
 float sigmoid(float x) { return 1.0 / (1.0 + exp(-x)); }
 
@@ -37,5 +50,6 @@ float activate(uint op, float x, float alpha) {
     if (op == ACT_SILU) return x * sigmoid(x);
     if (op == ACT_GELU_ERF) return x * normal_cdf(x);
     if (op == ACT_GELU_TANH) return gelu_tanh(x);
+    if (op == ACT_SOFTCAP) return alpha * tanh_stable(x / alpha);
     return alpha * x;
 }

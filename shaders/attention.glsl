@@ -8,7 +8,9 @@
 // exp2(-inf) = 0 and alpha = 1, never inf - inf; a row that saw no key keeps
 // l == 0 and is written as zeros.
 
-const uint FLAG_CAUSAL = 1u, FLAG_MASK = 2u, FLAG_KVLEN = 4u;
+#include "act.glsl"
+
+const uint FLAG_CAUSAL = 1u, FLAG_MASK = 2u, FLAG_KVLEN = 4u; // flags >> 8: sliding window (0 = none)
 const float LOG2E = 1.4426950408889634;
 const float NEG_BIG = -1.7014117e38; // -FLT_MAX / 2
 const float NEG_INF = -1.0 / 0.0; // folded to -inf by the compiler
@@ -40,6 +42,19 @@ int batch_keys(uint b) {
 int row_limit(int klen, uint i) { // one past the last key query i sees
     return (p.flags & FLAG_CAUSAL) != 0 ? min(klen, int(i) + int(p.Lk) - int(p.Lq) + 1) : klen;
 }
+// The first key query i sees: with a sliding window of W, keys j > i + Lk - Lq - W.
+int row_first(uint i) {
+    uint w = p.flags >> 8;
+    return w != 0u ? max(0, int(i) + int(p.Lk) - int(p.Lq) - int(w) + 1) : 0;
+}
+
+// Score soft-capping (Gemma 2): cap * tanh(s / cap) on the scaled score; in the log2 domain
+// of the scores here, with cap' = cap * log2(e).
+float soft_cap(float s) {
+    if (SOFTCAP <= 0.0) return s;
+    float c = SOFTCAP * LOG2E;
+    return c * tanh_stable(s / c);
+}
 
 // lavapipe (llvmpipe, Mesa 22) ends every loop of an invocation once the shader has run
 // 65535 loop iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS, shared by all loops): a walk
@@ -52,6 +67,7 @@ float qr[RB][D];
 float acc[RB][DV];
 float mrow[RB], lrow[RB];
 int lim[RB];          // one past the last visible key of each row
+int first[RB];        // the first visible key of each row (sliding window)
 uint mbase[RB];       // mask offset of each row
 
 void rows_init() {
@@ -67,6 +83,7 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
     uint base = p.q_off + b * p.q_st.x + h * p.q_st.y + i * p.q_st.z;
     [[unroll]] for (uint c = 0; c < D; c++) qr[r][c] = float(qbuf[base + c * p.q_st.w]) * s;
     lim[r] = row_limit(klen, i);
+    first[r] = row_first(i);
     mbase[r] = p.m_off + b * p.m_st.x + h * p.m_st.y + i * p.m_st.z;
 }
 
@@ -80,12 +97,12 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
     }
 
 // Scores of key jj of a step (position jpos, loaded from row jload) for the RB rows, from
-// dot[r]: -inf past a row's last visible key, plus the additive mask.
+// dot[r]: -inf outside a row's visible keys [first, lim), soft-capped, plus the additive mask.
 #define SCORES(jj, jpos, jload)                                                    \
     [[unroll]] for (uint r = 0; r < RB; r++) {                                     \
         s[r][jj] = NEG_INF;                                                        \
-        if (int(jpos) < lim[r]) {                                                  \
-            s[r][jj] = dot[r];                                                     \
+        if (int(jpos) < lim[r] && int(jpos) >= first[r]) {                         \
+            s[r][jj] = soft_cap(dot[r]);                                           \
             if ((p.flags & FLAG_MASK) != 0) s[r][jj] += mbuf[mbase[r] + (jload) * p.m_st.w] * LOG2E; \
         }                                                                          \
     }

@@ -17,6 +17,7 @@ layout(constant_id = 4) const uint RB = 1;
 layout(constant_id = 5) const uint KV_MODE = 0; // 0 loops, 2 unrolled (lavapipe's loop limit; see attention.glsl)
 // 1: K and V rows are 4-aligned and contiguous (vec4 loads on the unrolled path)
 layout(constant_id = 6) const uint VEC4 = 0;
+layout(constant_id = 7) const float SOFTCAP = 0.0; // score soft-capping (0 = none)
 
 #include "attention.glsl"
 
@@ -41,16 +42,18 @@ void main() {
     uint rows = group * p.Lq; // the KV group's query rows: heads hk*group.., all Lq queries
     for (uint rr = 0; rr < rows; rr += RB) {
         rows_init();
-        int my_end = 0;
+        int my_end = 0, my_first = int(kend);
         [[unroll]] for (uint r = 0; r < RB; r++) {
             uint x = min(rr + r, rows - 1), h = hk * group + x / p.Lq, i = x % p.Lq;
             row_load(r, b, h, i, kend);
             my_end = max(my_end, lim[r]);
+            my_first = min(my_first, first[r]);
         }
+        uint kstart = uint(max(int(k0), my_first)); // keys before every row's sliding window: skipped
         if (KV_MODE == 2) {
-            ATTEND_DIRECT(k0, my_end, KEY_BUF, VAL_BUF)
+            ATTEND_DIRECT(kstart, my_end, KEY_BUF, VAL_BUF)
         } else {
-            for (uint kb = k0; int(kb) < my_end; kb += BK) ATTEND_TILE(kb, my_end, KEY_BUF, VAL_BUF)
+            for (uint kb = kstart; int(kb) < my_end; kb += BK) ATTEND_TILE(kb, my_end, KEY_BUF, VAL_BUF)
         }
         [[unroll]] for (uint r = 0; r < RB; r++) {
             if (rr + r >= rows) break;

@@ -19,6 +19,7 @@ layout(constant_id = 4) const uint RB = 1;   // query rows per invocation
 layout(constant_id = 5) const uint KV_MODE = 1; // 0 direct, 1 shared, 2 direct unrolled
 // 1: K and V rows are 4-aligned and contiguous (vec4 loads on the unrolled path)
 layout(constant_id = 6) const uint VEC4 = 0;
+layout(constant_id = 7) const float SOFTCAP = 0.0; // score soft-capping (0 = none)
 
 #include "attention.glsl"
 
@@ -43,6 +44,8 @@ void main() {
     int klen = batch_keys(b);
     // keys the workgroup needs: up to what its last row sees (causal tile skipping)
     int wg_end = row_limit(klen, min(row0 + wg * RB, p.Lq) - 1);
+    // sliding window: the workgroup's first row sees the earliest keys; tiles before them are skipped
+    uint wg_first = uint(row_first(min(row0, p.Lq - 1)));
     int my_end = 0; // keys this invocation's rows need
     rows_init();
     [[unroll]] for (uint r = 0; r < RB; r++) {
@@ -51,9 +54,9 @@ void main() {
         my_end = max(my_end, lim[r]);
     }
     if (KV_MODE == 2) {
-        ATTEND_DIRECT(0, wg_end, KEY_BUF, VAL_BUF)
+        ATTEND_DIRECT(wg_first, wg_end, KEY_BUF, VAL_BUF)
     } else {
-        for (uint kb = 0; int(kb) < wg_end; kb += BK) {
+        for (uint kb = wg_first; int(kb) < wg_end; kb += BK) {
             if (KV_MODE == 1) {
                 barrier(); // the previous tile is consumed
                 for (uint e = lid; e < BK * D; e += wg) {

@@ -1,25 +1,19 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: wh q8 q4 yh wh_yh q8_yh q4_yh
+//! variants: q41 q41_yh q50 q50_yh q51 q51_yh q2k q2k_yh q3k q3k_yh q4k q4k_yh q5k q5k_yh q6k q6k_yh iq4nl iq4nl_yh iq4xs iq4xs_yh
 // Token embedding lookup: y[r, d] = table[ids[r], d], dequantized. The table is
-// read as uint words (f32 bits, packed f16 pairs or GGUF blocks), so f16 and
+// read as uint words (f32 bits, packed f16 pairs or GGUF blocks, quant.glsl), so f16 and
 // block tables need no 16-bit storage; only an f16 y does (yh variants).
 // A table beyond maxStorageBufferRange is bound in row slices, one dispatch
 // each: a dispatch writes only the rows whose id falls into its slice, and
 // the one with zero_fill set writes the zero rows of ids outside [0, V).
-#if defined(VARIANT_YH) || defined(VARIANT_WH_YH) || defined(VARIANT_Q8_YH) || defined(VARIANT_Q4_YH)
+#ifdef VT_YH
 #extension GL_EXT_shader_16bit_storage : require
 #define Y_F16 1
 #define YT float16_t
 #else
 #define YT float
-#endif
-#if defined(VARIANT_WH) || defined(VARIANT_WH_YH)
-#define T_F16 1
-#elif defined(VARIANT_Q8) || defined(VARIANT_Q8_YH)
-#define T_Q8 1
-#elif defined(VARIANT_Q4) || defined(VARIANT_Q4_YH)
-#define T_Q4 1
 #endif
 #include "common.glsl"
 #include "packed.glsl"
@@ -53,11 +47,10 @@ void main() {
         uint local = uint(id) - p.v0; // wraps around for id < v0
         if (local >= p.cnt) return;
         uint row = p.t_off + local * p.row_bytes;
-#if defined(T_Q8)
-        v = q8_0_get(row + d / 32u * Q8_0_BYTES, d % 32u);
-#elif defined(T_Q4)
-        v = q4_0_get(row + d / 32u * Q4_0_BYTES, d % 32u);
-#elif defined(T_F16)
+#if defined(WQ_TYPE)
+        uint j = d % WQ_QK;
+        v = wq_get4(row + d / WQ_QK * WQ_BYTES, j & ~3u)[j & 3u];
+#elif defined(VT_WH)
         uint b = row + d * 2u;
         v = load_packed_f16(tw[b >> 2], b >> 1);
 #else

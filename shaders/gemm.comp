@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
+//! variants: q41 xh_q41 q41_yh xh_q41_yh q50 xh_q50 q50_yh xh_q50_yh q51 xh_q51 q51_yh xh_q51_yh q2k xh_q2k q2k_yh xh_q2k_yh q3k xh_q3k q3k_yh xh_q3k_yh q4k xh_q4k q4k_yh xh_q4k_yh q5k xh_q5k q5k_yh xh_q5k_yh q6k xh_q6k q6k_yh xh_q6k_yh iq4nl xh_iq4nl iq4nl_yh xh_iq4nl_yh iq4xs xh_iq4xs iq4xs_yh xh_iq4xs_yh
 // Register-blocked GEMM without shared memory: each invocation computes an
 // RM x RN block of y (RM rows of x, RN consecutive rows of W), reading both
 // operands straight from memory. The profile for CPU drivers and GPUs whose
@@ -24,24 +25,23 @@ void main() {
     [[unroll]] for (uint i = 0u; i < RM * RN; i++) acc[i] = 0.0;
 
 #ifdef W_QUANT
-    uint row_bytes = p.K / 32u * W_BLOCK_BYTES;
-    uint wblk[RN];
-    [[unroll]] for (uint j = 0u; j < RN; j++) wblk[j] = p.w_off + min(n_first + j, p.N - 1u) * row_bytes;
+    // chunks of 32 values: (a, b) per chunk half from the block's scales, then raw * a + b
+    uint row_bytes = p.K / WQ_QK * WQ_BYTES;
+    uint wrow[RN];
+    [[unroll]] for (uint j = 0u; j < RN; j++) wrow[j] = p.w_off + min(n_first + j, p.N - 1u) * row_bytes;
     for (uint k0 = 0u; k0 < p.K; k0 += 32u) {
-        float d[RN], part[RM * RN];
-        [[unroll]] for (uint j = 0u; j < RN; j++) d[j] = q_scale(wblk[j]);
-        [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
+        uint boff = k0 / WQ_QK * WQ_BYTES, c = k0 % WQ_QK / 32u;
+        vec4 wp[RN];
+        [[unroll]] for (uint j = 0u; j < RN; j++) wp[j] = wq_params(wrow[j] + boff, c);
         [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
             vec4 xv[RM];
             [[unroll]] for (uint r = 0u; r < RM; r++) xv[r] = load_x4(xrow[r] + k0 + i);
             [[unroll]] for (uint j = 0u; j < RN; j++) {
-                vec4 wv = w_block_vec4(wblk[j], i);
-                [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += dot(xv[r], wv);
+                vec2 ab = i < 16u ? wp[j].xy : wp[j].zw;
+                vec4 wv = wq_raw4(wrow[j] + boff, c, i) * ab.x + ab.y;
+                [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += dot(xv[r], wv);
             }
         }
-        [[unroll]] for (uint r = 0u; r < RM; r++)
-            [[unroll]] for (uint j = 0u; j < RN; j++) acc[r * RN + j] += d[j] * part[r * RN + j];
-        [[unroll]] for (uint j = 0u; j < RN; j++) wblk[j] += W_BLOCK_BYTES;
     }
 #else
     uint wrow[RN];

@@ -2,11 +2,13 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_ballot : require
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 //! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
+//! variants: q41 xh_q41 q41_yh xh_q41_yh q50 xh_q50 q50_yh xh_q50_yh q51 xh_q51 q51_yh xh_q51_yh q2k xh_q2k q2k_yh xh_q2k_yh q3k xh_q3k q3k_yh xh_q3k_yh q4k xh_q4k q4k_yh xh_q4k_yh q5k xh_q5k q5k_yh xh_q5k_yh q6k xh_q6k q6k_yh xh_q6k_yh iq4nl xh_iq4nl iq4nl_yh xh_iq4nl_yh iq4xs xh_iq4xs iq4xs_yh xh_iq4xs_yh
 // y = x W^T (+ bias), split over K inside a subgroup: every lane of a subgroup works on the
 // same RM x RN block of y, lane l on the 4-element pieces l, l + SG, l + 2 SG, ... of K (for
-// Q8_0/Q4_0 W: whole 32-value blocks), and subgroupAdd sums the lanes' partial blocks at the
+// block-quantized W: whole 32-value chunks), and subgroupAdd sums the lanes' partial blocks at the
 // end. Every value a lane loads is used by that lane only, with no broadcasts, and lanes read
 // neighbouring memory. For CPU drivers (llvmpipe: every loaded component costs a scalar load
 // per lane, while arithmetic is 8 lanes wide) and for decoding (M = 1) anywhere.
@@ -21,6 +23,8 @@ layout(constant_id = 2) const uint RN = 4;
 // QG: Q8_0/Q4_0 rows are whole groups of 4 blocks starting 8-byte aligned (K % 128 == 0 and an
 // aligned W), so blocks are read as 64-bit words
 layout(constant_id = 4) const bool QG = false;
+// Test only ($VKATTN_TEST_IDLE_LANES): odd lanes sit out, so CPU drivers run partial subgroups.
+layout(constant_id = 99) const bool IDLE_LANES = false;
 #ifdef W_QUANT
 layout(std430, binding = 1) readonly buffer WQ64 { uint64_t wq64[]; };
 #ifdef W_Q8
@@ -35,7 +39,11 @@ uint bits32(uint64_t a, uint64_t b, uint bit) {
 #endif
 
 void main() {
-    uint lane = gl_SubgroupInvocationID, SG = gl_SubgroupSize;
+    if (IDLE_LANES && (gl_SubgroupInvocationID & 1u) == 1u) return;
+    // The K loop is strided by the lanes that are active, not by gl_SubgroupSize: subgroups may
+    // be partially filled (unless the pipeline requires full ones, which the host asks for).
+    uvec4 on = subgroupBallot(true);
+    uint lane = subgroupBallotExclusiveBitCount(on), SG = subgroupBallotBitCount(on);
     uint n_first = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * RN;
     uint m_first = (gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y) * RM;
     if (m_first >= p.M || n_first >= p.N) return; // the same for the whole subgroup
@@ -46,30 +54,31 @@ void main() {
     [[unroll]] for (uint i = 0u; i < RM * RN; i++) acc[i] = 0.0;
 
 #ifdef W_QUANT
-    uint row_bytes = p.K / 32u * W_BLOCK_BYTES;
+    uint row_bytes = p.K / WQ_QK * WQ_BYTES;
     uint wblk[RN];
     [[unroll]] for (uint j = 0u; j < RN; j++) wblk[j] = p.w_off + min(n_first + j, p.N - 1u) * row_bytes;
+#if defined(W_Q8) || defined(W_Q4)
     if (QG) {
         // groups of 4 blocks, 8-byte aligned: each block is read as a few 64-bit words at offsets
         // known when compiling (Q8_0: 5, Q4_0: 3 words), instead of word by word
         for (uint g = lane; g < p.K / 128u; g += SG) {
             [[unroll]] for (uint q = 0u; q < 4u; q++) {
-                uint boff = q * W_BLOCK_BYTES, o = boff % 8u;
+                uint boff = q * WQ_BYTES, o = boff % 8u;
                 uint k0 = g * 128u + q * 32u;
                 float part[RM * RN];
                 [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
                 [[unroll]] for (uint j = 0u; j < RN; j++) {
-                    uint base = (wblk[j] + g * 4u * W_BLOCK_BYTES + boff) / 8u;
+                    uint base = (wblk[j] + g * 4u * WQ_BYTES + boff) / 8u;
                     uint64_t w[QG_WORDS];
                     [[unroll]] for (uint t = 0u; t < QG_WORDS; t++) w[t] = wq64[base + t];
                     float d = unpackHalf2x16(uint(w[0] >> (8u * o)) & 0xffffu).x;
                     [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
 #ifdef W_Q8
                         uint P = o + 2u + i;
-                        vec4 wv = q8_0_unpack(bits32(w[P / 8u], w[P / 8u + 1u], (P % 8u) * 8u));
+                        vec4 wv = q8_0_unpack(bits32(w[P / 8u], w[min(P / 8u + 1u, QG_WORDS - 1u)], (P % 8u) * 8u));
 #else
                         uint P = o + 2u + (i & 15u);
-                        uint wd = bits32(w[P / 8u], w[P / 8u + 1u], (P % 8u) * 8u) >> ((i & 16u) / 4u);
+                        uint wd = bits32(w[P / 8u], w[min(P / 8u + 1u, QG_WORDS - 1u)], (P % 8u) * 8u) >> ((i & 16u) / 4u);
                         vec4 wv = vec4(uvec4(wd, wd >> 8, wd >> 16, wd >> 24) & 15u) - 8.0;
 #endif
                         [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += d * dot(load_x4(xrow[r] + k0 + i), wv);
@@ -78,22 +87,22 @@ void main() {
                 [[unroll]] for (uint i = 0u; i < RM * RN; i++) acc[i] += part[i];
             }
         }
-    } else {
+    } else
+#endif
+    {
+        // one 32-value chunk per lane (other types: always) at a time: (a, b) per chunk half, then raw * a + b
         for (uint b = lane; b < p.K / 32u; b += SG) {
-            uint k0 = b * 32u;
-            float part[RM * RN];
-            [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
+            uint k0 = b * 32u, boff = k0 / WQ_QK * WQ_BYTES, c = k0 % WQ_QK / 32u;
+            vec4 wp[RN];
+            [[unroll]] for (uint j = 0u; j < RN; j++) wp[j] = wq_params(wblk[j] + boff, c);
             [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
                 vec4 xv[RM];
                 [[unroll]] for (uint r = 0u; r < RM; r++) xv[r] = load_x4(xrow[r] + k0 + i);
                 [[unroll]] for (uint j = 0u; j < RN; j++) {
-                    vec4 wv = w_block_vec4(wblk[j] + b * W_BLOCK_BYTES, i);
-                    [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += dot(xv[r], wv);
+                    vec2 ab = i < 16u ? wp[j].xy : wp[j].zw;
+                    vec4 wv = wq_raw4(wblk[j] + boff, c, i) * ab.x + ab.y;
+                    [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += dot(xv[r], wv);
                 }
-            }
-            [[unroll]] for (uint j = 0u; j < RN; j++) {
-                float d = q_scale(wblk[j] + b * W_BLOCK_BYTES);
-                [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += d * part[r * RN + j];
             }
         }
     }
@@ -116,7 +125,7 @@ void main() {
         }
 #endif
 
-    // Lane i % SG stores output i of the block.
+    // Active lane i % SG stores output i of the block.
     [[unroll]] for (uint i = 0u; i < RM * RN; i++) {
         float v = subgroupAdd(acc[i]);
         uint m = m_first + i / RN, n = n_first + i % RN;

@@ -1,9 +1,10 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
+//! variants: q41 xh_q41 q41_yh xh_q41_yh q50 xh_q50 q50_yh xh_q50_yh q51 xh_q51 q51_yh xh_q51_yh q2k xh_q2k q2k_yh xh_q2k_yh q3k xh_q3k q3k_yh xh_q3k_yh q4k xh_q4k q4k_yh xh_q4k_yh q5k xh_q5k q5k_yh xh_q5k_yh q6k xh_q6k q6k_yh xh_q6k_yh iq4nl xh_iq4nl iq4nl_yh xh_iq4nl_yh iq4xs xh_iq4xs iq4xs_yh xh_iq4xs_yh
 // GEMM tiled in shared memory with register blocking, for GPUs (M > 1). A workgroup computes a
 // BM x BN tile of y (BM rows of x by BN rows of W); for every BK-wide slice of K it stages that
-// slice of x and of W in shared memory as f32 (Q8_0/Q4_0 blocks dequantized on the way), then
+// slice of x and of W in shared memory as f32 (GGUF blocks dequantized on the way), then
 // each invocation accumulates a TM x TN register block from it. Invocation (i, j) of the
 // (BM / TM) x (BN / TN) grid owns rows i + r BM / TM and columns j + c BN / TN of the tile, so
 // neighbouring invocations read neighbouring shared words and store neighbouring outputs.
@@ -34,7 +35,7 @@ void main() {
     float acc[TM * TN];
     [[unroll]] for (uint i = 0u; i < TM * TN; i++) acc[i] = 0.0;
 #ifdef W_QUANT
-    uint row_bytes = p.K / 32u * W_BLOCK_BYTES;
+    uint row_bytes = p.K / WQ_QK * WQ_BYTES;
 #endif
 
     for (uint k0 = 0u; k0 < p.K; k0 += BK) {
@@ -51,15 +52,14 @@ void main() {
             }
             [[unroll]] for (uint e = 0u; e < 4u; e++) xt[(kk + e) * BM + m] = v[e];
         }
-        // Stage W[n_tile .. + BN, k0 .. + BK]; Q8_0/Q4_0: K % 32 == 0, so a quad lies in one block.
+        // Stage W[n_tile .. + BN, k0 .. + BK]; block types: K % WQ_QK == 0, so a quad lies in one block.
         for (uint q = lid; q < BN * BK / 4u; q += WG) {
             uint n = q / (BK / 4u), kk = q % (BK / 4u) * 4u;
             uint gn = n_tile + n, k = k0 + kk;
             vec4 v = vec4(0.0);
             if (gn < p.N && k < p.K) {
 #ifdef W_QUANT
-                uint blk = p.w_off + gn * row_bytes + k / 32u * W_BLOCK_BYTES;
-                v = q_scale(blk) * w_block_vec4(blk, k % 32u);
+                v = wq_get4(p.w_off + gn * row_bytes + k / WQ_QK * WQ_BYTES, k % WQ_QK);
 #else
                 uint i = p.w_off + gn * p.K + k;
                 if (VEC4 || k + 4u <= p.K) v = load_w4(i);

@@ -1,22 +1,21 @@
 // Bindings, push constants and loads shared by the linear kernels (gemm.comp,
 // gemm_ks.comp, gemm_tiled.comp): y[m, n0 + n] = sum_k x[m, k] * W[n, k] (+ bias[n0 + n]).
-// Variant names encode the storage types: xh = f16 x, wh = f16 W, q8 / q4 =
-// Q8_0 / Q4_0 W, yh = f16 y; absent = f32. Arithmetic is f32 throughout.
-#if defined(VARIANT_XH) || defined(VARIANT_XH_YH) || defined(VARIANT_XH_WH) || defined(VARIANT_XH_WH_YH) || \
-    defined(VARIANT_XH_Q8) || defined(VARIANT_XH_Q8_YH) || defined(VARIANT_XH_Q4) || defined(VARIANT_XH_Q4_YH)
+// Variant names encode the storage types: xh = f16 x, wh = f16 W, q8 / q4 / q41 / q50 / q51 /
+// q2k .. q6k / iq4nl / iq4xs = a GGUF block type of W (quant.glsl), yh = f16 y; absent = f32.
+// Arithmetic is f32 throughout.
+#ifdef VT_XH
 #define X_F16 1
 #endif
-#if defined(VARIANT_YH) || defined(VARIANT_XH_YH) || defined(VARIANT_WH_YH) || defined(VARIANT_XH_WH_YH) || \
-    defined(VARIANT_Q8_YH) || defined(VARIANT_XH_Q8_YH) || defined(VARIANT_Q4_YH) || defined(VARIANT_XH_Q4_YH)
+#ifdef VT_YH
 #define Y_F16 1
 #endif
-#if defined(VARIANT_WH) || defined(VARIANT_XH_WH) || defined(VARIANT_WH_YH) || defined(VARIANT_XH_WH_YH)
+#ifdef VT_WH
 #define W_F16 1
 #endif
-#if defined(VARIANT_Q8) || defined(VARIANT_XH_Q8) || defined(VARIANT_Q8_YH) || defined(VARIANT_XH_Q8_YH)
+#ifdef VT_Q8
 #define W_Q8 1
 #endif
-#if defined(VARIANT_Q4) || defined(VARIANT_XH_Q4) || defined(VARIANT_Q4_YH) || defined(VARIANT_XH_Q4_YH)
+#ifdef VT_Q4
 #define W_Q4 1
 #endif
 
@@ -52,18 +51,11 @@ layout(std430, binding = 0) readonly buffer X64 { uint64_t xs64[]; };
 layout(std430, binding = 0) readonly buffer X64 { u64vec2 xs64[]; };
 #endif
 #endif
-#if defined(W_Q8) || defined(W_Q4)
-#define W_QUANT 1
-layout(std430, binding = 1) readonly buffer W { uint wq[]; };
+layout(std430, binding = 1) readonly buffer WQ { uint wq[]; };
 #define QUANT_BUF wq
 #include "quant.glsl"
-#ifdef W_Q8
-#define W_BLOCK_BYTES Q8_0_BYTES
-#define w_block_vec4 q8_0_vec4
-#else
-#define W_BLOCK_BYTES Q4_0_BYTES
-#define w_block_vec4 q4_0_vec4
-#endif
+#ifdef WQ_TYPE
+#define W_QUANT 1
 #else
 #ifdef W_F16
 layout(std430, binding = 1) readonly buffer W { float16_t ws[]; };

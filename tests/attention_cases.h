@@ -27,6 +27,8 @@ typedef struct {
     float scale;      /* 0: default */
     float amp;        /* q/k values in [-amp, amp] (default 1) */
     int probs;
+    int window;       /* sliding window (0 = none) */
+    float softcap;    /* score soft-capping (0 = none) */
 } attn_case;
 
 static const char *impl_name(vkattn_attn_impl i) {
@@ -80,11 +82,12 @@ static float *fetch(vkattn_context *ctx, const vkattn_tensor *t, const vkattn_te
 /* Runs one case; returns 1 when it passed. */
 static int run_case(vkattn_context *ctx, const attn_case *c) {
     char what[200];
-    snprintf(what, sizeof what, "%s %s B%d H%d/%d L%d/%d D%d/%d%s%s%s%s%s%s", impl_name(c->impl),
+    snprintf(what, sizeof what, "%s %s B%d H%d/%d L%d/%d D%d/%d%s%s%s%s%s%s window %d softcap %g", impl_name(c->impl),
              vkattn_dtype_string(c->dt), c->B, c->Hq, c->Hkv, c->Lq, c->Lk, c->D, c->Dv, c->causal ? " causal" : "",
              c->mask == MASK_2D ? " mask[Lq,Lk]" : c->mask == MASK_B1 ? " mask[B,1,Lq,Lk]" : c->mask == MASK_BH ? " mask[B,Hq,Lq,Lk]" : "",
              c->kvlen ? " kv_len" : "", c->masked_rows ? " masked-rows" : "",
-             c->view == VIEW_BLHD ? " view[B,L,H,D]" : c->view == VIEW_FUSED ? " view-fused-qkv" : "", c->probs ? " probs" : "");
+             c->view == VIEW_BLHD ? " view[B,L,H,D]" : c->view == VIEW_FUSED ? " view-fused-qkv" : "", c->probs ? " probs" : "",
+             c->window, (double)c->softcap);
     int64_t B = c->B, Hq = c->Hq, Hkv = c->Hkv, Lq = c->Lq, Lk = c->Lk, D = c->D, Dv = c->Dv;
     size_t nq = (size_t)(B * Hq * Lq * D), nk = (size_t)(B * Hkv * Lk * D), nv = (size_t)(B * Hkv * Lk * Dv),
            no = (size_t)(B * Hq * Lq * Dv), np = (size_t)(B * Hq * Lq * Lk);
@@ -95,8 +98,9 @@ static int run_case(vkattn_context *ctx, const attn_case *c) {
     th_fill_uniform(v, nv, -1, 1);
     if (c->dt == VKATTN_F16) th_round_f16(q, nq), th_round_f16(k, nk), th_round_f16(v, nv);
 
-    ref_attention_args ra = {B, Hq, Hkv, Lq, Lk, D, Dv, c->scale, c->causal, NULL, {0}, NULL};
-    vkattn_attention_desc desc = {.scale = c->scale, .causal = c->causal, .impl = c->impl};
+    ref_attention_args ra = {B, Hq, Hkv, Lq, Lk, D, Dv, c->scale, c->causal, NULL, {0}, NULL, c->window, c->softcap};
+    vkattn_attention_desc desc = {.scale = c->scale, .causal = c->causal, .impl = c->impl, .window = (uint32_t)c->window,
+                                  .softcap = c->softcap};
     vkattn_tensor *mask = NULL, *kvl = NULL, *probs = NULL;
     float *m = NULL;
     int32_t kv[8] = {0};

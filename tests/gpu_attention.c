@@ -46,6 +46,27 @@ int main(void) {
         {2, 8, 2, 3, 77, 40, 40, .causal = 1, .mask = MASK_B1, .kvlen = 1, .masked_rows = 1, .view = VIEW_BLHD, .dt = VKATTN_F32, .impl = VKATTN_ATTN_DECODE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(ctx, &cases[i]);
+    /* sliding windows (Gemma 2/3, Phi-3) and score soft-capping (Gemma 2) on each implementation: prefill
+     * (Lq == Lk, windows shorter than a flash workgroup's rows and longer), decode over a cache whose window
+     * starts inside a split, and the two together with GQA, f16 and strided views */
+    attn_case window_cases[] = {
+        {1, 2, 1, 70, 70, 32, 32, .causal = 1, .window = 5, .dt = VKATTN_F32, .impl = VKATTN_ATTN_3PASS, .probs = 1},
+        {1, 2, 1, 70, 70, 32, 32, .causal = 1, .window = 5, .dt = VKATTN_F32, .impl = VKATTN_ATTN_FLASH},
+        {1, 2, 1, 70, 90, 32, 32, .causal = 1, .window = 37, .dt = VKATTN_F32, .impl = VKATTN_ATTN_FLASH},
+        {1, 4, 2, 2, 300, 64, 64, .causal = 1, .window = 100, .dt = VKATTN_F32, .impl = VKATTN_ATTN_DECODE},
+        {1, 4, 2, 1, 300, 64, 64, .causal = 1, .window = 300, .dt = VKATTN_F32, .impl = VKATTN_ATTN_DECODE},
+        {2, 4, 2, 33, 33, 40, 40, .causal = 1, .window = 9, .softcap = 2.0f, .amp = 3, .view = VIEW_BLHD, .dt = VKATTN_F32,
+         .impl = VKATTN_ATTN_3PASS},
+        {2, 4, 2, 33, 33, 40, 40, .causal = 1, .window = 9, .softcap = 2.0f, .amp = 3, .view = VIEW_BLHD, .dt = VKATTN_F32,
+         .impl = VKATTN_ATTN_FLASH},
+        {2, 4, 2, 3, 280, 40, 40, .causal = 1, .window = 50, .softcap = 2.0f, .amp = 3, .view = VIEW_BLHD, .dt = VKATTN_F32,
+         .impl = VKATTN_ATTN_DECODE},
+        {1, 2, 1, 20, 20, 256, 256, .causal = 1, .window = 6, .softcap = 1.0f, .dt = VKATTN_F16, .impl = VKATTN_ATTN_FLASH},
+    };
+    for (size_t i = 0; i < sizeof window_cases / sizeof window_cases[0]; i++) {
+        if (window_cases[i].dt == VKATTN_F16 && !vkattn_context_device(ctx)->storage16) continue;
+        run_case(ctx, &window_cases[i]);
+    }
     /* long key walks: lavapipe ends a shader after 65535 loop iterations in total, which once
      * truncated these silently (flash after a few hundred keys, decode splits of 512) */
     attn_case long_cases[] = {

@@ -1,5 +1,5 @@
 /* embedding (y = table[ids]) against ref_embedding: every table dtype (f32, f16,
- * q8_0, q4_0; block tables against their dequantized values) into f32 and, with
+ * every block type; block tables against their dequantized values) into f32 and, with
  * 16-bit storage, f16 y; odd D; ids of several shapes including out-of-range ones
  * (zero rows); views at offsets; a table beyond maxStorageBufferRange (bound in
  * slices); argument errors. Exact for f32 y (a copy of what the device holds),
@@ -66,6 +66,13 @@ static void test_dtypes(vkattn_context *ctx) {
                 run_case(ctx, q4 ? VKATTN_Q4_0 : VKATTN_Q8_0, ydts[yi], block_shapes[i][0], block_shapes[i][1],
                          (size_t)block_shapes[i][2], (int)(i & 1));
     }
+    /* the other block types, one shape each (D of 3 blocks of 32 or 2 of 256; rows of Q5_0, IQ4_NL, Q3_K
+     * and Q6_K start 2 bytes off a word) */
+    static const vkattn_dtype types[] = {VKATTN_Q4_1, VKATTN_Q5_0, VKATTN_Q5_1, VKATTN_IQ4_NL, VKATTN_Q2_K,
+                                         VKATTN_Q3_K, VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+        for (int yi = 0; yi < nyd; yi++)
+            run_case(ctx, types[t], ydts[yi], 7, vkattn_dtype_block(types[t]) == 32 ? 96 : 512, 10, (int)(t & 1));
     if (nyd == 1) printf("note: no 16-bit storage: f16 y not run (f16 tables were)\n");
 }
 

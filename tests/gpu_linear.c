@@ -1,8 +1,10 @@
 /* linear (y = x W^T + b) against ref_linear on odd shapes, for every storage
- * combination the device supports; Q8_0/Q4_0 weights against the reference on
- * the dequantized weights; argument errors. */
+ * combination the device supports; block-quantized weights (Q8_0/Q4_0 from the host
+ * quantizer, the other GGUF block types as random blocks) against the reference on the
+ * dequantized weights; argument errors. */
 #include "harness.h"
 #include "vkattn_ref.h"
+#include "weights.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,31 +18,7 @@ static void round_to(vkattn_dtype dt, float *v, size_t n) {
     if (dt == VKATTN_F16) th_round_f16(v, n);
 }
 
-/* Uploads host weights w [N, K] as dtype; for block types, replaces w by its dequantized values. */
-static vkattn_tensor *weight_tensor(vkattn_context *ctx, vkattn_dtype dt, int64_t N, int64_t K, float *w) {
-    int64_t shape[2] = {N, K};
-    if (dt != VKATTN_Q8_0 && dt != VKATTN_Q4_0) {
-        round_to(dt, w, (size_t)(N * K));
-        return th_tensor(ctx, dt, 2, shape, w);
-    }
-    vkattn_tensor *t = NULL;
-    CHECK_OK(ctx, vkattn_tensor_create(ctx, dt, 2, shape, &t));
-    size_t bytes = vkattn_dtype_bytes(dt, (uint64_t)(N * K));
-    void *blocks = malloc(bytes);
-    CHECK(blocks != NULL, "out of memory");
-    if (dt == VKATTN_Q8_0) {
-        CHECK_OK(NULL, vkattn_quantize_q8_0(w, (uint64_t)(N * K), blocks));
-        CHECK_OK(NULL, vkattn_dequantize_q8_0(blocks, (uint64_t)(N * K), w));
-    } else {
-        CHECK_OK(NULL, vkattn_quantize_q4_0(w, (uint64_t)(N * K), blocks));
-        CHECK_OK(NULL, vkattn_dequantize_q4_0(blocks, (uint64_t)(N * K), w));
-    }
-    CHECK_OK(ctx, vkattn_tensor_upload(t, blocks, bytes));
-    free(blocks);
-    return t;
-}
-
-/* Weight magnitude: 1e-3 makes Q8_0/Q4_0 scales f16 subnormals, which the shader must decode too. */
+/* Weight magnitude: 1e-3 makes block scales f16 subnormals, which the shader must decode too. */
 static float w_scale = 1.0f;
 
 /* One case: x [lead..., K] -> y [lead..., N]; lead = {B, M/B} when B > 1. */
@@ -55,7 +33,7 @@ static void run_case(vkattn_context *ctx, int64_t B, int64_t M, int64_t N, int64
     int64_t xs3[3] = {B, M / B, K}, ys3[3] = {B, M / B, N}, xs2[2] = {M, K}, ys2[2] = {M, N}, bs[1] = {N};
     uint32_t nd = B > 1 ? 3 : 2;
     vkattn_tensor *tx = th_tensor(ctx, xdt, nd, B > 1 ? xs3 : xs2, x);
-    vkattn_tensor *tw = weight_tensor(ctx, wdt, N, K, w);
+    vkattn_tensor *tw = th_weight(ctx, wdt, N, K, w);
     vkattn_tensor *tb = with_bias ? th_tensor(ctx, VKATTN_F32, 1, bs, b) : NULL;
     vkattn_tensor *ty = th_tensor(ctx, ydt, nd, B > 1 ? ys3 : ys2, NULL);
     ref_linear(x, w, with_bias ? b : NULL, want, M, N, K);
@@ -85,6 +63,23 @@ static void test_float(vkattn_context *ctx, vkattn_dtype xdt, vkattn_dtype wdt, 
 static void test_quant(vkattn_context *ctx, vkattn_dtype xdt, vkattn_dtype wdt, vkattn_dtype ydt) {
     for (size_t i = 0; i < sizeof quant_shapes / sizeof quant_shapes[0]; i++)
         run_case(ctx, 1, quant_shapes[i][0], quant_shapes[i][1], quant_shapes[i][2], xdt, wdt, ydt, (int)(i & 1));
+}
+
+/* The other block types: a GEMV and a small GEMM each (K of 3 blocks of 32 or 2 of 256: rows of
+ * Q5_0, IQ4_NL, Q3_K and Q6_K start 2 bytes off a word), an f16 x and y with 16-bit storage. */
+static void test_block_types(vkattn_context *ctx, const vkattn_device_info *info) {
+    static const vkattn_dtype types[] = {VKATTN_Q4_1, VKATTN_Q5_0, VKATTN_Q5_1, VKATTN_IQ4_NL, VKATTN_Q2_K,
+                                         VKATTN_Q3_K, VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        const int64_t qk = vkattn_dtype_block(types[t]);
+        run_case(ctx, 1, 1, 9, qk == 32 ? 96 : 512, VKATTN_F32, types[t], VKATTN_F32, 1);
+        run_case(ctx, 1, 7, 33, qk == 32 ? 64 : 256, VKATTN_F32, types[t], VKATTN_F32, 0);
+        if (info->storage16) run_case(ctx, 1, 3, 5, qk == 32 ? 96 : 256, VKATTN_F16, types[t], VKATTN_F16, 0);
+    }
+    w_scale = 1e-3f; /* subnormal scales */
+    run_case(ctx, 1, 2, 5, 256, VKATTN_F32, VKATTN_Q6_K, VKATTN_F32, 0);
+    run_case(ctx, 1, 2, 5, 256, VKATTN_F32, VKATTN_Q4_K, VKATTN_F32, 0);
+    w_scale = 1.0f;
 }
 
 static void test_errors(vkattn_context *ctx) {
@@ -148,6 +143,7 @@ static void test_all(vkattn_context *ctx, const vkattn_device_info *info) {
     test_quant(ctx, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32);
     test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32);
     run_case(ctx, 3, 12, 20, 9, VKATTN_F32, VKATTN_F32, VKATTN_F32, 1); /* 3-D x */
+    test_block_types(ctx, info);
     w_scale = 1e-3f; /* subnormal block scales */
     run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32, 0);
     run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32, 0);

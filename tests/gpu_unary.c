@@ -1,4 +1,4 @@
-/* ReLU, SiLU, GELU (erf and tanh forms) and scale against ref_activation:
+/* ReLU, SiLU, GELU (erf and tanh forms), scale and softcap against ref_activation / tanh:
  * odd sizes, a transposed view into a contiguous output, in place, extreme
  * inputs (no NaN from exp overflow), f32 and f16. Tolerances relative to the
  * output's scale: f32 1e-5 (a one-element output in the far tail is its own
@@ -8,9 +8,9 @@
 
 #include <math.h>
 
-enum { RELU, SILU, GELU, GELU_TANH, SCALE, N_OPS };
-static const char *names[N_OPS] = {"relu", "silu", "gelu", "gelu_tanh", "scale"};
-static const float ALPHA = -0.3125f;
+enum { RELU, SILU, GELU, GELU_TANH, SCALE, SOFTCAP, N_OPS };
+static const char *names[N_OPS] = {"relu", "silu", "gelu", "gelu_tanh", "scale", "softcap"};
+static const float ALPHA = -0.3125f, CAP = 3.0f;
 
 static double tol(vkattn_dtype dt) { return dt == VKATTN_F16 ? OT_TOL_F16 : 1e-5; }
 
@@ -20,6 +20,7 @@ static vkattn_status run(vkattn_context *ctx, int op, const vkattn_tensor *x, vk
     case SILU: return vkattn_silu(ctx, x, y);
     case GELU: return vkattn_gelu(ctx, x, y, 0);
     case GELU_TANH: return vkattn_gelu(ctx, x, y, 1);
+    case SOFTCAP: return vkattn_softcap(ctx, x, CAP, y);
     default: return vkattn_scale(ctx, x, ALPHA, y);
     }
 }
@@ -28,6 +29,8 @@ static void reference(int op, const float *x, size_t n, float *y) {
     static const ref_act acts[] = {REF_RELU, REF_SILU, REF_GELU, REF_GELU_TANH};
     if (op == SCALE)
         for (size_t i = 0; i < n; i++) y[i] = ALPHA * x[i];
+    else if (op == SOFTCAP)
+        for (size_t i = 0; i < n; i++) y[i] = (float)(CAP * tanh(x[i] / (double)CAP));
     else ref_unary(acts[op], x, n, y);
 }
 
@@ -94,6 +97,7 @@ static void check_errors(vkattn_context *ctx) {
     CHECK_STATUS(ctx, vkattn_gelu(ctx, xi, xi, 0), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_relu(ctx, NULL, x), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_scale(ctx, x, 2, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(ctx, vkattn_softcap(ctx, x, 0, x), VKATTN_ERROR_INVALID_ARGUMENT);
     if (vkattn_context_device(ctx)->storage16)
         CHECK_STATUS(ctx, vkattn_relu(ctx, x16, x), VKATTN_ERROR_INVALID_ARGUMENT);
     OT_EXPECT_F16_UNSUPPORTED(ctx, vkattn_relu(ctx, x16, x16));

@@ -110,6 +110,17 @@ float *th_download(vkattn_context *ctx, const vkattn_tensor *t) {
     return x;
 }
 
+uint16_t th_f16_bits(float x) {
+    th_round_f16(&x, 1);
+    const uint16_t sign = signbit(x) ? 0x8000u : 0;
+    const float a = fabsf(x);
+    int e;
+    const float m = frexpf(a, &e); /* a = m 2^e, m in [0.5, 1): f16 exponent field e + 14 */
+    if (a == 0) return sign;
+    if (e + 14 <= 0) return (uint16_t)(sign | (uint16_t)lrintf(a * 16777216.0f)); /* subnormal: units of 2^-24 */
+    return (uint16_t)(sign | (uint16_t)((e + 14) << 10) | (uint16_t)lrintf((2 * m - 1) * 1024));
+}
+
 void th_round_f16(float *x, size_t n) {
     /* round-to-nearest-even through the f16 grid, in plain C */
     for (size_t i = 0; i < n; i++) {

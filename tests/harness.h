@@ -66,5 +66,7 @@ vkattn_tensor *th_tensor(vkattn_context *ctx, vkattn_dtype dtype, uint32_t ndim,
 float *th_download(vkattn_context *ctx, const vkattn_tensor *t);
 /* Rounds values through f16, as a reference for f16 storage. */
 void th_round_f16(float *x, size_t n);
+/* The f16 bit pattern of x rounded to f16 (|x| <= 65504). */
+uint16_t th_f16_bits(float x);
 
 #endif

@@ -339,8 +339,18 @@ static void check_valid(uint64_t alignment, uint32_t version) {
     }
     CHECK_OK(NULL, vkattn_gguf_find_tensor(g, "blk.0.kq.weight", &t));
     CHECK(strcmp(t.type_name, "Q4_K") == 0, "type name %s", t.type_name);
+    CHECK(vkattn_gguf_tensor_dtype(&t, &dt) == VKATTN_OK && dt == VKATTN_Q4_K, "Q4_K maps");
+    /* ggml type ids (ggml.h) of the other block types */
+    const struct { uint32_t id; vkattn_dtype dt; } ids[] = {{3, VKATTN_Q4_1},  {6, VKATTN_Q5_0},  {7, VKATTN_Q5_1},
+                                                              {10, VKATTN_Q2_K}, {11, VKATTN_Q3_K}, {13, VKATTN_Q5_K},
+                                                              {14, VKATTN_Q6_K}, {20, VKATTN_IQ4_NL}, {23, VKATTN_IQ4_XS}};
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+        t.ggml_type = ids[k].id;
+        CHECK(vkattn_gguf_tensor_dtype(&t, &dt) == VKATTN_OK && dt == ids[k].dt, "ggml type %u maps", ids[k].id);
+    }
+    t.ggml_type = 16; /* IQ2_XXS */
     CHECK_STATUS(NULL, vkattn_gguf_tensor_dtype(&t, &dt), VKATTN_ERROR_FORMAT);
-    CHECK(strstr(vkattn_context_error(NULL), "Q4_K") && strstr(vkattn_context_error(NULL), "F32, F16, BF16, Q8_0, Q4_0"),
+    CHECK(strstr(vkattn_context_error(NULL), "IQ2_XXS") && strstr(vkattn_context_error(NULL), VKATTN_GGUF_SUPPORTED_TYPES),
           "unsupported-type message: %s", vkattn_context_error(NULL));
     t.ggml_type = 30;
     CHECK(vkattn_gguf_tensor_dtype(&t, &dt) == VKATTN_OK && dt == VKATTN_BF16, "BF16 maps");

@@ -62,6 +62,35 @@ int main(void) {
     CHECK(vkattn_image_load("CMakeLists.txt", &im) == VKATTN_ERROR_FORMAT, "text file: %s", vkattn_context_error(NULL));
     CHECK(im.rgb == NULL, "failed load left data");
     CHECK(vkattn_attnmap_png(png, p, 0, 4, NULL, NULL, NULL) == VKATTN_ERROR_INVALID_ARGUMENT, "0 rows accepted");
+
+    /* too many pixels: refused from the header, before decoding, saying so (stb alone says "not of any known
+     * type" for PNGs over its own limit: 20000 x 20000) */
+    static const uint8_t png_head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                       0, 0, 0x23, 0x28, 0, 0, 0x23, 0x28, 8, 2, 0, 0, 0}; /* 9000 x 9000 RGB */
+    uint8_t hdr[64];
+    memcpy(hdr, png_head, sizeof png_head);
+    const struct { uint32_t w, h; vkattn_status want; } sizes[] = {
+        {9000, 9000, VKATTN_ERROR_TOO_LARGE}, {20000, 20000, VKATTN_ERROR_TOO_LARGE}, {0xffffffffu, 2, VKATTN_ERROR_TOO_LARGE},
+        {8192, 8192, VKATTN_ERROR_FORMAT}}; /* at the limit: read on, and this header-only file is corrupt */
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        for (int k = 0; k < 4; k++) hdr[16 + k] = (uint8_t)(sizes[i].w >> (24 - 8 * k)), hdr[20 + k] = (uint8_t)(sizes[i].h >> (24 - 8 * k));
+        vkattn_status st = vkattn_image_load_memory(hdr, sizeof png_head, &im);
+        const char *msg = vkattn_context_error(NULL);
+        CHECK(st == sizes[i].want, "PNG %u x %u: %s: %s", sizes[i].w, sizes[i].h, vkattn_status_string(st), msg);
+        if (sizes[i].want == VKATTN_ERROR_TOO_LARGE)
+            CHECK(strstr(msg, "too large") && strstr(msg, "limit of 64 Mpixel"), "PNG %u x %u: message: %s", sizes[i].w, sizes[i].h, msg);
+    }
+    /* BMP, bottom-up and top-down (negative height) */
+    memset(hdr, 0, sizeof hdr);
+    hdr[0] = 'B', hdr[1] = 'M', hdr[14] = 40;
+    const int32_t bmp_h[] = {10000, -10000};
+    for (int i = 0; i < 2; i++) {
+        uint32_t bw = 10000, bh = (uint32_t)bmp_h[i];
+        for (int k = 0; k < 4; k++) hdr[18 + k] = (uint8_t)(bw >> 8 * k), hdr[22 + k] = (uint8_t)(bh >> 8 * k);
+        vkattn_status st = vkattn_image_load_memory(hdr, sizeof hdr, &im);
+        CHECK(st == VKATTN_ERROR_TOO_LARGE && strstr(vkattn_context_error(NULL), "10000 x 10000"), "BMP height %d: %s: %s",
+              bmp_h[i], vkattn_status_string(st), vkattn_context_error(NULL));
+    }
     remove(png);
     remove(ovl);
     return th_finish(NULL);

@@ -50,6 +50,9 @@ int main(void) {
     /* the 9-byte file: a DHT whose code counts add up to 276 */
     const uint8_t dht9[] = {0xff, 0xd8, 0xff, 0xc4, 0x00, 0x15, 0x01, 0xff, 0x15};
     expect(dht9, sizeof dht9, VKATTN_ERROR_FORMAT, "corrupt JPEG", "9-byte DHT");
+    /* the same behind 0xFF fill bytes before SOI, which stb skips (fuzz finding, tests/fuzz/crashes/image) */
+    const uint8_t dht_fill[] = {0xff, 0xff, 0xff, 0xd8, 0xff, 0xc4, 0x00, 0x15, 0x01, 0xff, 0x15};
+    expect(dht_fill, sizeof dht_fill, VKATTN_ERROR_FORMAT, "corrupt JPEG", "DHT after fill bytes");
     /* the same through a file path (stbi_info was the way in) */
     FILE *f = fopen("host_jpeg_dht9.jpg", "wb");
     CHECK(f && fwrite(dht9, 1, sizeof dht9, f) == sizeof dht9, "write temp file");

@@ -50,19 +50,25 @@ def t64(x):
     return torch.from_numpy(np.asarray(x)).double()
 
 
-def sdpa_ref(q, k, v, scale=None, causal=False, mask=None, kv_len=None):
-    """O = softmax(q k^T * scale + mask) v in float64; returns (o, p, number of fully masked rows)."""
+def sdpa_ref(q, k, v, scale=None, causal=False, mask=None, kv_len=None, window=0, softcap=0.0):
+    """O = softmax(q k^T * scale + mask) v in float64; returns (o, p, number of fully masked rows).
+    softcap as Gemma 2 (HF eager_attention_forward: tanh(s / cap) * cap before the mask); window as HF's
+    sliding_window_overlay: query i (at position i + Lk - Lq) sees keys j > i + Lk - Lq - window."""
     q, k, v = t64(q), t64(k), t64(v)
     B, Hq, Lq, D = q.shape
     Hkv, Lk = k.shape[1], k.shape[2]
     k = k.repeat_interleave(Hq // Hkv, dim=1)
     v = v.repeat_interleave(Hq // Hkv, dim=1)
     s = q @ k.transpose(-1, -2) * (scale if scale else 1.0 / math.sqrt(D))
+    if softcap:
+        s = torch.tanh(s / softcap) * softcap
     if mask is not None:
         s = s + t64(mask)
     j = torch.arange(Lk)
     if causal:  # bottom-right: query i sees keys j <= i + Lk - Lq
         s = s.masked_fill(j[None, :] > torch.arange(Lq)[:, None] + Lk - Lq, -math.inf)
+    if window:
+        s = s.masked_fill(j[None, :] <= torch.arange(Lq)[:, None] + Lk - Lq - window, -math.inf)
     if kv_len is not None:
         s = s.masked_fill((j[None, :] >= torch.from_numpy(kv_len).long()[:, None])[:, None, None, :], -math.inf)
     p = torch.softmax(s, dim=-1)
@@ -72,7 +78,7 @@ def sdpa_ref(q, k, v, scale=None, causal=False, mask=None, kv_len=None):
 
 
 def run_attention(ctx, name, B, Hq, Hkv, Lq, Lk, D, Dv=None, dtype="f32", impl="auto", causal=False, mask=None,
-                  kv_len=None, scale=None, probs=False, amp=1.0, qk=None):
+                  kv_len=None, scale=None, probs=False, amp=1.0, qk=None, window=0, softcap=0.0):
     Dv = Dv or D
     if qk is None:
         q, k = rand(B, Hq, Lq, D, amp=amp, dtype=dtype), rand(B, Hkv, Lk, D, amp=amp, dtype=dtype)
@@ -87,15 +93,21 @@ def run_attention(ctx, name, B, Hq, Hkv, Lq, Lk, D, Dv=None, dtype="f32", impl="
         args += ["--scale", repr(scale)]
     if probs:
         args.append("--probs")
+    if window:
+        args += ["--window", str(window)]
+    if softcap:
+        args += ["--softcap", repr(softcap)]
     if mask is not None:
         inputs["mask"] = mask
     if kv_len is not None:
         inputs["kv_len"] = kv_len
     label = f"attention {name} {dtype} {impl} B{B} H{Hq}/{Hkv} L{Lq}/{Lk} D{D}/{Dv}"
+    if window or softcap:
+        label += f" window {window} softcap {softcap}"
     out = run_op(ctx, "attention", inputs, args, dtype)
     if out is None:
         return True
-    o, p, dead = sdpa_ref(q, k, v, scale, causal, mask, kv_len)
+    o, p, dead = sdpa_ref(q, k, v, scale, causal, mask, kv_len, window, softcap)
     if dead:
         label += f" [{dead} fully masked rows: torch NaN, compared with zeros]"
     ok = runner.compare(label, out["o"], o, TOL[dtype])
@@ -131,6 +143,11 @@ def attention_cases(ctx):
         ok &= run_attention(ctx, "scale probs", 2, 3, 1, 10, 50, 128, dtype=dtype, scale=0.3, probs=True,
                             mask=neg_inf_mask((10, 50), dead_row=2))
         ok &= run_attention(ctx, "D256", 1, 2, 2, 8, 64, 256, dtype=dtype)
+        # sliding window (Gemma 2/3, Phi-3) and soft-capping (Gemma 2): prefill, and a few queries over a cache
+        for impl in IMPLS:
+            ok &= run_attention(ctx, "window", 1, 4, 2, 40, 40, 64, dtype=dtype, impl=impl, causal=True, window=7)
+            ok &= run_attention(ctx, "window softcap decode", 1, 4, 2, 2, 290, 64, dtype=dtype, impl=impl, causal=True,
+                                window=60, softcap=3.0, amp=3.0)
     # large logits in f16 storage: q.k up to about +-80 (scale 1), must neither overflow nor lose the softmax
     B, H, L, D = 1, 2, 40, 64
     q, k = rand(B, H, L, D, amp=0.05, dtype="f16"), rand(B, H, L, D, amp=0.05, dtype="f16")
@@ -234,7 +251,7 @@ def cli_errors(ctx):
     st.save(path, {"q": q, "k": q, "v": q, "query": q[0]})
     for args, rc, needle in [(["attention", "--impl", "fast"], 1, "--impl must be auto, 3pass, flash or decode"),
                              (["attention", "--impl", "flash", "--probs"], 1, "VKATTN_ERROR_INVALID_ARGUMENT"),
-                             (["attention", "--scale", "x"], 1, "--scale expects a finite number"),
+                             (["attention", "--scale", "x"], 2, "bad value \"x\" for --scale"),
                              (["mha"], 1, "--heads N is required"),
                              (["mha", "--heads", "2"], 1, "needs input tensor \"out_proj.weight\""),
                              (["additive-attention"], 1, "needs input tensor \"W_h\"")]:

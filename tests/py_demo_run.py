@@ -56,8 +56,59 @@ def main():
         text_ok = t.returncode == 0 and t.stdout.startswith(prompt + decode(model, want))
         fails += not text_ok
         print(("ok   " if text_ok else "FAIL ") + f"streamed text {t.stdout[:80]!r}")
+    fails += special_values(a.vkattn, model)
+    fails += prefill_progress(a.vkattn)
     print(f"{fails} failed")
     return 1 if fails else 0
+
+
+def prefill_progress(vkattn):
+    """A prompt longer than one chunk (-b) shows "prefill D/N tokens" on a terminal stderr, nothing in a pipe."""
+    import pty
+    args = [vkattn, "run", "-p", " ".join(PROMPTS * 3), "-n", "1", "-b", "8", "--temp", "0"]
+    master, slave = pty.openpty()
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child's side is closed and drained
+            break
+        if not chunk:
+            break
+        tty += chunk
+    os.close(master)
+    tty = tty.decode(errors="replace")
+    piped = subprocess.run(args, capture_output=True, text=True)
+    ok = r.returncode == 0 and "prefill 8/" in tty and "prefill 16/" in tty and piped.returncode == 0 and \
+        "prefill" not in piped.stderr
+    print(("ok   " if ok else "FAIL ") + "prefill progress on a terminal only" +
+          ("" if ok else f": tty {tty[-300:]!r}, pipe {piped.stderr[-300:]!r}"))
+    return not ok
+
+
+def special_values(vkattn, model):
+    """llama.cpp's special values: -n -1 generates until the context is full (here with --ignore-eos), -c 0
+    takes the model's training context, --seed -1 a random seed."""
+    fails = 0
+    prompt = PROMPTS[0]
+    n_prompt = 1 + len(encode(model, prompt))
+    r = subprocess.run([vkattn, "run", "-p", prompt, "--temp", "0", "-n", "-1", "-c", "16", "--ignore-eos", "--print-ids"],
+                       capture_output=True, text=True)
+    got = r.stdout.split()
+    want = 16 - n_prompt + 1  # the last token is sampled from the last slot's logits
+    ok = r.returncode == 0 and len(got) == want
+    fails += not ok
+    print(("ok   " if ok else "FAIL ") + f"-n -1 -c 16: {len(got)} tokens, want {want} (a full context)" +
+          ("" if ok else f"\n{r.stderr[-400:]}"))
+    n_ctx_train = model.meta["llama.context_length"]
+    r = subprocess.run([vkattn, "run", "-p", prompt, "-n", "2", "-c", "0", "--seed", "-1"], capture_output=True, text=True)
+    ok = r.returncode == 0 and f", {n_ctx_train} tokens\n" in r.stderr
+    fails += not ok
+    print(("ok   " if ok else "FAIL ") + f"-c 0 --seed -1: KV cache of the training context, {n_ctx_train} tokens" +
+          ("" if ok else f"\n{r.stderr[-400:]}"))
+    return fails
 
 
 if __name__ == "__main__":

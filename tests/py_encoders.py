@@ -192,6 +192,38 @@ def test_malformed(ctx, root):
     return ok
 
 
+def test_sentence_transformers(ctx, root):
+    """A sentence-transformers directory: no flags gives what its modules prescribe (all-MiniLM-L6-v2: mean
+    pooling, Normalize, max_seq_length truncation); each pooling mode; flags override; unsupported modes refused."""
+    cfg = gen.bert_config()
+    path = os.path.join(root, "st-minilm")
+    w = gen.write_dir(path, cfg, gen.bert_weights(cfg, 11, classifier=False, prefix=""), tokenizer_config={"do_lower_case": True})
+    msl = 8  # truncates TEXTS[2] and TEXTS[3]
+    ids = [gen.bert_ids(t, gen.VOCAB, max_len=msl) for t in TEXTS]
+    lens = [len(i) for i in ids]
+    ref = gen.bert_reference(cfg, w, ids, prefix="")
+    ok = True
+    for mode, norm in (("mean", True), ("cls", False), ("max", True), ("mean_sqrt_len", False)):
+        gen.write_sentence_transformers(path, cfg["hidden_size"], mode, norm, msl)
+        j, got = embed(ctx, path, TEXTS)
+        want = gen.st_pool(ref["hidden"], lens, mode, norm)
+        good = j["pooling"] == mode and j["normalized"] == norm and list(got["lens"].astype(int)) == lens
+        print(f"{'ok  ' if good else 'FAIL'} {mode}{' + Normalize' if norm else ''}: defaults from the directory "
+              f"(pooling {j['pooling']}, normalized {j['normalized']}, lengths {list(got['lens'].astype(int))} want {lens})")
+        ok &= good
+        ok &= runner.compare(f"sentence-transformers {mode}{' + Normalize' if norm else ''}, no flags", got["pooled"], want, TOL)
+    gen.write_sentence_transformers(path, cfg["hidden_size"], "mean", True, msl)
+    j, got = embed(ctx, path, TEXTS, "--pooling", "cls", "--no-normalize")
+    ok &= runner.compare("flags override the directory (--pooling cls --no-normalize)", got["pooled"],
+                         gen.st_pool(ref["hidden"], lens, "cls", False), TOL)
+    gen.write_sentence_transformers(path, cfg["hidden_size"], "weightedmean", True, msl)
+    rc, _, se = ctx.cli("embed", "-m", path, "hello")
+    good = rc != 0 and "weightedmean" in se
+    print(f"{'ok  ' if good else 'FAIL'} unsupported pooling mode refused: {se.strip()}")
+    ok &= good
+    return ok
+
+
 def main(ctx):
     root = os.path.join(ctx.workdir, f"models{os.getpid()}")
     ctx.workdir = root
@@ -200,6 +232,7 @@ def main(ctx):
     ok &= test_bert_classifier(ctx, root)
     ok &= test_bert_dtypes(ctx, root)
     ok &= test_malformed(ctx, root)
+    ok &= test_sentence_transformers(ctx, root)
     return ok
 
 

@@ -137,10 +137,10 @@ def check_bad_files(vk):
     ok = True
     base = os.path.join(vk.workdir, "bad")
 
-    def q5_0(w):  # blk.0.attn_k.weight as Q5_0 (ggml type 6, 22 bytes per 32 values)
+    def q8_1(w):  # blk.0.attn_k.weight as Q8_1 (ggml type 9, 40 bytes per 32 values), which vkattn does not load
         for i, (n, ne, t, data) in enumerate(w.tensors):
             if n == "blk.0.attn_k.weight":
-                w.tensors[i] = (n, ne, 6, b"\0" * (ne[0] // 32 * 22 * ne[1]))
+                w.tensors[i] = (n, ne, 9, b"\0" * (ne[0] // 32 * 40 * ne[1]))
 
     def missing(w):
         w.tensors = [t for t in w.tensors if t[0] != "blk.1.ffn_down.weight"]
@@ -156,9 +156,9 @@ def check_bad_files(vk):
     def nokey(w):
         del w.kv["llama.block_count"]
 
-    cases = [(q5_0, ["Q5_0", "F32", "Q8_0"]), (missing, ["blk.1.ffn_down.weight", "missing"]),
+    cases = [(q8_1, ["Q8_1", "F32", "Q4_K", "IQ4_XS"]), (missing, ["blk.1.ffn_down.weight", "missing"]),
              (shape, ["blk.0.attn_k.weight", "shape", "[64, 64]", "[32, 64]"]),
-             (arch, ["mamba", "not supported", "llama, qwen2, gpt2"]), (nokey, ["llama.block_count", "missing"]),
+             (arch, ["mamba", "not supported", "llama, qwen2, qwen3, gemma2, gemma3, phi3, gpt2"]), (nokey, ["llama.block_count", "missing"]),
              (None, ["truncated"])]
     for hook, words in cases:
         w, _, _ = gen.make_model("llama", "F32", 1, writer_hook=hook)

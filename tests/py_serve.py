@@ -337,4 +337,5 @@ def main(vk):
     return checks["failed"] == 0
 
 
-runner.main(main)
+if __name__ == "__main__":
+    runner.main(main)

@@ -64,6 +64,12 @@ def main(ctx):
         sig = f.read(8) == b"\x89PNG\r\n\x1a\n"
     print(f"{'ok  ' if sig else 'FAIL'} overlay PNG written")
     ok &= sig
+    # an unwritable -o fails before the model loads or runs, with the OS's reason
+    unwritable = os.path.join(paths[1], "map.png")  # under a file: ENOTDIR (root ignores permissions)
+    rc, so, se = ctx.cli("attn-map", "-m", path, paths[1], "-o", unwritable)
+    good = rc == 2 and f"cannot write -o {unwritable}: Not a directory" in se and "wrote" not in so
+    print(f"{'ok  ' if good else 'FAIL'} attn-map -o to an unwritable path: rc {rc} {se.strip()}")
+    ok &= good
     big = os.path.join(root, "big.png")
     gen.write_png(big, rng.integers(0, 256, (45, 61, 3), dtype=np.uint8))
     out = os.path.join(root, "big.safetensors")

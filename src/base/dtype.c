@@ -11,21 +11,62 @@ const char *vkattn_dtype_string(vkattn_dtype d) {
     case VKATTN_I32: return "i32";
     case VKATTN_Q8_0: return "q8_0";
     case VKATTN_Q4_0: return "q4_0";
+    case VKATTN_Q4_1: return "q4_1";
+    case VKATTN_Q5_0: return "q5_0";
+    case VKATTN_Q5_1: return "q5_1";
+    case VKATTN_Q2_K: return "q2_K";
+    case VKATTN_Q3_K: return "q3_K";
+    case VKATTN_Q4_K: return "q4_K";
+    case VKATTN_Q5_K: return "q5_K";
+    case VKATTN_Q6_K: return "q6_K";
+    case VKATTN_IQ4_NL: return "iq4_nl";
+    case VKATTN_IQ4_XS: return "iq4_xs";
     }
     return "?";
 }
 
-uint64_t vkattn_dtype_bytes(vkattn_dtype d, uint64_t n) {
+/* Bytes of one block (ggml's sizeof(block_<type>)); elements per block in vkattn_dtype_block. */
+static uint32_t block_bytes(vkattn_dtype d) {
     switch (d) {
     case VKATTN_F32:
-    case VKATTN_I32: return n * 4;
+    case VKATTN_I32: return 4;
     case VKATTN_F16:
-    case VKATTN_BF16: return n * 2;
-    case VKATTN_Q8_0: return n / 32 * 34;
-    case VKATTN_Q4_0: return n / 32 * 18;
+    case VKATTN_BF16: return 2;
+    case VKATTN_Q8_0: return 34;
+    case VKATTN_Q4_0: return 18;
+    case VKATTN_Q4_1: return 20;
+    case VKATTN_Q5_0: return 22;
+    case VKATTN_Q5_1: return 24;
+    case VKATTN_Q2_K: return 84;
+    case VKATTN_Q3_K: return 110;
+    case VKATTN_Q4_K: return 144;
+    case VKATTN_Q5_K: return 176;
+    case VKATTN_Q6_K: return 210;
+    case VKATTN_IQ4_NL: return 18;
+    case VKATTN_IQ4_XS: return 136;
     }
     return 0;
 }
+
+uint32_t vkattn_dtype_block(vkattn_dtype d) {
+    switch (d) {
+    case VKATTN_Q2_K:
+    case VKATTN_Q3_K:
+    case VKATTN_Q4_K:
+    case VKATTN_Q5_K:
+    case VKATTN_Q6_K:
+    case VKATTN_IQ4_XS: return 256;
+    case VKATTN_Q8_0:
+    case VKATTN_Q4_0:
+    case VKATTN_Q4_1:
+    case VKATTN_Q5_0:
+    case VKATTN_Q5_1:
+    case VKATTN_IQ4_NL: return 32;
+    default: return 1;
+    }
+}
+
+uint64_t vkattn_dtype_bytes(vkattn_dtype d, uint64_t n) { return n / vkattn_dtype_block(d) * block_bytes(d); }
 
 uint16_t vkattn__f32_to_f16(float f) {
     union { float f; uint32_t u; } c = {f};

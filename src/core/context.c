@@ -107,17 +107,23 @@ static int has_layer(const char *name) {
     return found;
 }
 
-static int has_instance_ext(const char *name) {
+/* An instance extension of the loader and drivers (layer NULL) or of a layer. */
+static int has_instance_ext(const char *layer, const char *name) {
     uint32_t n = 0;
-    if (vkEnumerateInstanceExtensionProperties(NULL, &n, NULL) != VK_SUCCESS || n == 0) return 0;
+    if (vkEnumerateInstanceExtensionProperties(layer, &n, NULL) != VK_SUCCESS || n == 0) return 0;
     VkExtensionProperties *props = calloc(n, sizeof *props);
     if (!props) return 0;
     int found = 0;
-    if (vkEnumerateInstanceExtensionProperties(NULL, &n, props) == VK_SUCCESS)
+    if (vkEnumerateInstanceExtensionProperties(layer, &n, props) == VK_SUCCESS)
         for (uint32_t i = 0; i < n; i++)
             if (strcmp(props[i].extensionName, name) == 0) found = 1;
     free(props);
     return found;
+}
+
+static int env_flag(const char *name) {
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
 }
 
 /* Creates an instance (Vulkan 1.1 at least, up to 1.3 when the loader has it).
@@ -148,16 +154,18 @@ static vkattn_status create_instance(vkattn_context *ctx, int validation, VkInst
     }
 
     const char *layers[1];
-    const char *exts[2];
+    const char *exts[3];
     uint32_t n_layers = 0, n_exts = 0;
+    int messenger = 0;
     if (validation) {
         if (!has_layer("VK_LAYER_KHRONOS_validation"))
             return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
                                 "validation requested but VK_LAYER_KHRONOS_validation is not "
                                 "installed (Debian: vulkan-validationlayers)");
         layers[n_layers++] = "VK_LAYER_KHRONOS_validation";
-        if (has_instance_ext(VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
+        if (has_instance_ext(NULL, VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
             exts[n_exts++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+        messenger = ctx && n_exts;
     }
     VkApplicationInfo app = {
         .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
@@ -177,9 +185,18 @@ static vkattn_status create_instance(vkattn_context *ctx, int validation, VkInst
         .pfnUserCallback = debug_callback,
         .pUserData = ctx,
     };
+    /* $VKATTN_VALIDATE_SYNC=1 adds the layer's synchronization validation (hazards between
+     * dispatches, copies and batches). */
+    VkValidationFeatureEnableEXT sync = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+    VkValidationFeaturesEXT vf = {.sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT,
+                                  .pNext = messenger ? &dbg : NULL,
+                                  .enabledValidationFeatureCount = 1,
+                                  .pEnabledValidationFeatures = &sync};
+    int want_sync = validation && env_flag("VKATTN_VALIDATE_SYNC") && has_instance_ext("VK_LAYER_KHRONOS_validation", VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+    if (want_sync) exts[n_exts++] = VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME;
     VkInstanceCreateInfo ci = {
         .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
-        .pNext = (ctx && n_exts) ? &dbg : NULL, /* also catches create/destroy messages */
+        .pNext = want_sync ? (void *)&vf : messenger ? (void *)&dbg : NULL, /* also catches create/destroy messages */
         .pApplicationInfo = &app,
         .enabledLayerCount = n_layers,
         .ppEnabledLayerNames = layers,
@@ -193,7 +210,7 @@ static vkattn_status create_instance(vkattn_context *ctx, int validation, VkInst
                             "lavapipe) or point VK_DRIVER_FILES at an ICD json");
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "vkCreateInstance");
     volkLoadInstanceOnly(*out);
-    if (ctx && n_exts) {
+    if (messenger) {
         r = vkCreateDebugUtilsMessengerEXT(*out, &dbg, NULL, &ctx->messenger);
         if (r != VK_SUCCESS) {
             vkDestroyInstance(*out, NULL);
@@ -334,10 +351,6 @@ static uint32_t choose_queue_family(VkPhysicalDevice pd, int *compute_only, int 
 
 /* ---- context ------------------------------------------------------------------ */
 
-static int env_flag(const char *name) {
-    const char *v = getenv(name);
-    return v && *v && strcmp(v, "0") != 0;
-}
 
 vkattn_status vkattn_context_create(const vkattn_context_desc *desc, vkattn_context **out) {
     if (!out) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "out is NULL");
@@ -351,9 +364,11 @@ vkattn_status vkattn_context_create(const vkattn_context_desc *desc, vkattn_cont
     vkattn_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     snprintf(ctx->error, sizeof ctx->error, "no error");
+    ctx->test_idle_lanes = env_flag("VKATTN_TEST_IDLE_LANES");
+    vkattn_status st = vkattn__fault_init(ctx);
 
     uint32_t api = 0;
-    vkattn_status st = create_instance(ctx, d.validation, &ctx->instance, &api);
+    if (st == VKATTN_OK) st = create_instance(ctx, d.validation, &ctx->instance, &api);
     VkPhysicalDevice *pds = NULL;
     vkattn_device_info *infos = NULL;
     uint32_t n = 0, chosen = 0;

@@ -17,6 +17,10 @@
 #define VKATTN__MAX_ARGS 10
 #define VKATTN__MAX_SPEC 16
 #define VKATTN__MAX_PUSH 128  /* the Vulkan-guaranteed minimum of maxPushConstantsSize */
+/* Specialization constant id of the test-only IDLE_LANES knob ($VKATTN_TEST_IDLE_LANES): subgroup
+ * kernels (gemm_ks, reduce.glsl) then leave lanes idle so CPU drivers run them as partially
+ * filled subgroups, as some GPUs do. */
+#define VKATTN__SPEC_IDLE_LANES 99
 
 /* ---- memory ---------------------------------------------------------------- */
 
@@ -105,6 +109,9 @@ typedef struct vkattn__descpools {
 
 /* ---- context ---------------------------------------------------------------- */
 
+/* Test-only fault injection (fault.c): the Vulkan calls that can fail at run time. */
+typedef enum { VKATTN__FAULT_ALLOC, VKATTN__FAULT_MAP, VKATTN__FAULT_SUBMIT, VKATTN__FAULT_WAIT, VKATTN__FAULT_KINDS } vkattn__fault_kind;
+
 struct vkattn_context {
     char error[VKATTN__ERROR_SIZE]; /* first: base/error.c writes it (vkattn__fail) */
     VkInstance instance;
@@ -121,6 +128,8 @@ struct vkattn_context {
     uint64_t block_size;
 
     int device_lost;
+    int fault_kind, fault_sticky; /* VKATTN_FAULT (fault.c): kind -1 = none */
+    uint64_t fault_at, fault_calls[VKATTN__FAULT_KINDS];
     uint32_t validation_count;
     char validation_first[1024];
 
@@ -152,6 +161,7 @@ struct vkattn_context {
     uint32_t scratch_count, scratch_capacity;
 
     vkattn_stats stats;
+    int test_idle_lanes;          /* $VKATTN_TEST_IDLE_LANES (tests only) */
 };
 
 /* ---- errors (context.c) ---------------------------------------------------------------- */
@@ -159,6 +169,10 @@ struct vkattn_context {
 /* vkattn__fail: see base/base.h */
 /* Maps a VkResult to a status with a message naming `what`. */
 vkattn_status vkattn__vk_fail(vkattn_context *ctx, VkResult r, const char *what);
+/* Reads VKATTN_FAULT into ctx (INVALID_ARGUMENT when malformed). */
+vkattn_status vkattn__fault_init(vkattn_context *ctx);
+/* Counts a call of `kind`; the VkResult to fail it with when it is the one VKATTN_FAULT names, else VK_SUCCESS. */
+VkResult vkattn__fault(vkattn_context *ctx, vkattn__fault_kind kind);
 const char *vkattn__vk_result_string(VkResult r);
 
 /* ---- device.c ---------------------------------------------------------------- */
@@ -181,6 +195,16 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
 
 /* ---- memory.c ---------------------------------------------------------------- */
 
+/* Where memory goes, decided from the device type and its memory types only (pure; tested on
+ * the memory properties of real devices in tests/host_device_plan.c). */
+typedef struct vkattn__memory_plan {
+    uint32_t tensor_type;  /* memory type of tensors */
+    uint32_t staging_type; /* host-visible coherent type for staging copies (host-cached if any) */
+    int unified;           /* tensors are mapped: uploads/downloads are memcpy, no staging */
+} vkattn__memory_plan;
+/* Returns 0 if no usable type exists among `bits` (memoryTypeBits of a storage buffer). */
+int vkattn__plan_memory(vkattn_device_type type, const VkPhysicalDeviceMemoryProperties *mp, uint32_t bits,
+                        vkattn__memory_plan *out);
 vkattn_status vkattn__memory_init(vkattn_context *ctx);
 void vkattn__memory_shutdown(vkattn_context *ctx);
 vkattn_status vkattn__alloc_memory(vkattn_context *ctx, uint64_t size, vkattn__alloc *out);
@@ -190,9 +214,18 @@ vkattn_status vkattn__staging(vkattn_context *ctx, uint64_t size, vkattn__block 
 
 /* ---- pipeline.c ---------------------------------------------------------------- */
 
+/* `subgroup`: the subgroup size the dispatch was planned with (0 = any); required, with full
+ * subgroups, where the device allows it (the pipeline key includes what was required). */
 vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, const uint32_t *spec,
-                                   uint32_t n_spec, uint32_t n_args, uint32_t push_size,
+                                   uint32_t n_spec, uint32_t n_args, uint32_t push_size, uint32_t subgroup,
                                    vkattn__pipeline **out);
+/* The subgroup size a pipeline planned for `planned` lanes with workgroup size wg gets (0 = the
+ * driver's choice). Pure: tested on device infos of real GPUs. */
+uint32_t vkattn__required_subgroup(const vkattn_device_info *info, uint32_t planned, uint32_t wg);
+/* Whether a pipeline with n_args storage buffers, workgroup size wg (x) and push_size bytes of
+ * push constants fits the device's limits; if not, `why` says which (pure, like the above). */
+int vkattn__limits_ok(const vkattn_device_info *info, uint32_t n_args, uint32_t wg, uint32_t push_size, char *why,
+                      size_t why_size);
 void vkattn__pipelines_init(vkattn_context *ctx, const char *cache_dir);
 void vkattn__pipelines_shutdown(vkattn_context *ctx);
 const vkattn__spirv *vkattn__shader_find(const char *name);
@@ -219,6 +252,7 @@ typedef struct vkattn__dispatch {
     vkattn__arg args[VKATTN__MAX_ARGS];
     uint32_t n_args;
     uint32_t groups[3];
+    uint32_t subgroup;             /* subgroup kernels: the subgroup size planned with (0 = none) */
 } vkattn__dispatch;
 
 vkattn_status vkattn__record_init(vkattn_context *ctx);

@@ -111,6 +111,7 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
     memcpy(info->max_workgroup_size, L->maxComputeWorkGroupSize, sizeof info->max_workgroup_size);
     memcpy(info->max_workgroup_count, L->maxComputeWorkGroupCount, sizeof info->max_workgroup_count);
     info->max_push_constants = L->maxPushConstantsSize;
+    info->max_storage_buffers = L->maxPerStageDescriptorStorageBuffers;
     info->max_storage_buffer_range = L->maxStorageBufferRange;
     info->min_storage_offset_alignment = L->minStorageBufferOffsetAlignment;
     info->max_allocation_size = m3.maxMemoryAllocationSize;
@@ -122,7 +123,8 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
     info->subgroup_min = info->subgroup_max = sg.subgroupSize;
     int sg_compute = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) != 0;
     info->subgroup_arithmetic = sg_compute && (sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) &&
-                                (sg.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) && !disabled("SUBGROUP");
+                                (sg.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT) &&
+                                (sg.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT) && !disabled("SUBGROUP");
 
     /* parallelism: CPU drivers run one workgroup per core */
     if (info->type == VKATTN_DEVICE_CPU) {
@@ -149,10 +151,10 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
         }
         if (hv) info->host_visible_device_local_bytes += mp.memoryHeaps[h].size;
     }
-    /* Unified when (nearly) all device-local memory is host-visible: integrated
-     * GPUs, CPU drivers. A discrete GPU's 256 MiB BAR window does not count. */
-    info->unified_memory = info->device_local_bytes > 0 &&
-                           info->host_visible_device_local_bytes * 10 >= info->device_local_bytes * 9;
+    /* Unified: integrated GPUs and CPU drivers with mapped device-local memory (memory.c's
+     * plan; a discrete GPU's BAR, even resized to all of VRAM, does not count). */
+    vkattn__memory_plan plan;
+    info->unified_memory = vkattn__plan_memory(info->type, &mp, UINT32_MAX, &plan) && plan.unified;
 
     /* ---- features (queried, then the enable chain is built from what exists) ---- */
     f->f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
@@ -210,6 +212,8 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
     if (info->subgroup_size_control) {
         info->subgroup_min = sgsc.minSubgroupSize;
         info->subgroup_max = sgsc.maxSubgroupSize;
+        info->max_workgroup_subgroups = sgsc.maxComputeWorkgroupSubgroups;
+        info->full_subgroups = f->sgsc.computeFullSubgroups == VK_TRUE;
     }
     free(exts);
 }

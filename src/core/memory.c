@@ -19,6 +19,46 @@ static uint32_t find_type(const VkPhysicalDeviceMemoryProperties *mp, uint32_t b
     return UINT32_MAX;
 }
 
+/* Never used: lazily allocated and protected memory, and AMD's device-coherent / device-uncached
+ * types (slow for ordinary access; meant for debugging markers). */
+#define AVOID                                                                                                 \
+    (VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT | VK_MEMORY_PROPERTY_PROTECTED_BIT |                             \
+     VK_MEMORY_PROPERTY_DEVICE_COHERENT_BIT_AMD | VK_MEMORY_PROPERTY_DEVICE_UNCACHED_BIT_AMD)
+
+int vkattn__plan_memory(vkattn_device_type type, const VkPhysicalDeviceMemoryProperties *mp, uint32_t bits,
+                        vkattn__memory_plan *out) {
+    const VkMemoryPropertyFlags DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+                                HC = VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, CACHED = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+    memset(out, 0, sizeof *out);
+    out->tensor_type = out->staging_type = UINT32_MAX;
+    /* Unified only where device memory is system memory: integrated GPUs and CPU drivers.
+     * There tensors live in mapped device-local memory (cached for the host's reads where
+     * offered). A discrete GPU with resizable BAR also has host-visible device-local memory,
+     * but the host reads it uncached over PCIe: it keeps device-local tensors and staging. */
+    if (type == VKATTN_DEVICE_INTEGRATED || type == VKATTN_DEVICE_CPU) {
+        uint32_t t = find_type(mp, bits, DL | HV | HC | CACHED, AVOID);
+        if (t == UINT32_MAX) t = find_type(mp, bits, DL | HV | HC, AVOID);
+        if (t != UINT32_MAX) {
+            out->tensor_type = t;
+            out->unified = 1;
+        }
+    }
+    if (!out->unified) { /* device-local, preferably not host-visible (not the BAR window) */
+        uint32_t t = find_type(mp, bits, DL, AVOID | HV);
+        if (t == UINT32_MAX) t = find_type(mp, bits, DL, AVOID);
+        if (t == UINT32_MAX) t = find_type(mp, bits, 0, AVOID);
+        out->tensor_type = t;
+    }
+    /* Staging for uploads and downloads: host-cached system memory (downloads are host reads),
+     * else any coherent host-visible type that is not device-local, else any coherent one. */
+    uint32_t s = find_type(mp, bits, HV | HC | CACHED, AVOID | DL);
+    if (s == UINT32_MAX) s = find_type(mp, bits, HV | HC | CACHED, AVOID);
+    if (s == UINT32_MAX) s = find_type(mp, bits, HV | HC, AVOID | DL);
+    if (s == UINT32_MAX) s = find_type(mp, bits, HV | HC, AVOID);
+    out->staging_type = s;
+    return out->tensor_type != UINT32_MAX && s != UINT32_MAX;
+}
+
 static const VkBufferUsageFlags BUFFER_USAGE =
     VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
 
@@ -32,20 +72,12 @@ vkattn_status vkattn__memory_init(vkattn_context *ctx) {
     ctx->vk.vkGetBufferMemoryRequirements(ctx->device, probe, &req);
     ctx->vk.vkDestroyBuffer(ctx->device, probe, NULL);
 
-    const VkMemoryPropertyFlags HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    const VkMemoryPropertyFlags DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
-    const VkMemoryPropertyFlags ODD = VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT | VK_MEMORY_PROPERTY_PROTECTED_BIT;
-    uint32_t t = UINT32_MAX;
-    if (ctx->info.unified_memory) t = find_type(&ctx->memory_props, req.memoryTypeBits, DL | HV, ODD);
-    if (t == UINT32_MAX) t = find_type(&ctx->memory_props, req.memoryTypeBits, DL, ODD);
-    if (t == UINT32_MAX) t = find_type(&ctx->memory_props, req.memoryTypeBits, 0, ODD);
-    uint32_t s = find_type(&ctx->memory_props, req.memoryTypeBits, HV | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, ODD);
-    if (s == UINT32_MAX) s = find_type(&ctx->memory_props, req.memoryTypeBits, HV, ODD);
-    if (t == UINT32_MAX || s == UINT32_MAX)
+    vkattn__memory_plan plan;
+    if (!vkattn__plan_memory(ctx->info.type, &ctx->memory_props, req.memoryTypeBits, &plan))
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
                             "device \"%s\" exposes no memory type usable for storage buffers", ctx->info.name);
-    ctx->memory_type = t;
-    ctx->staging_type = s;
+    ctx->memory_type = plan.tensor_type;
+    ctx->staging_type = plan.staging_type;
 
     /* Blocks of 256 MiB (64 MiB on devices with under 2 GiB), within the limits. */
     uint64_t bs = ctx->info.device_local_bytes < 2048 * MIB ? 64 * MIB : 256 * MIB;
@@ -81,9 +113,11 @@ static vkattn_status block_create(vkattn_context *ctx, uint64_t size, uint32_t t
     VkMemoryRequirements req;
     ctx->vk.vkGetBufferMemoryRequirements(ctx->device, b->buffer, &req);
     VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, .allocationSize = req.size, .memoryTypeIndex = type};
-    r = ctx->vk.vkAllocateMemory(ctx->device, &mai, NULL, &b->memory);
+    r = vkattn__fault(ctx, VKATTN__FAULT_ALLOC);
+    if (r == VK_SUCCESS) r = ctx->vk.vkAllocateMemory(ctx->device, &mai, NULL, &b->memory);
     if (r == VK_SUCCESS) r = ctx->vk.vkBindBufferMemory(ctx->device, b->buffer, b->memory, 0);
-    if (r == VK_SUCCESS && (ctx->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
+    if (r == VK_SUCCESS && (ctx->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+        (r = vkattn__fault(ctx, VKATTN__FAULT_MAP)) == VK_SUCCESS)
         r = ctx->vk.vkMapMemory(ctx->device, b->memory, 0, VK_WHOLE_SIZE, 0, (void **)&b->mapped);
     if (r != VK_SUCCESS) {
         block_destroy(ctx, b);
@@ -169,6 +203,8 @@ static void block_give(vkattn__block *b, uint64_t offset, uint64_t size) {
 
 vkattn_status vkattn__alloc_memory(vkattn_context *ctx, uint64_t size, vkattn__alloc *out) {
     memset(out, 0, sizeof *out);
+    vkattn_status st = vkattn__wait_idle(ctx);
+    if (st) return st;
     uint64_t align = ctx->info.min_storage_offset_alignment;
     if (align < 64) align = 64; /* also keeps vec4 loads aligned */
     size = (size + 15) / 16 * 16;  /* room for vec4 tails */
@@ -190,7 +226,7 @@ vkattn_status vkattn__alloc_memory(vkattn_context *ctx, uint64_t size, vkattn__a
     }
     vkattn__block *b;
     uint64_t bs = size > ctx->block_size ? size : ctx->block_size;
-    vkattn_status st = block_create(ctx, bs, ctx->memory_type, &b);
+    st = block_create(ctx, bs, ctx->memory_type, &b);
     if (st == VKATTN_ERROR_OUT_OF_DEVICE_MEMORY && bs > size) /* a smaller block may still fit */
         st = block_create(ctx, size, ctx->memory_type, &b);
     if (st) return st;

@@ -155,10 +155,42 @@ void vkattn__pipelines_shutdown(vkattn_context *ctx) {
 
 /* ---- pipelines ------------------------------------------------------------------ */
 
+int vkattn__limits_ok(const vkattn_device_info *info, uint32_t n_args, uint32_t wg, uint32_t push_size, char *why,
+                      size_t why_size) {
+    if (info->max_storage_buffers && n_args > info->max_storage_buffers)
+        snprintf(why, why_size, "needs %u storage buffers per shader stage, the device allows %u "
+                 "(maxPerStageDescriptorStorageBuffers)", n_args, info->max_storage_buffers);
+    else if (push_size > info->max_push_constants)
+        snprintf(why, why_size, "needs %u bytes of push constants, the device has %u", push_size, info->max_push_constants);
+    else if (wg > info->max_workgroup_invocations || (info->max_workgroup_size[0] && wg > info->max_workgroup_size[0]))
+        snprintf(why, why_size, "a workgroup of %u invocations exceeds the device's limits (%u invocations, x size %u)", wg,
+                 info->max_workgroup_invocations, info->max_workgroup_size[0]);
+    else
+        return 1;
+    return 0;
+}
+
+/* The subgroup size a pipeline is created with: `planned` (the size the host planned the
+ * dispatch with) when the device can require it for compute, else 0 (the driver's choice). */
+uint32_t vkattn__required_subgroup(const vkattn_device_info *info, uint32_t planned, uint32_t wg) {
+    if (!planned || !info->subgroup_size_control || planned < info->subgroup_min || planned > info->subgroup_max ||
+        (planned & (planned - 1)))
+        return 0;
+    if (info->max_workgroup_subgroups && vkattn__div_up(wg, planned) > info->max_workgroup_subgroups) return 0;
+    return planned;
+}
+
 vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, const uint32_t *spec, uint32_t n_spec,
-                                   uint32_t n_args, uint32_t push_size, vkattn__pipeline **out) {
+                                   uint32_t n_args, uint32_t push_size, uint32_t subgroup, vkattn__pipeline **out) {
+    /* Full subgroups of the planned size where the device allows it: REQUIRE_FULL_SUBGROUPS
+     * needs the workgroup size (constant_id 0 in every shader) to be a multiple of it. The
+     * shaders stay correct without (they stride by the active lanes), this keeps them fast. */
+    const uint32_t wg = n_spec ? spec[0] : 1;
+    const uint32_t req = vkattn__required_subgroup(&ctx->info, subgroup, wg);
+    const int full = req && ctx->info.full_subgroups && wg % req == 0;
     char key[160];
-    int k = snprintf(key, sizeof key, "%s/%u/%u", shader, n_args, push_size);
+    int k = snprintf(key, sizeof key, "%s/%u/%u/%u%s%s", shader, n_args, push_size, req, full ? "f" : "",
+                     ctx->test_idle_lanes ? "i" : "");
     for (uint32_t i = 0; i < n_spec && k > 0 && (size_t)k < sizeof key; i++)
         k += snprintf(key + k, sizeof key - (size_t)k, ",%x", spec[i]);
     if (k < 0 || (size_t)k >= sizeof key)
@@ -171,9 +203,9 @@ vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, cons
 
     const vkattn__spirv *sp = vkattn__shader_find(shader);
     if (!sp) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "no embedded shader named \"%s\"", shader);
-    if (push_size > ctx->info.max_push_constants)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "%s needs %u bytes of push constants, device has %u", shader,
-                            push_size, ctx->info.max_push_constants);
+    char why[256];
+    if (!vkattn__limits_ok(&ctx->info, n_args, wg, push_size, why, sizeof why))
+        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "%s: %s", shader, why);
 
     double t0 = now_ms();
     vkattn__pipeline *p = calloc(1, sizeof *p);
@@ -192,9 +224,19 @@ vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, cons
                                      .pSetLayouts = &p->set_layout, .pushConstantRangeCount = push_size ? 1 : 0,
                                      .pPushConstantRanges = &pr};
     VkShaderModuleCreateInfo sm = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = sp->size, .pCode = sp->code};
-    VkSpecializationMapEntry entries[VKATTN__MAX_SPEC];
-    for (uint32_t i = 0; i < n_spec; i++) entries[i] = (VkSpecializationMapEntry){i, i * 4, 4};
-    VkSpecializationInfo si = {.mapEntryCount = n_spec, .pMapEntries = entries, .dataSize = n_spec * 4, .pData = spec};
+    VkSpecializationMapEntry entries[VKATTN__MAX_SPEC + 1];
+    uint32_t values[VKATTN__MAX_SPEC + 1], n_entries = n_spec;
+    for (uint32_t i = 0; i < n_spec; i++) {
+        entries[i] = (VkSpecializationMapEntry){i, i * 4, 4};
+        values[i] = spec[i];
+    }
+    if (ctx->test_idle_lanes) { /* test knob: subgroup kernels idle some lanes (constant_id 99, a bool) */
+        entries[n_entries] = (VkSpecializationMapEntry){VKATTN__SPEC_IDLE_LANES, n_entries * 4, 4};
+        values[n_entries++] = 1;
+    }
+    VkSpecializationInfo si = {.mapEntryCount = n_entries, .pMapEntries = entries, .dataSize = n_entries * 4, .pData = values};
+    VkPipelineShaderStageRequiredSubgroupSizeCreateInfoEXT rss = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO_EXT, .requiredSubgroupSize = req};
     VkShaderModule module = VK_NULL_HANDLE;
 
     VkResult r = ctx->vk.vkCreateDescriptorSetLayout(ctx->device, &dl, NULL, &p->set_layout);
@@ -203,8 +245,10 @@ vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, cons
     if (r == VK_SUCCESS) {
         VkComputePipelineCreateInfo ci = {
             .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-            .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, .stage = VK_SHADER_STAGE_COMPUTE_BIT,
-                      .module = module, .pName = "main", .pSpecializationInfo = n_spec ? &si : NULL},
+            .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, .pNext = req ? &rss : NULL,
+                      .flags = full ? VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT_EXT : 0,
+                      .stage = VK_SHADER_STAGE_COMPUTE_BIT, .module = module, .pName = "main",
+                      .pSpecializationInfo = n_entries ? &si : NULL},
             .layout = p->layout,
         };
         r = ctx->vk.vkCreateComputePipelines(ctx->device, ctx->pipeline_cache, 1, &ci, NULL, &p->pipeline);

@@ -68,7 +68,8 @@ void vkattn__record_shutdown(vkattn_context *ctx) {
 
 vkattn_status vkattn__wait_idle(vkattn_context *ctx) {
     /* every batch waits for its fence before returning, so only device loss remains */
-    (void)ctx;
+    if (ctx->device_lost)
+        return vkattn__fail(ctx, VKATTN_ERROR_DEVICE_LOST, "the device was lost earlier; destroy and recreate the context");
     return VKATTN_OK;
 }
 
@@ -77,8 +78,8 @@ vkattn_status vkattn__wait_idle(vkattn_context *ctx) {
 vkattn_status vkattn_begin(vkattn_context *ctx) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "begin: ctx is NULL");
     if (ctx->recording) return vkattn__fail(ctx, VKATTN_ERROR_STATE, "begin: a batch is already open");
-    if (ctx->device_lost)
-        return vkattn__fail(ctx, VKATTN_ERROR_DEVICE_LOST, "the device was lost earlier; destroy and recreate the context");
+    vkattn_status st = vkattn__wait_idle(ctx);
+    if (st) return st;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     VkResult r = ctx->vk.vkResetCommandBuffer(ctx->cmd, 0);
@@ -134,15 +135,28 @@ vkattn_status vkattn_submit(vkattn_context *ctx) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "submit: ctx is NULL");
     if (!ctx->recording) return vkattn__fail(ctx, VKATTN_ERROR_STATE, "submit: no batch is open (call vkattn_begin)");
     ctx->recording = 0;
+    /* The fence makes the batch's work complete, not its writes visible: make shader and
+     * transfer writes available to the host (mapped downloads), to transfers (staging
+     * copies) and to the next batch's shaders. Host writes before the submit need nothing
+     * (vkQueueSubmit makes them visible). */
+    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                          .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
+                                           VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT};
+    ctx->vk.vkCmdPipelineBarrier(ctx->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                                 VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0,
+                                 1, &mb, 0, NULL, 0, NULL);
     VkResult r = ctx->vk.vkEndCommandBuffer(ctx->cmd);
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "vkEndCommandBuffer");
     VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &ctx->cmd};
-    r = ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, ctx->fence);
+    r = vkattn__fault(ctx, VKATTN__FAULT_SUBMIT);
+    if (r == VK_SUCCESS) r = ctx->vk.vkQueueSubmit(ctx->queue, 1, &si, ctx->fence);
     if (r != VK_SUCCESS) {
         scratch_release(ctx);
         return vkattn__vk_fail(ctx, r, "vkQueueSubmit");
     }
     r = ctx->vk.vkWaitForFences(ctx->device, 1, &ctx->fence, VK_TRUE, UINT64_MAX);
+    if (r == VK_SUCCESS) r = vkattn__fault(ctx, VKATTN__FAULT_WAIT);
     ctx->vk.vkResetFences(ctx->device, 1, &ctx->fence);
     scratch_release(ctx);
     if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "waiting for the batch");
@@ -179,11 +193,10 @@ vkattn_status vkattn__run_copy(vkattn_context *ctx, VkBuffer src, uint64_t src_o
     vkattn_status st = vkattn_begin(ctx);
     if (st) return st;
     VkBufferCopy region = {src_off, dst_off, size};
+    /* the previous batch's closing barrier ordered this copy after its shaders (a download's
+     * SHADER_WRITE -> TRANSFER_READ); this batch's makes the copy visible to the host and to
+     * later shaders (an upload's TRANSFER_WRITE -> SHADER_READ) */
     ctx->vk.vkCmdCopyBuffer(ctx->cmd, src, dst, 1, &region);
-    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-                          .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT};
-    ctx->vk.vkCmdPipelineBarrier(ctx->cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                                 VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
     return vkattn_submit(ctx);
 }
 
@@ -283,7 +296,7 @@ vkattn_status vkattn__record(vkattn_context *ctx, const vkattn__dispatch *d) {
     if (d->groups[0] == 0 || d->groups[1] == 0 || d->groups[2] == 0) return VKATTN_OK; /* empty work */
 
     vkattn__pipeline *p;
-    vkattn_status st = vkattn__pipeline_get(ctx, d->shader, d->spec, d->n_spec, d->n_args, d->push_size, &p);
+    vkattn_status st = vkattn__pipeline_get(ctx, d->shader, d->spec, d->n_spec, d->n_args, d->push_size, d->subgroup, &p);
     if (st) return st;
 
     VkDescriptorBufferInfo bi[VKATTN__MAX_ARGS];

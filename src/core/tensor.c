@@ -8,7 +8,7 @@
 
 #define STAGING_CHUNK (64ull * 1024 * 1024)
 
-static int is_block_type(vkattn_dtype d) { return d == VKATTN_Q8_0 || d == VKATTN_Q4_0; }
+static int is_block_type(vkattn_dtype d) { return vkattn_dtype_block(d) > 1; }
 
 /* ---- handles ------------------------------------------------------------------ */
 
@@ -27,7 +27,7 @@ vkattn_status vkattn_tensor_create(vkattn_context *ctx, vkattn_dtype dtype, uint
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "tensor_create: ctx is NULL");
     if (ndim == 0 || ndim > VKATTN_MAX_DIMS || !shape)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "tensor_create: ndim must be 1..%d", VKATTN_MAX_DIMS);
-    if ((unsigned)dtype > VKATTN_Q4_0) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "tensor_create: bad dtype %d", (int)dtype);
+    if ((unsigned)dtype > VKATTN_IQ4_XS) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "tensor_create: bad dtype %d", (int)dtype);
     uint64_t n = 1;
     for (uint32_t i = 0; i < ndim; i++) {
         if (shape[i] <= 0 || shape[i] > (int64_t)1 << 40)
@@ -37,10 +37,10 @@ vkattn_status vkattn_tensor_create(vkattn_context *ctx, vkattn_dtype dtype, uint
             return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "tensor_create: element count overflows");
         n *= (uint64_t)shape[i];
     }
-    if (is_block_type(dtype) && shape[ndim - 1] % 32)
+    if (shape[ndim - 1] % vkattn_dtype_block(dtype))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
-                            "tensor_create: %s needs the last dimension to be a multiple of 32 (is %lld)",
-                            vkattn_dtype_string(dtype), (long long)shape[ndim - 1]);
+                            "tensor_create: %s needs the last dimension to be a multiple of %u (is %lld)",
+                            vkattn_dtype_string(dtype), vkattn_dtype_block(dtype), (long long)shape[ndim - 1]);
     vkattn_tensor *t = calloc(1, sizeof *t);
     if (!t) return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     t->ctx = ctx;

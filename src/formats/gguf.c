@@ -771,13 +771,22 @@ vkattn_status vkattn_gguf_tensor_dtype(const vkattn_gguf_tensor *t, vkattn_dtype
     case 30: *out = VKATTN_BF16; return VKATTN_OK;
     case 8: *out = VKATTN_Q8_0; return VKATTN_OK;
     case 2: *out = VKATTN_Q4_0; return VKATTN_OK;
+    case 3: *out = VKATTN_Q4_1; return VKATTN_OK;
+    case 6: *out = VKATTN_Q5_0; return VKATTN_OK;
+    case 7: *out = VKATTN_Q5_1; return VKATTN_OK;
+    case 10: *out = VKATTN_Q2_K; return VKATTN_OK;
+    case 11: *out = VKATTN_Q3_K; return VKATTN_OK;
+    case 12: *out = VKATTN_Q4_K; return VKATTN_OK;
+    case 13: *out = VKATTN_Q5_K; return VKATTN_OK;
+    case 14: *out = VKATTN_Q6_K; return VKATTN_OK;
+    case 20: *out = VKATTN_IQ4_NL; return VKATTN_OK;
+    case 23: *out = VKATTN_IQ4_XS; return VKATTN_OK;
     default: {
         const ggml_type_info *ti = ggml_type(t->ggml_type);
         return vkattn__fail(NULL, VKATTN_ERROR_FORMAT,
-                            "tensor \"%s\" has ggml type %s (%u), which vkattn does not support (supported: F32, F16, "
-                            "BF16, Q8_0, Q4_0); requantize the model, e.g. llama-quantize --allow-requantize M.gguf "
-                            "OUT.gguf Q8_0",
-                            t->name ? t->name : "?", ti ? ti->name : "unknown", t->ggml_type);
+                            "tensor \"%s\" has ggml type %s (%u), which vkattn does not support (supported: %s); "
+                            "requantize the model, e.g. llama-quantize --allow-requantize M.gguf OUT.gguf Q4_K_M",
+                            t->name ? t->name : "?", ti ? ti->name : "unknown", t->ggml_type, VKATTN_GGUF_SUPPORTED_TYPES);
     }
     }
 }

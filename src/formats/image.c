@@ -25,19 +25,47 @@
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wunused-function" /* stb declares statics it may not define */
 
+/* Pixel budget of one decoded image: decoding holds about 15 bytes per pixel (8-bit RGB, then float RGB). */
+#define IMAGE_MAX_PIXELS (64ll << 20)
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* Dimensions from a PNG (IHDR) or BMP header, read here because stb's own size limits fail with its
+ * last-tried format's "not of any known type". 0 when neither. */
+static int header_dims(const uint8_t *d, size_t n, int64_t *w, int64_t *h) {
+    if (n >= 24 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(d + 12, "IHDR", 4) == 0) {
+        *w = be32(d + 16), *h = be32(d + 20);
+        return 1;
+    }
+    if (n >= 26 && d[0] == 'B' && d[1] == 'M' && vkattn__le32(d + 14) >= 40) { /* BITMAPINFOHEADER or later */
+        *w = (int32_t)vkattn__le32(d + 18), *h = (int32_t)vkattn__le32(d + 22);
+        *w = *w < 0 ? -*w : *w, *h = *h < 0 ? -*h : *h; /* negative height: top-down rows */
+        return 1;
+    }
+    return 0;
+}
+
+static vkattn_status too_large(const char *name, int64_t w, int64_t h) {
+    return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE,
+                        "%s: the image is too large: %lld x %lld = %.1f Mpixel, more than the limit of %lld Mpixel; scale it down first", name, (long long)w, (long long)h, (double)w * (double)h / (1 << 20), IMAGE_MAX_PIXELS >> 20);
+}
+
 /* Decodes `n` bytes; `name` labels messages. JPEG segments are validated before stb sees them. */
 static vkattn_status image_decode(const uint8_t *data, size_t n, const char *name, vkattn_image *out) {
     char why[128];
     if (n > INT32_MAX)
         return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "%s: %zu bytes is too large for the image decoder (limit 2 GiB)", name, n);
-    if (n >= 2 && data[0] == 0xFF && data[1] == 0xD8 && !vkattn__jpeg_check(data, n, why, sizeof why))
+    /* stb takes any file starting with 0xFF as a JPEG candidate (it skips 0xFF fill bytes before SOI) */
+    if (n >= 1 && data[0] == 0xFF && !vkattn__jpeg_check(data, n, why, sizeof why))
         return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: corrupt JPEG (%s); refused before decoding", name, why);
+    int64_t hw, hh;
+    /* unsigned: PNG dimensions reach 2^32 - 1 each (fuzz finding: the int64 product overflowed) */
+    if (header_dims(data, n, &hw, &hh) && (uint64_t)hw * (uint64_t)hh > IMAGE_MAX_PIXELS) return too_large(name, hw, hh);
     int w, h, c;
     if (!stbi_info_from_memory(data, (int)n, &w, &h, &c))
         return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: not a readable image (%s); PNG, JPEG and BMP work", name,
                             stbi_failure_reason());
-    if ((int64_t)w * h > 64ll * 1024 * 1024)
-        return vkattn__fail(NULL, VKATTN_ERROR_TOO_LARGE, "%s: %d x %d pixels is too large (limit 64 Mpixel)", name, w, h);
+    if ((int64_t)w * h > IMAGE_MAX_PIXELS) return too_large(name, w, h);
     uint8_t *px = stbi_load_from_memory(data, (int)n, &w, &h, &c, 3);
     if (!px) return vkattn__fail(NULL, VKATTN_ERROR_FORMAT, "%s: decoding failed: %s", name, stbi_failure_reason());
     float *rgb = malloc((size_t)w * h * 3 * sizeof *rgb);

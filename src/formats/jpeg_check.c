@@ -50,8 +50,10 @@ static int check_dqt(const uint8_t *p, size_t len, size_t at, char *why, size_t 
 }
 
 int vkattn__jpeg_check(const uint8_t *p, size_t n, char *why, size_t why_size) {
-    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return bad(why, why_size, "no JPEG start-of-image marker", 0);
-    size_t i = 2;
+    size_t i = 1;
+    while (i < n && p[i] == 0xFF) i++; /* fill bytes before SOI: stb skips them too (fuzz finding) */
+    if (n < 4 || p[0] != 0xFF || i >= n || p[i] != 0xD8) return bad(why, why_size, "no JPEG start-of-image marker", 0);
+    i++;
     int in_scan = 0;
     while (i < n) {
         if (p[i] != 0xFF) {

@@ -74,7 +74,7 @@ vkattn_status vkattn__bert_create(vkattn__hf *hf, vkattn_encoder *enc) {
         return vkattn__fail(enc->ctx, VKATTN_ERROR_FORMAT, "%s/config.json: inconsistent sizes (hidden_size %u, heads %u, "
                             "layers %u, intermediate %u, vocab %u, positions %u, types %u)", hf->dir, D, in->num_heads,
                             in->num_layers, in->intermediate_size, enc->vocab_size, in->max_tokens, types);
-    if ((st = load_tokenizer(hf, enc))) return st;
+    if ((st = load_tokenizer(hf, enc)) || (st = vkattn__st_config(hf, in))) return st;
     const char *prefix = vkattn__hf_has(hf, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
     char name[256];
     snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", prefix);
@@ -134,7 +134,7 @@ vkattn_status vkattn_encoder_tokenize(const vkattn_encoder *enc, const char *tex
         free(tmp);
         return vkattn__fail(enc->ctx, st, "%s", vkattn_context_error(NULL));
     }
-    size_t keep = m + 2 > enc->info.max_tokens ? enc->info.max_tokens - 2 : m; /* truncation as HF's */
+    size_t keep = m + 2 > enc->info.max_seq_length ? enc->info.max_seq_length - 2 : m; /* truncation as HF's */
     *n = keep + 2;
     if (*n > capacity) {
         free(tmp);

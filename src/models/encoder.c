@@ -137,9 +137,12 @@ void vkattn__enc_pool(const vkattn_encoder *enc, const float *hidden, uint32_t B
         uint32_t n = lens ? lens[b] : L;
         for (uint32_t d = 0; d < D; d++) {
             double s = 0;
-            if (pooling == VKATTN_POOL_MEAN) {
+            if (pooling == VKATTN_POOL_MEAN || pooling == VKATTN_POOL_MEAN_SQRT_LEN) {
                 for (uint32_t t = 0; t < n; t++) s += h[(size_t)t * D + d];
-                s /= n ? n : 1;
+                s /= pooling == VKATTN_POOL_MEAN ? (n ? n : 1) : sqrt(n ? n : 1);
+            } else if (pooling == VKATTN_POOL_MAX) {
+                s = n ? h[d] : 0;
+                for (uint32_t t = 1; t < n; t++) s = h[(size_t)t * D + d] > s ? h[(size_t)t * D + d] : s;
             } else {
                 s = h[d];
             }

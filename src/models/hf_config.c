@@ -41,9 +41,10 @@ vkattn_status vkattn__hf_json(vkattn__hf *hf, const char *name, int required, cJ
     if (st) return st;
     *out = cJSON_ParseWithLength(text, len);
     free(text);
-    if (!*out || !cJSON_IsObject(*out)) {
+    int want_list = strcmp(name, "modules.json") == 0; /* sentence-transformers' module list */
+    if (!*out || !(want_list ? cJSON_IsArray(*out) : cJSON_IsObject(*out))) {
         cJSON_Delete(*out), *out = NULL;
-        return vkattn__fail(hf->ctx, VKATTN_ERROR_FORMAT, "%s: not a JSON object", path);
+        return vkattn__fail(hf->ctx, VKATTN_ERROR_FORMAT, "%s: not a JSON %s", path, want_list ? "list" : "object");
     }
     return VKATTN_OK;
 }
@@ -187,4 +188,66 @@ vkattn_status vkattn__hf_read(vkattn__hf *hf, const char *name, uint32_t ndim, c
     }
     *out = d;
     return VKATTN_OK;
+}
+
+/* ---- sentence-transformers layout ------------------------------------------------------------------------ */
+
+vkattn_status vkattn__st_config(vkattn__hf *hf, vkattn_encoder_info *info) {
+    info->st_pooling = -1;
+    info->st_normalize = 0;
+    info->max_seq_length = info->max_tokens;
+    cJSON *modules = NULL, *pool = NULL, *sbc = NULL;
+    vkattn_status st = vkattn__hf_json(hf, "modules.json", 0, &modules);
+    if (st || !modules) return st;
+    if (!cJSON_IsArray(modules)) {
+        st = vkattn__fail(hf->ctx, VKATTN_ERROR_FORMAT, "%s/modules.json: expected a list of modules", hf->dir);
+        goto done;
+    }
+    const char *pool_path = NULL;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, modules) {
+        const char *type = vkattn__hf_str(m, "type");
+        if (!type) continue;
+        if (strstr(type, "models.Pooling")) pool_path = vkattn__hf_str(m, "path");
+        else if (strstr(type, "models.Normalize")) info->st_normalize = 1;
+    }
+    if (pool_path) {
+        char name[600];
+        snprintf(name, sizeof name, "%s/config.json", pool_path);
+        if (strstr(pool_path, "..") || pool_path[0] == '/') {
+            st = vkattn__fail(hf->ctx, VKATTN_ERROR_FORMAT, "%s/modules.json: pooling path '%s' leaves the directory", hf->dir, pool_path);
+            goto done;
+        }
+        if ((st = vkattn__hf_json(hf, name, 1, &pool))) goto done;
+        static const struct { const char *key; int mode; } modes[] = {
+            {"pooling_mode_cls_token", VKATTN_POOL_CLS}, {"pooling_mode_mean_tokens", VKATTN_POOL_MEAN},
+            {"pooling_mode_max_tokens", VKATTN_POOL_MAX}, {"pooling_mode_mean_sqrt_len_tokens", VKATTN_POOL_MEAN_SQRT_LEN},
+            {"pooling_mode_weightedmean_tokens", -2}, {"pooling_mode_lasttoken", -2}};
+        int n_on = 0;
+        for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+            if (!vkattn__hf_bool(pool, modes[i].key, 0)) continue;
+            n_on++;
+            if (modes[i].mode == -2) {
+                st = vkattn__fail(hf->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/%s: %s is not supported (cls, mean, max, "
+                                  "mean_sqrt_len are)", hf->dir, name, modes[i].key);
+                goto done;
+            }
+            info->st_pooling = modes[i].mode;
+        }
+        if (n_on > 1) {
+            st = vkattn__fail(hf->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/%s: %d pooling modes at once (concatenated) are not "
+                              "supported: one of cls, mean, max, mean_sqrt_len", hf->dir, name, n_on);
+            goto done;
+        }
+        if (n_on == 0) info->st_pooling = VKATTN_POOL_MEAN; /* sentence-transformers' default */
+    }
+    if ((st = vkattn__hf_json(hf, "sentence_bert_config.json", 0, &sbc))) goto done;
+    uint32_t msl = 0;
+    if (sbc && (st = vkattn__hf_u32(hf, sbc, "max_seq_length", 0, 0, &msl))) goto done;
+    if (msl >= 2 && msl < info->max_tokens) info->max_seq_length = msl;
+done:
+    cJSON_Delete(modules);
+    cJSON_Delete(pool);
+    cJSON_Delete(sbc);
+    return st;
 }

@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The architectures (one file each): general.architecture -> tensor table and forward pass. */
+extern const vkattn__arch vkattn__arch_llama, vkattn__arch_qwen2, vkattn__arch_qwen3, vkattn__arch_gemma2, vkattn__arch_gemma3,
+    vkattn__arch_phi3, vkattn__arch_gpt2;
+static const vkattn__arch *const ARCHS[] = {&vkattn__arch_llama,  &vkattn__arch_qwen2, &vkattn__arch_qwen3, &vkattn__arch_gemma2,
+                                            &vkattn__arch_gemma3, &vkattn__arch_phi3,  &vkattn__arch_gpt2};
+
 #define DEFAULT_N_CTX 4096
 #define DEFAULT_N_BATCH 512
 
@@ -28,7 +34,7 @@ static int arch_key(vkattn_model *m, const char *suffix, char *key, size_t cap, 
     return 0;
 }
 
-static vkattn_status get_u32(vkattn_model *m, const char *suffix, uint32_t *out, int required, uint32_t dflt) {
+vkattn_status vkattn__hp_u32(vkattn_model *m, const char *suffix, uint32_t *out, int required, uint32_t dflt) {
     char key[128];
     vkattn_status st;
     *out = dflt;
@@ -36,7 +42,7 @@ static vkattn_status get_u32(vkattn_model *m, const char *suffix, uint32_t *out,
     return st;
 }
 
-static vkattn_status get_f32(vkattn_model *m, const char *suffix, float *out, int required, float dflt) {
+vkattn_status vkattn__hp_f32(vkattn_model *m, const char *suffix, float *out, int required, float dflt) {
     char key[128];
     vkattn_status st;
     *out = dflt;
@@ -47,38 +53,55 @@ static vkattn_status get_f32(vkattn_model *m, const char *suffix, float *out, in
 static vkattn_status read_hparams(vkattn_model *m) {
     vkattn__hparams *h = &m->hp;
     vkattn_status st;
-    if ((st = get_u32(m, "context_length", &h->n_ctx_train, 1, 0)) || (st = get_u32(m, "embedding_length", &h->n_embd, 1, 0)) ||
-        (st = get_u32(m, "block_count", &h->n_layer, 1, 0)) || (st = get_u32(m, "feed_forward_length", &h->n_ff, 1, 0)) ||
-        (st = get_u32(m, "attention.head_count", &h->n_head, 1, 0)) ||
-        (st = get_u32(m, "attention.head_count_kv", &h->n_head_kv, 0, h->n_head)) ||
-        (st = get_f32(m, "rope.freq_base", &h->rope_theta, 0, 10000.0f)))
+    char key[128];
+    if ((st = vkattn__hp_u32(m, "context_length", &h->n_ctx_train, 1, 0)) || (st = vkattn__hp_u32(m, "embedding_length", &h->n_embd, 1, 0)) ||
+        (st = vkattn__hp_u32(m, "block_count", &h->n_layer, 1, 0)) || (st = vkattn__hp_u32(m, "feed_forward_length", &h->n_ff, 1, 0)) ||
+        (st = vkattn__hp_u32(m, "attention.head_count", &h->n_head, 1, 0)) ||
+        (st = vkattn__hp_u32(m, "attention.head_count_kv", &h->n_head_kv, 0, h->n_head)) ||
+        (st = vkattn__hp_f32(m, "rope.freq_base", &h->rope_theta, 0, 10000.0f)) ||
+        (st = vkattn__hp_f32(m, m->arch->norm_eps_key, &h->norm_eps, 1, 0)))
         return st;
-    if (m->arch == ARCH_GPT2) st = get_f32(m, "attention.layer_norm_epsilon", &h->norm_eps, 1, 0);
-    else st = get_f32(m, "attention.layer_norm_rms_epsilon", &h->norm_eps, 1, 0);
-    if (st) return st;
+    h->rope_mode = m->arch->rope_mode;
     const char *a = m->arch_name;
     if (!h->n_embd || !h->n_layer || !h->n_ff || !h->n_head || !h->n_ctx_train)
         return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT,
                             "model: %s.embedding_length, .block_count, .feed_forward_length, .attention.head_count and "
                             ".context_length must be non-zero (are %u, %u, %u, %u, %u)",
                             a, h->n_embd, h->n_layer, h->n_ff, h->n_head, h->n_ctx_train);
-    if (h->n_embd % h->n_head)
-        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s.embedding_length %u is not a multiple of the %u heads", a,
-                            h->n_embd, h->n_head);
-    h->head_dim = h->n_embd / h->n_head;
+    uint32_t n_expert, v_len;
+    if ((st = vkattn__hp_u32(m, "expert_count", &n_expert, 0, 0))) return st;
+    if (n_expert > 0)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_UNSUPPORTED,
+                            "model: this is a mixture-of-experts model (%s.expert_count = %u); vkattn runs dense models only", a,
+                            n_expert);
+    if ((st = vkattn__hp_u32(m, "attention.key_length", &h->head_dim, 0, h->n_embd / h->n_head)) ||
+        (st = vkattn__hp_u32(m, "attention.value_length", &v_len, 0, h->head_dim)))
+        return st;
+    snprintf(key, sizeof key, "%s.attention.key_length", a);
+    if (vkattn_gguf_find_key(m->gguf, key) < 0 && h->n_embd % h->n_head)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT,
+                            "model: %s.embedding_length %u is not a multiple of the %u heads and %s.attention.key_length is "
+                            "missing", a, h->n_embd, h->n_head, a);
+    if (!h->head_dim || v_len != h->head_dim)
+        return vkattn__fail(m->ctx, VKATTN_ERROR_UNSUPPORTED,
+                            "model: %s.attention.key_length %u and value_length %u must be equal and non-zero", a, h->head_dim,
+                            v_len);
     if (!h->n_head_kv || h->n_head % h->n_head_kv)
         return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT,
                             "model: %s.attention.head_count_kv %u must divide attention.head_count %u", a, h->n_head_kv,
                             h->n_head);
     if (h->head_dim > 256)
         return vkattn__fail(m->ctx, VKATTN_ERROR_UNSUPPORTED, "model: head dimension %u > 256 is not supported", h->head_dim);
-    if ((st = get_u32(m, "rope.dimension_count", &h->rope_dims, 0, h->head_dim))) return st;
-    if (m->arch != ARCH_GPT2 && (h->rope_dims > h->head_dim || h->rope_dims % 2 || !h->rope_dims))
+    if ((st = vkattn__hp_u32(m, "rope.dimension_count", &h->rope_dims, 0, h->head_dim))) return st;
+    if (h->rope_mode >= 0 && (h->rope_dims > h->head_dim || h->rope_dims % 2 || !h->rope_dims))
         return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: %s.rope.dimension_count %u must be even and <= head dim %u",
                             a, h->rope_dims, h->head_dim);
     if (!(h->norm_eps >= 0) || !isfinite(h->norm_eps) || !(h->rope_theta > 0) || !isfinite(h->rope_theta))
         return vkattn__fail(m->ctx, VKATTN_ERROR_FORMAT, "model: norm epsilon %g or rope.freq_base %g out of range",
                             (double)h->norm_eps, (double)h->rope_theta);
+    h->attn_scale = 1.0f / sqrtf((float)h->head_dim);
+    if (!(m->layers = calloc(h->n_layer, sizeof *m->layers)))
+        return vkattn__fail(m->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
     return VKATTN_OK;
 }
 
@@ -101,10 +124,11 @@ typedef struct wspec {
     int present;
 } wspec;
 
-typedef struct wtable {
+struct vkattn__wtable {
     wspec *w;
     uint32_t n, cap;
-} wtable;
+};
+typedef vkattn__wtable wtable;
 
 static vkattn_status add_spec(vkattn_model *m, wtable *t, vkattn_tensor **dst, int optional, uint32_t ndim, int64_t d0,
                               int64_t d1, const char *fmt, int layer) {
@@ -126,12 +150,23 @@ static vkattn_status add_spec(vkattn_model *m, wtable *t, vkattn_tensor **dst, i
     return VKATTN_OK;
 }
 
-#define MAT(dst, r, c, ...) add_spec(m, t, dst, 0, 2, r, c, __VA_ARGS__)
-#define VEC(dst, r, ...) add_spec(m, t, dst, 0, 1, r, 0, __VA_ARGS__)
-#define OPT_MAT(dst, r, c, ...) add_spec(m, t, dst, 1, 2, r, c, __VA_ARGS__)
+vkattn_status vkattn__w_mat(vkattn_model *m, wtable *t, vkattn_tensor **dst, int64_t rows, int64_t cols, const char *fmt,
+                            int layer) {
+    return add_spec(m, t, dst, 0, 2, rows, cols, fmt, layer);
+}
 
-/* The last k specs become one device tensor *dst, their rows one after another. */
-static void stack(wtable *t, uint32_t k, vkattn_tensor **dst) {
+vkattn_status vkattn__w_opt_mat(vkattn_model *m, wtable *t, vkattn_tensor **dst, int64_t rows, int64_t cols,
+                                const char *fmt, int layer) {
+    return add_spec(m, t, dst, 1, 2, rows, cols, fmt, layer);
+}
+
+vkattn_status vkattn__w_vec(vkattn_model *m, wtable *t, vkattn_tensor **dst, int64_t rows, const char *fmt, int layer) {
+    return add_spec(m, t, dst, 0, 1, rows, 0, fmt, layer);
+}
+
+void vkattn__w_param(wtable *t) { t->w[t->n - 1].param = 1; }
+
+void vkattn__w_stack(wtable *t, uint32_t k, vkattn_tensor **dst) {
     int64_t row = 0;
     for (uint32_t i = 0; i < k; i++) {
         wspec *s = &t->w[t->n - k + i];
@@ -141,54 +176,6 @@ static void stack(wtable *t, uint32_t k, vkattn_tensor **dst) {
         row += s->shape[0];
     }
     t->w[t->n - k].stack_n = k;
-}
-
-static vkattn_status build_table(vkattn_model *m, wtable *t) {
-    const vkattn__hparams *h = &m->hp;
-    const int64_t D = h->n_embd, V = h->n_vocab, F = h->n_ff, Q = (int64_t)h->n_head * h->head_dim,
-                  KV = (int64_t)h->n_head_kv * h->head_dim;
-    const int gpt2 = m->arch == ARCH_GPT2, qwen2 = m->arch == ARCH_QWEN2;
-    vkattn_status st;
-    if ((st = MAT(&m->tok_embd, V, D, "token_embd.weight", 0))) return st;
-    if (gpt2) {
-        if ((st = MAT(&m->pos_embd, h->n_ctx_train, D, "position_embd.weight", 0))) return st;
-        t->w[t->n - 1].param = 1;
-    }
-    if ((st = VEC(&m->out_norm, D, "output_norm.weight", 0))) return st;
-    if (gpt2 && (st = VEC(&m->out_norm_b, D, "output_norm.bias", 0))) return st;
-    if ((st = OPT_MAT(&m->output, V, D, "output.weight", 0))) return st; /* absent: tied to token_embd */
-    for (uint32_t i = 0; i < h->n_layer; i++) {
-        vkattn__layer *L = &m->layers[i];
-        int l = (int)i;
-        if ((st = VEC(&L->attn_norm, D, "blk.%d.attn_norm.weight", l))) return st;
-        if ((st = VEC(&L->ffn_norm, D, "blk.%d.ffn_norm.weight", l))) return st;
-        if ((st = MAT(&L->ffn_down, D, F, "blk.%d.ffn_down.weight", l))) return st;
-        if (gpt2) {
-            if ((st = MAT(&L->wqkv, 3 * D, D, "blk.%d.attn_qkv.weight", l)) || (st = VEC(&L->bqkv, 3 * D, "blk.%d.attn_qkv.bias", l)) ||
-                (st = MAT(&L->wo, D, D, "blk.%d.attn_output.weight", l)) || (st = VEC(&L->bo, D, "blk.%d.attn_output.bias", l)) ||
-                (st = VEC(&L->attn_norm_b, D, "blk.%d.attn_norm.bias", l)) ||
-                (st = VEC(&L->ffn_norm_b, D, "blk.%d.ffn_norm.bias", l)) || (st = MAT(&L->ffn_up, F, D, "blk.%d.ffn_up.weight", l)) ||
-                (st = VEC(&L->ffn_up_b, F, "blk.%d.ffn_up.bias", l)) || (st = VEC(&L->ffn_down_b, D, "blk.%d.ffn_down.bias", l)))
-                return st;
-            continue;
-        }
-        if ((st = MAT(&L->wqkv, Q, D, "blk.%d.attn_q.weight", l)) || (st = MAT(&L->wqkv, KV, D, "blk.%d.attn_k.weight", l)) ||
-            (st = MAT(&L->wqkv, KV, D, "blk.%d.attn_v.weight", l)))
-            return st;
-        stack(t, 3, &L->wqkv);
-        if (qwen2) {
-            if ((st = VEC(&L->bqkv, Q, "blk.%d.attn_q.bias", l)) || (st = VEC(&L->bqkv, KV, "blk.%d.attn_k.bias", l)) ||
-                (st = VEC(&L->bqkv, KV, "blk.%d.attn_v.bias", l)))
-                return st;
-            stack(t, 3, &L->bqkv);
-        }
-        if ((st = MAT(&L->wo, D, Q, "blk.%d.attn_output.weight", l))) return st;
-        if ((st = MAT(&L->ffn_gate_up, F, D, "blk.%d.ffn_gate.weight", l)) ||
-            (st = MAT(&L->ffn_gate_up, F, D, "blk.%d.ffn_up.weight", l)))
-            return st;
-        stack(t, 2, &L->ffn_gate_up);
-    }
-    return VKATTN_OK;
 }
 
 /* Finds, type-checks and shape-checks every spec; picks the device dtype. */
@@ -238,21 +225,7 @@ static int64_t spec_cols(const wspec *s) { return s->ndim == 2 ? s->src.shape[1]
 /* Converts rows [r0, r0 + nr) of a file tensor of `cols` columns to f32 (data may be unaligned). */
 static void rows_to_f32(const vkattn_gguf_tensor *src, vkattn_dtype dt, int64_t cols, int64_t r0, int64_t nr, float *dst) {
     const uint64_t row_bytes = vkattn_dtype_bytes(dt, (uint64_t)cols), n = (uint64_t)(nr * cols);
-    const uint8_t *p = (const uint8_t *)src->data + (uint64_t)r0 * row_bytes;
-    switch (dt) {
-    case VKATTN_F32: memcpy(dst, p, n * 4); break;
-    case VKATTN_F16:
-    case VKATTN_BF16:
-        for (uint64_t i = 0; i < n; i++) {
-            uint16_t h;
-            memcpy(&h, p + 2 * i, 2);
-            dst[i] = dt == VKATTN_F16 ? vkattn__f16_to_f32(h) : vkattn__bf16_to_f32(h);
-        }
-        break;
-    case VKATTN_Q8_0: vkattn_dequantize_q8_0(p, n, dst); break;
-    case VKATTN_Q4_0: vkattn_dequantize_q4_0(p, n, dst); break;
-    default: break;
-    }
+    vkattn_dequantize(dt, (const uint8_t *)src->data + (uint64_t)r0 * row_bytes, n, dst); /* checked by resolve_table */
 }
 
 /* Rows [r0, r0 + n) of a 1-D or 2-D device tensor as a contiguous view. */
@@ -271,6 +244,7 @@ static vkattn_status upload_spec(vkattn_model *m, const wspec *s, int64_t total_
         vkattn_tensor *t = NULL;
         if ((st = vkattn_tensor_create(m->ctx, s->dev_dtype, s->ndim, shape, &t))) return st;
         *s->dst = t;
+        m->owned[m->n_owned++] = t;
     }
     const vkattn_tensor *t = *s->dst;
     if (s->dev_dtype == s->file_dtype) { /* as stored: one copy */
@@ -365,12 +339,19 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     if (vkattn_gguf_find_key(m->gguf, "general.architecture") < 0)
         return vkattn__fail(ctx, VKATTN_ERROR_FORMAT, "model: general.architecture is missing: not a model file?");
     if ((st = vkattn_gguf_get_string(m->gguf, "general.architecture", &arch, NULL))) return forward_error(ctx, st);
-    if (strcmp(arch, "llama") == 0) m->arch = ARCH_LLAMA;
-    else if (strcmp(arch, "qwen2") == 0) m->arch = ARCH_QWEN2;
-    else if (strcmp(arch, "gpt2") == 0) m->arch = ARCH_GPT2;
-    else
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "model: architecture \"%.60s\" is not supported (supported: llama, qwen2, gpt2)",
-                            arch);
+    for (size_t i = 0; i < sizeof ARCHS / sizeof ARCHS[0] && !m->arch; i++)
+        if (strcmp(arch, ARCHS[i]->name) == 0) m->arch = ARCHS[i];
+    if (!m->arch) {
+        char list[256] = "", key[96];
+        snprintf(key, sizeof key, "%.60s.expert_count", arch);
+        if (vkattn_gguf_find_key(m->gguf, key) >= 0 || strstr(arch, "moe") || strcmp(arch, "mixtral") == 0)
+            return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
+                                "model: \"%.60s\" is a mixture-of-experts architecture; vkattn runs dense models only", arch);
+        for (size_t i = 0; i < sizeof ARCHS / sizeof ARCHS[0]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", ARCHS[i]->name);
+        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "model: architecture \"%.60s\" is not supported (supported: %s)", arch,
+                            list);
+    }
     snprintf(m->arch_name, sizeof m->arch_name, "%s", arch);
     const char *name = "";
     if (vkattn_gguf_find_key(m->gguf, "general.name") >= 0) vkattn_gguf_get_string(m->gguf, "general.name", &name, NULL);
@@ -386,27 +367,28 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     m->hp.n_vocab = (uint32_t)te.shape[0];
 
     m->n_ctx = desc && desc->n_ctx ? desc->n_ctx : (m->hp.n_ctx_train < DEFAULT_N_CTX ? m->hp.n_ctx_train : DEFAULT_N_CTX);
-    if (m->arch == ARCH_GPT2 && m->n_ctx > m->hp.n_ctx_train)
+    if (m->n_ctx == VKATTN_N_CTX_TRAIN) m->n_ctx = m->hp.n_ctx_train;
+    if (m->arch->learned_positions && m->n_ctx > m->hp.n_ctx_train)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
-                            "model: context %u exceeds gpt2's %u learned positions (gpt2.context_length); use a smaller -c",
-                            m->n_ctx, m->hp.n_ctx_train);
+                            "model: context %u exceeds %s's %u learned positions (%s.context_length); use a smaller -c",
+                            m->n_ctx, m->arch_name, m->hp.n_ctx_train, m->arch_name);
     m->n_batch = desc && desc->n_batch ? desc->n_batch : DEFAULT_N_BATCH;
+    if (desc) m->eval_progress = desc->eval_progress, m->eval_progress_user = desc->eval_progress_user;
     m->n_seq = desc && desc->n_seq ? desc->n_seq : 1;
     if (m->n_seq > 64)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "model: n_seq %u is more than 64 sequences", m->n_seq);
     if (m->n_batch > m->n_ctx * (uint64_t)m->n_seq) m->n_batch = m->n_ctx * m->n_seq;
     if (!(m->seqs = calloc(m->n_seq, sizeof *m->seqs)))
         return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
+    if ((m->arch->hparams && (st = m->arch->hparams(m))) || (st = vkattn__rope_freqs(m))) return st;
 
-    if (!(m->layers = calloc(m->hp.n_layer, sizeof *m->layers)))
-        return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
     wtable t = {0};
-    if ((st = build_table(m, &t)) || (st = resolve_table(m, &t))) {
+    if ((st = m->arch->tensors(m, &t)) || (st = resolve_table(m, &t))) {
         free(t.w);
         return st;
     }
     /* device memory: weights as they will be stored + KV cache + activations, checked before any upload */
-    uint64_t wbytes = 0, file_bytes = 0, elems_by_type[8] = {0};
+    uint64_t wbytes = 0, file_bytes = 0, elems_by_type[VKATTN_IQ4_XS + 1] = {0};
     for (uint32_t i = 0; i < t.n; i++) {
         const wspec *s = &t.w[i];
         if (!s->present) continue;
@@ -421,7 +403,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     const uint64_t ab = activation_bytes(m, kvt);
     m->weight_bytes = wbytes;
     int best = 0;
-    for (int i = 1; i < 8; i++)
+    for (int i = 1; i <= VKATTN_IQ4_XS; i++)
         if (elems_by_type[i] > elems_by_type[best]) best = i;
     m->weight_type = vkattn_dtype_string((vkattn_dtype)best);
     if (info->device_local_bytes && wbytes + kvb + ab > info->device_local_bytes) {
@@ -437,7 +419,7 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     /* upload, converting where the device dtype differs */
     const uint64_t buf_elems = 1u << 20;
     float *buf = malloc(buf_elems * sizeof *buf);
-    if (!buf) st = vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
+    if (!(m->owned = calloc(t.n, sizeof *m->owned)) || !buf) st = vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "model: out of host memory");
     uint64_t done = 0;
     for (uint32_t i = 0; i < t.n && !st; i++) {
         const wspec *s = &t.w[i];
@@ -452,6 +434,12 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
     free(t.w);
     if (st) return st;
     if (!m->output) m->output = m->tok_embd; /* tied */
+    if (m->hp.rope_inv_freq) {
+        const int64_t shape[1] = {m->hp.rope_dims / 2};
+        if ((st = vkattn_tensor_create(ctx, VKATTN_F32, 1, shape, &m->rope_freq)) ||
+            (st = vkattn_tensor_upload_f32(m->rope_freq, m->hp.rope_inv_freq, (size_t)shape[0])))
+            return st;
+    }
 
     if ((st = load_tokenizer(m))) return st;
     if ((st = load_chat_template(m))) return st;
@@ -500,14 +488,10 @@ vkattn_status vkattn_model_load_memory(vkattn_context *ctx, const void *data, si
 
 void vkattn_model_destroy(vkattn_model *m) {
     if (!m) return;
-    vkattn_tensor *globals[] = {m->tok_embd, m->pos_embd, m->out_norm, m->out_norm_b, m->output == m->tok_embd ? NULL : m->output};
-    for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) vkattn_tensor_destroy(globals[i]);
-    for (uint32_t l = 0; m->layers && l < m->hp.n_layer; l++) {
-        vkattn__layer *L = &m->layers[l];
-        vkattn_tensor *ts[] = {L->attn_norm, L->attn_norm_b, L->wqkv, L->bqkv, L->wo, L->bo, L->ffn_norm,
-                               L->ffn_norm_b, L->ffn_gate_up, L->ffn_up, L->ffn_up_b, L->ffn_down, L->ffn_down_b};
-        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) vkattn_tensor_destroy(ts[i]);
-    }
+    for (uint32_t i = 0; i < m->n_owned; i++) vkattn_tensor_destroy(m->owned[i]);
+    free(m->owned);
+    vkattn_tensor_destroy(m->rope_freq);
+    free(m->hp.rope_inv_freq);
     free(m->layers);
     vkattn__kv_destroy(&m->kv);
     destroy_acts(&m->a);
@@ -583,7 +567,7 @@ static vkattn_status eval_chunk(vkattn_model *m, const int32_t *tokens, uint32_t
     const int64_t shape[1] = {n}, stride[1] = {1};
     vkattn_tensor ids = vkattn__view(m->a.ids, 0, 1, shape, stride), x = vkattn__rows(m->a.x, 0, n);
     st = vkattn_embedding(m->ctx, m->tok_embd, &ids, &x); /* token_embd */
-    if (!st) st = m->arch == ARCH_GPT2 ? vkattn__gpt2_forward(m, n) : vkattn__llama_forward(m, n);
+    if (!st) st = m->arch->forward(m, n);
     vkattn_tensor out = all ? vkattn__rows(m->a.logits_all, 0, n) : S == 1 ? *m->a.logits : vkattn__rows(m->a.logits_all, 0, S);
     if (!st && (logits || argmax)) {
         if (all || S == n) { /* every row wanted, or every sequence is one token: one GEMM */
@@ -596,6 +580,7 @@ static vkattn_status eval_chunk(vkattn_model *m, const int32_t *tokens, uint32_t
                 st = vkattn_linear(m->ctx, &xs, m->output, NULL, &os); /* output, last row of the sequence */
             }
         }
+        if (!st && m->hp.logit_softcap > 0) st = vkattn_softcap(m->ctx, &out, m->hp.logit_softcap, &out);
     }
     if (!st && argmax) st = vkattn_argmax(m->ctx, &out, m->a.argmax);
     st2 = vkattn_submit(m->ctx);
@@ -638,6 +623,7 @@ static vkattn_status eval(vkattn_model *m, const int32_t *tokens, uint32_t n, ui
         m->seqs[0] = (vkattn__seq){.row = 0, .n = c, .pos = pos + i, .seq = 0};
         m->n_seqs = 1;
         if ((st = eval_chunk(m, tokens + i, c, out, all, last ? argmax : NULL))) return st;
+        if (m->eval_progress && c < n) m->eval_progress(m->eval_progress_user, i + c, n);
     }
     return VKATTN_OK;
 }

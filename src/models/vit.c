@@ -83,6 +83,8 @@ vkattn_status vkattn__vit_create(vkattn__hf *hf, vkattn_encoder *enc) {
         return vkattn__fail(enc->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/config.json: qkv_bias false is not supported", hf->dir);
     in->grid = in->image_size / P;
     in->max_tokens = 1 + in->grid * in->grid;
+    in->st_pooling = -1; /* no sentence-transformers modules for images */
+    in->max_seq_length = in->max_tokens;
     if ((st = load_preprocessor(hf, in))) return st;
     const char *prefix = vkattn__hf_has(hf, "vit.embeddings.cls_token") ? "vit." : "";
     const int64_t K = 3 * (int64_t)P * P, T = in->max_tokens;

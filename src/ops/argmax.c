@@ -20,6 +20,7 @@ vkattn_status vkattn_argmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_
     char name[32];
     vkattn__dispatch d = {
         .shader = ou_shader(name, sizeof name, "argmax", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
+        .subgroup = ctx->info.subgroup_arithmetic ? ctx->info.subgroup_size : 0,
         .spec = {ou_row_wg(ctx, p.shape[3])}, .n_spec = 1, .push = &p, .push_size = sizeof p,
         .args = {{x, VKATTN__READ, 0, 0}, {indices, VKATTN__WRITE, 0, 0}}, .n_args = 2};
     ou_rowbind rb[2] = {ou_rows_of(0, &p.x_off, x), {1, &p.i_off, indices, 1, 1}};

@@ -19,6 +19,8 @@ typedef struct {
     float scale;
     uint32_t flags, kv_off, aux;
 } attn_push; /* matches shaders/attention.glsl */
+/* exactly the 128 bytes every device guarantees: a new field needs another field to go */
+_Static_assert(sizeof(attn_push) <= VKATTN__MAX_PUSH, "attention push constants exceed 128 bytes");
 
 typedef struct {
     uint32_t o_st[4];
@@ -121,7 +123,7 @@ static vkattn_status attn_flash(const attn_problem *a) {
     attn_push p;
     fill_push(a, &p);
     vkattn__dispatch d = {.shader = a->f16 ? "attention_flash_f16" : "attention_flash", .label = "attention_flash",
-                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0}, .n_spec = 7, .push = &p,
+                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
                           .push_size = sizeof p};
     fused_args(a, a->o, &d);
     d.groups[0] = vkattn__div_up(a->Lq, wg * rb);
@@ -167,9 +169,10 @@ static vkattn_status attn_decode(const attn_problem *a) {
     decode_shape(a, &rb, &bk);
     uint32_t wg = info->subgroup_size ? info->subgroup_size * 2 : 32;
     if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
-    if (a->Dv > info->max_workgroup_invocations)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (decode): Dv %u exceeds the device's %u invocations "
-                            "per workgroup; use flash", a->Dv, info->max_workgroup_invocations);
+    if (!attn_decode_fits(info, a->Dv))
+        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (decode): Dv %u exceeds the device's workgroup limits "
+                            "(%u invocations, x size %u) for the combine pass; use flash", a->Dv,
+                            info->max_workgroup_invocations, info->max_workgroup_size[0]);
     int64_t shape[1] = {(int64_t)a->B * a->Hq * a->Lq * nsplit * (a->Dv + 2)};
     vkattn_tensor *part;
     vkattn_status st = vkattn__scratch(ctx, VKATTN_F32, 1, shape, &part);
@@ -179,8 +182,8 @@ static vkattn_status attn_decode(const attn_problem *a) {
     p.aux = per;
     vkattn__dispatch d = {.shader = a->f16 ? "attention_decode_f16" : "attention_decode", .label = "attention_decode",
                           .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
-                                   loop_limited(ctx) ? vec4_kv(a) : 0},
-                          .n_spec = 7, .push = &p, .push_size = sizeof p};
+                                   loop_limited(ctx) ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
+                          .n_spec = 8, .push = &p, .push_size = sizeof p};
     fused_args(a, part, &d);
     d.groups[0] = vkattn__div_up(nsplit, wg);
     d.groups[1] = a->Hkv;
@@ -276,6 +279,14 @@ static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vk
     a->scale = desc->scale != 0 ? desc->scale : 1.0f / sqrtf((float)a->D);
     a->causal = desc->causal != 0;
     a->flags = a->causal ? ATTN_CAUSAL : 0;
+    if (!(desc->softcap >= 0) || !isfinite(desc->softcap)) return BAD("softcap must be finite and >= 0 (0 = none)");
+    a->softcap = desc->softcap;
+    if (desc->window && desc->window < a->Lk) { /* a window of Lk or more hides nothing */
+        if (desc->window >= 1u << 24)
+            return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention: a sliding window of %u keys (< Lk %u) exceeds 2^24",
+                                desc->window, a->Lk);
+        a->flags |= desc->window << ATTN_WINDOW_SHIFT;
+    }
     if (desc->mask) {
         if ((st = check_mask(ctx, desc->mask, a))) return st;
         a->mask = desc->mask;
@@ -304,10 +315,7 @@ static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vk
 }
 
 static vkattn_attn_impl choose(const attn_problem *a, const vkattn_attention_desc *desc) {
-    vkattn_attn_impl impl = desc ? desc->impl : VKATTN_ATTN_AUTO;
-    if (impl == VKATTN_ATTN_AUTO)
-        impl = a->probs ? VKATTN_ATTN_3PASS : a->Lq <= 8 && a->Lk >= 256 ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH;
-    return impl;
+    return attn_choose(&a->ctx->info, desc ? desc->impl : VKATTN_ATTN_AUTO, a->probs != NULL, a->Lq, a->Lk, a->Dv);
 }
 
 vkattn_status vkattn_attention_get_plan(vkattn_context *ctx, const vkattn_tensor *q, const vkattn_tensor *k,

@@ -5,7 +5,16 @@
 
 #include "../core/core.h"
 
-enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4 };
+#include <string.h>
+
+enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4, ATTN_WINDOW_SHIFT = 8 };
+
+/* A float as the uint32 bits a float specialization constant takes. */
+static inline uint32_t vkattn__f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
 
 typedef struct attn_problem {
     vkattn_context *ctx;
@@ -13,10 +22,26 @@ typedef struct attn_problem {
     vkattn_tensor *o, *probs;
     uint32_t B, Hq, Hkv, Lq, Lk, D, Dv;
     float scale;
+    float softcap;    /* score soft-capping, 0 = none (a spec constant of the shaders) */
     int causal, f16;
     uint32_t m_st[4]; /* mask strides batch, head, query, key (0 = broadcast) */
-    uint32_t flags;   /* ATTN_* */
+    uint32_t flags;   /* ATTN_*, sliding window << ATTN_WINDOW_SHIFT */
 } attn_problem;
+
+/* Decode's combine pass runs one workgroup of Dv invocations per output row. */
+static inline int attn_decode_fits(const vkattn_device_info *info, uint32_t Dv) {
+    return Dv <= info->max_workgroup_invocations && (!info->max_workgroup_size[0] || Dv <= info->max_workgroup_size[0]);
+}
+
+/* The implementation for a problem (pure: tests drive it with real devices' infos). AUTO:
+ * 3-pass when probabilities are wanted, split-K decode for a few queries over >= 256 keys
+ * where its combine pass fits the device, flash otherwise. */
+static inline vkattn_attn_impl attn_choose(const vkattn_device_info *info, vkattn_attn_impl impl, int probs, uint32_t Lq,
+                                           uint32_t Lk, uint32_t Dv) {
+    if (impl != VKATTN_ATTN_AUTO) return impl;
+    if (probs) return VKATTN_ATTN_3PASS;
+    return Lq <= 8 && Lk >= 256 && attn_decode_fits(info, Dv) ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH;
+}
 
 /* Strides of a 4-D tensor as the shaders take them. */
 static inline void attn_strides(const vkattn_tensor *t, uint32_t st[4]) {

@@ -104,7 +104,7 @@ static vkattn_status record_softmax(const attn_problem *a, const chunk *c) {
                       .shift = (int32_t)a->Lk - (int32_t)a->Lq, .flags = a->flags,
                       .kv_off = a->kv_len ? (uint32_t)a->kv_len->offset : 0};
     memcpy(p.m_st, a->m_st, sizeof p.m_st);
-    vkattn__dispatch d = {.shader = "attention_softmax", .spec = {wg, tpr}, .n_spec = 2, .push = &p, .push_size = sizeof p,
+    vkattn__dispatch d = {.shader = "attention_softmax", .spec = {wg, tpr, vkattn__f32_bits(a->softcap)}, .n_spec = 3, .push = &p, .push_size = sizeof p,
                           .args = {{c->buf, VKATTN__RW, c->byte_offset, c->size},
                                    {a->mask ? a->mask : a->q, VKATTN__READ, 0, 0},
                                    {a->kv_len ? a->kv_len : a->q, VKATTN__READ, 0, 0}},

@@ -18,8 +18,8 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *table,
         (st = vkattn__check_tensor(ctx, ids, "embedding", "ids")) || (st = vkattn__check_tensor(ctx, y, "embedding", "y")))
         return st;
     vkattn_dtype td = table->dtype;
-    if (td != VKATTN_F32 && td != VKATTN_F16 && td != VKATTN_Q8_0 && td != VKATTN_Q4_0)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "embedding: table must be f32, f16, q8_0 or q4_0 (is %s)",
+    if (td != VKATTN_F32 && td != VKATTN_F16 && vkattn_dtype_block(td) == 1)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "embedding: table must be f32, f16 or a block type (is %s)",
                             vkattn_dtype_string(td));
     if (table->ndim != 2 || !vkattn_tensor_is_contiguous(table))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "embedding: table must be a contiguous 2-D [V, D] tensor");
@@ -72,9 +72,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *table, con
     }
     const uint32_t wg = ou_wg(ctx, D >= 256 ? 256 : D >= 64 ? 64 : 32);
     char name[32];
-    const char *ts = table->dtype == VKATTN_F16 ? "_wh" : table->dtype == VKATTN_Q8_0 ? "_q8"
-                     : table->dtype == VKATTN_Q4_0 ? "_q4" : "";
-    snprintf(name, sizeof name, "embedding%s%s", ts, y->dtype == VKATTN_F16 ? "_yh" : "");
+    snprintf(name, sizeof name, "embedding%s%s", ou_wtype_suffix(table->dtype), y->dtype == VKATTN_F16 ? "_yh" : "");
     embedding_push p = {.D = (uint32_t)D, .N = (uint32_t)N, .V = (uint32_t)V, .row_bytes = (uint32_t)row_bytes,
                         .ids_off = (uint32_t)ids->offset, .y_off = (uint32_t)y->offset};
     vkattn__dispatch d = {

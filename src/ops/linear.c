@@ -1,11 +1,12 @@
 /* linear: y = x W^T (+ bias), PyTorch's F.linear. Records shaders/gemm_tiled.comp,
  * shaders/gemm.comp or shaders/gemm_ks.comp (pick_profile).
  *
- * W may be f32, f16 or GGUF Q8_0/Q4_0 (dequantized in the shader). A W larger
+ * W may be f32, f16 or any GGUF block type (dequantized in the shader). A W larger
  * than the device's maxStorageBufferRange is split by rows: each dispatch binds
  * one slice (offset aligned to minStorageBufferOffsetAlignment) and writes the
  * matching columns of y. */
 #include "opsutil.h"
+#include "linear.h"
 
 #include <stdlib.h>
 
@@ -13,15 +14,7 @@ typedef struct {
     uint32_t M, N, K, x_off, y_off, w_off, n0, ldy, has_bias;
 } linear_push; /* matches shaders/linear.glsl */
 
-/* How a device runs the GEMM: the shader, its workgroup size, the register block (rm rows of x
- * by rn rows of W), for gemm_ks the largest subgroup size (the host plans the grid with it;
- * the shader uses the actual one, so any size the driver picks is correct), and the tile of y
- * one workgroup computes (tile_m rows of x by tile_n rows of W). gemm_tiled also has its
- * shared-memory tile bm x bn (= tile_m x tile_n) and the K slice bk staged at a time. */
-typedef struct {
-    const char *shader;
-    uint32_t wg, rm, rn, sg, tile_m, tile_n, bk;
-} gemm_profile;
+typedef vkattn__gemm_profile gemm_profile; /* linear.h */
 
 /* gemm_tiled: 4 x 4 register blocks, a 64 x 64 tile (BM 32 / 16 for M <= 32 / 16, but at least
  * one subgroup of invocations), 16-wide K slices; the tile shrinks (BN first) to fit the
@@ -59,21 +52,17 @@ static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profil
  *   memory is ordinary memory (Mali) may do better with it too: VKATTN_GEMM=blocked.
  * VKATTN_GEMM=tiled|blocked|ks forces a kernel (ks only where the device has what it needs,
  * else blocked); any other non-empty value is an error. */
-static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile *out) {
-    const vkattn_device_info *info = &ctx->info;
+int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *force, gemm_profile *out) {
     gemm_profile g = {"gemm", 64, 4, 4, 1, 4, 0, 0};
     const uint32_t sg = info->subgroup_max > info->subgroup_size ? info->subgroup_max : info->subgroup_size;
     const int ks = info->subgroup_arithmetic && info->shader_int64 && sg >= 1 && sg <= 128;
     const int cpu = info->type == VKATTN_DEVICE_CPU;
     const int gpu = info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
                     info->type == VKATTN_DEVICE_VIRTUAL;
-    const char *force = getenv("VKATTN_GEMM");
-    if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks"))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: VKATTN_GEMM must be tiled, blocked or ks (is \"%s\")",
-                            force);
+    if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks")) return 0;
     const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1;
     const int want_ks = force && *force ? !strcmp(force, "ks") : cpu || M == 1;
-    if (want_tiled && tiled_profile(info, M, out)) return VKATTN_OK;
+    if (want_tiled && tiled_profile(info, M, out)) return 1;
     if (ks && want_ks) {
         g.shader = "gemm_ks";
         g.sg = sg;
@@ -86,13 +75,27 @@ static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, gemm_profile 
     g.tile_m = g.rm;
     g.tile_n = (g.sg > 1 ? g.wg / g.sg : g.wg) * g.rn;
     *out = g;
+    return 1;
+}
+
+static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, vkattn_dtype wdt, gemm_profile *out) {
+    const char *force = getenv("VKATTN_GEMM");
+    if (!vkattn__gemm_pick(&ctx->info, M, force, out))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: VKATTN_GEMM must be tiled, blocked or ks (is \"%s\")",
+                            force);
+    /* the K-quants' and other newer block types' decode, unrolled over a 16-row gemm_ks block, makes
+     * shaders llvmpipe takes minutes to compile: 4 rows of W per subgroup for them */
+    if (!strcmp(out->shader, "gemm_ks") && M > 1 && vkattn_dtype_block(wdt) > 1 && wdt != VKATTN_Q8_0 &&
+        wdt != VKATTN_Q4_0 && out->rn > 4) {
+        out->tile_n = out->tile_n / out->rn * 4;
+        out->rn = 4;
+    }
     return VKATTN_OK;
 }
 
-/* "<base>[_xh][_wh|_q8|_q4][_yh]": the storage types of x, W and y (see shaders/linear.glsl). */
+/* "<base>[_xh][_wh|_q8|_q4|_q4k|...][_yh]": the storage types of x, W and y (see shaders/linear.glsl). */
 static const char *variant_name(char *buf, size_t n, const char *base, vkattn_dtype x, vkattn_dtype w, vkattn_dtype y) {
-    const char *ws = w == VKATTN_F16 ? "_wh" : w == VKATTN_Q8_0 ? "_q8" : w == VKATTN_Q4_0 ? "_q4" : "";
-    snprintf(buf, n, "%s%s%s%s", base, x == VKATTN_F16 ? "_xh" : "", ws, y == VKATTN_F16 ? "_yh" : "");
+    snprintf(buf, n, "%s%s%s%s", base, x == VKATTN_F16 ? "_xh" : "", ou_wtype_suffix(w), y == VKATTN_F16 ? "_yh" : "");
     return buf;
 }
 
@@ -108,8 +111,8 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
     if (!is_float(x->dtype) || !is_float(y->dtype))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: x and y must be f32 or f16 (are %s, %s)",
                             vkattn_dtype_string(x->dtype), vkattn_dtype_string(y->dtype));
-    if (!is_float(w->dtype) && w->dtype != VKATTN_Q8_0 && w->dtype != VKATTN_Q4_0)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be f32, f16, q8_0 or q4_0 (is %s)",
+    if (!is_float(w->dtype) && vkattn_dtype_block(w->dtype) == 1)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be f32, f16 or a block type (is %s)",
                             vkattn_dtype_string(w->dtype));
     if (w->ndim != 2)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be 2-D [N, K] (has %u dims)", w->ndim);
@@ -130,7 +133,7 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: y overlaps an input; use a separate output tensor");
     if ((x->dtype == VKATTN_F16 || y->dtype == VKATTN_F16 || w->dtype == VKATTN_F16) && !ctx->info.storage16)
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "linear: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 (q8_0/q4_0 weights work)",
+                            "linear: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 (block-quantized weights work)",
                             ctx->info.name);
     if (x->offset + vkattn_tensor_numel(x) > UINT32_MAX || y->offset + vkattn_tensor_numel(y) > UINT32_MAX)
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "linear: x or y has more than 2^32 elements; split the rows");
@@ -142,9 +145,9 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
                             vkattn_tensor *y) {
     const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0];
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
-    const int quant = w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0;
+    const int quant = vkattn_dtype_block(w->dtype) > 1;
     gemm_profile g = {0};
-    vkattn_status st = pick_profile(ctx, M, &g);
+    vkattn_status st = pick_profile(ctx, M, w->dtype, &g);
     if (st) return st;
     const uint32_t tile_n = g.tile_n;
 
@@ -164,6 +167,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
         .label = "linear",
         .spec = {g.wg, g.rm, g.rn, 0, g.tile_m, g.tile_n, g.bk}, .n_spec = g.bk ? 7 : 5,
         .n_args = 4,
+        .subgroup = g.sg > 1 ? g.sg : 0,
     };
     for (uint64_t n0 = 0; n0 < N; n0 += rows) {
         const uint64_t cnt = N - n0 < rows ? N - n0 : rows;
@@ -177,7 +181,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
         d.spec[3] = K % 4 == 0 && p.x_off % 4 == 0 && (quant || p.w_off % 4 == 0);
         /* gemm_ks: Q8_0/Q4_0 rows of whole 4-block groups, 8-byte aligned in the binding
          * (gemm_tiled: constant_id 4..6 are its tile sizes) */
-        if (!g.bk) d.spec[4] = quant && K % 128 == 0 && p.w_off % 8 == 0 && (w->alloc.offset + bind) % 8 == 0;
+        if (!g.bk) d.spec[4] = (w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0) && K % 128 == 0 && p.w_off % 8 == 0 && (w->alloc.offset + bind) % 8 == 0;
         d.push = &p;
         d.push_size = sizeof p;
         d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};

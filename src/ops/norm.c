@@ -54,6 +54,7 @@ static vkattn_status norm(vkattn_context *ctx, const char *op, int rms, const vk
     char name[32];
     vkattn__dispatch dp = {
         .shader = ou_shader(name, sizeof name, "norm", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
+        .subgroup = ctx->info.subgroup_arithmetic ? ctx->info.subgroup_size : 0,
         .label = op,
         .spec = {ou_row_wg(ctx, (uint64_t)d), (uint32_t)rms},
         .n_spec = 2, .push = &p, .push_size = sizeof p,

@@ -105,6 +105,27 @@ static inline const char *ou_shape_str(const vkattn_tensor *t, char *buf, size_t
     return buf;
 }
 
+/* The shader variant part naming a weight / table dtype (shaders/quant.glsl, linear.glsl):
+ * "_wh" for f16, "_q8", "_q4", "_q41", ..., "_q6k", "_iq4nl", "_iq4xs" for block types, "" for f32. */
+static inline const char *ou_wtype_suffix(vkattn_dtype d) {
+    switch (d) {
+    case VKATTN_F16: return "_wh";
+    case VKATTN_Q8_0: return "_q8";
+    case VKATTN_Q4_0: return "_q4";
+    case VKATTN_Q4_1: return "_q41";
+    case VKATTN_Q5_0: return "_q50";
+    case VKATTN_Q5_1: return "_q51";
+    case VKATTN_Q2_K: return "_q2k";
+    case VKATTN_Q3_K: return "_q3k";
+    case VKATTN_Q4_K: return "_q4k";
+    case VKATTN_Q5_K: return "_q5k";
+    case VKATTN_Q6_K: return "_q6k";
+    case VKATTN_IQ4_NL: return "_iq4nl";
+    case VKATTN_IQ4_XS: return "_iq4xs";
+    default: return "";
+    }
+}
+
 /* Shader name "<base>[_f16][_sg]" for ops built with `//! variants: f16 sg f16_sg`. */
 static inline const char *ou_shader(char *buf, size_t n, const char *base, int f16, int sg) {
     snprintf(buf, n, "%s%s%s", base, f16 ? "_f16" : "", sg ? "_sg" : "");

@@ -1,6 +1,8 @@
-/* Elementwise activations and scale: ReLU, SiLU, GELU (erf / tanh), y = alpha x.
+/* Elementwise activations and scale: ReLU, SiLU, GELU (erf / tanh), y = alpha x, soft-capping.
  * Records shaders/unary.comp (the activation is a specialization constant). */
 #include "opsutil.h"
+
+#include <math.h>
 
 typedef struct {
     uint32_t shape[4], xs[4], ys[4];
@@ -8,7 +10,7 @@ typedef struct {
     float alpha;
 } unary_push; /* matches shaders/unary.comp */
 
-enum { ACT_RELU, ACT_SILU, ACT_GELU_ERF, ACT_GELU_TANH, ACT_SCALE }; /* shaders/act.glsl */
+enum { ACT_RELU, ACT_SILU, ACT_GELU_ERF, ACT_GELU_TANH, ACT_SCALE, ACT_SOFTCAP }; /* shaders/act.glsl */
 
 static vkattn_status unary(vkattn_context *ctx, const char *op, uint32_t act, const vkattn_tensor *x, float alpha,
                            vkattn_tensor *y) {
@@ -45,4 +47,9 @@ vkattn_status vkattn_gelu(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
 
 vkattn_status vkattn_scale(vkattn_context *ctx, const vkattn_tensor *x, float alpha, vkattn_tensor *y) {
     return unary(ctx, "scale", ACT_SCALE, x, alpha, y);
+}
+
+vkattn_status vkattn_softcap(vkattn_context *ctx, const vkattn_tensor *x, float cap, vkattn_tensor *y) {
+    if (!(cap > 0) || !isfinite(cap)) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "softcap: cap %g must be finite and > 0", (double)cap);
+    return unary(ctx, "softcap", ACT_SOFTCAP, x, cap, y);
 }

@@ -1,5 +1,7 @@
 /* GGUF from memory: open (every offset, count and length checked), then read every key with every getter
- * (wrong-type reads must fail cleanly) and touch every tensor's first and last byte. */
+ * (wrong-type reads must fail cleanly), touch every tensor's first and last byte, and build the tokenizer
+ * from tokenizer.ggml.* (vkattn_tokenizer_create_gguf) and round-trip a text through it (fuzz_tokenizer.c
+ * fuzzes the tokenizer itself with a denser input format). */
 #include "fuzz.h"
 
 static void read_key(const vkattn_gguf *g, const char *key) {
@@ -57,6 +59,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         vkattn_gguf_tensor_dtype(&t, &dt);
     }
     (void)sink;
+    vkattn_tokenizer *tok;
+    if (vkattn_tokenizer_create_gguf(g, &tok) == VKATTN_OK) {
+        static const char text[] = "Hello world, \xc3\xa9t\xc3\xa9 <s> 42";
+        int32_t ids[256];
+        size_t n, len;
+        char back[1024];
+        if (vkattn_tokenize(tok, text, sizeof text - 1, 1, 1, ids, 256, &n) == VKATTN_OK)
+            vkattn_detokenize(tok, ids, n, VKATTN_DETOK_SPECIAL, back, sizeof back, &len);
+        vkattn_tokenizer_destroy(tok);
+    }
     vkattn_gguf_close(g);
     return 0;
 }

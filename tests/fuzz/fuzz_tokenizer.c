@@ -10,7 +10,8 @@
  *   - the streaming detokenizer's output equals detokenize()'s whenever that is valid UTF-8, and is always
  *     valid UTF-8;
  *   - with a complete byte vocabulary, detokenize(tokenize(text)) == text (STRIP_PREFIX for "llama"; for
- *     "llama" only when the text has no U+2581, which decodes as a space). */
+ *     "llama" only when the text has no U+2581, which decodes as a space; and only when no token of the
+ *     encoding is a control, unknown or unused one, which decode to nothing). */
 #include "fuzz.h"
 
 #include "tokenizers/tokenizer.h"
@@ -129,8 +130,14 @@ static void check(const vkattn_tokenizer *tok, const char *text, size_t text_len
     free(ids);
     if (!round_trip) return;
     ids = tokenize(tok, text, text_len, 0, 0, &n);
+    /* a merge may form the text of a control / unknown / unused token, which decodes to nothing (llama.cpp
+     * looks pieces up in the whole vocabulary too): the round trip is promised only without them */
+    for (size_t i = 0; ids && i < n; i++) {
+        vkattn_token_type ty = vkattn_tokenizer_token_type(tok, ids[i]);
+        if (ty == VKATTN_TOKEN_CONTROL || ty == VKATTN_TOKEN_UNKNOWN || ty == VKATTN_TOKEN_UNUSED) round_trip = 0;
+    }
     size_t back_len;
-    char *back = ids ? detokenize(tok, ids, n, VKATTN_DETOK_STRIP_PREFIX, &back_len) : NULL;
+    char *back = ids && round_trip ? detokenize(tok, ids, n, VKATTN_DETOK_STRIP_PREFIX, &back_len) : NULL;
     if (back && (back_len != text_len || memcmp(back, text, text_len))) {
         fprintf(stderr, "round trip: text \"%.*s\"\n      back \"%.*s\"\nids:", (int)text_len, text, (int)back_len, back);
         for (size_t i = 0; i < n; i++) fprintf(stderr, " %d", ids[i]);

@@ -1,0 +1,22 @@
+/* Internal to vkattn_linear: the GEMM kernel choice, a pure function of the device info so
+ * that tests can drive it with the infos of real GPUs (tests/host_device_plan.c). */
+#ifndef VKATTN_OPS_LINEAR_H
+#define VKATTN_OPS_LINEAR_H
+
+#include "vkattn.h"
+
+/* How a device runs the GEMM: the shader, its workgroup size, the register block (rm rows of x
+ * by rn rows of W), for gemm_ks the largest subgroup size (the host plans the grid with it;
+ * the shader uses the actual one, so any size the driver picks is correct), and the tile of y
+ * one workgroup computes (tile_m rows of x by tile_n rows of W). gemm_tiled also has its
+ * shared-memory tile bm x bn (= tile_m x tile_n) and the K slice bk staged at a time. */
+typedef struct vkattn__gemm_profile {
+    const char *shader;
+    uint32_t wg, rm, rn, sg, tile_m, tile_n, bk;
+} vkattn__gemm_profile;
+
+/* The profile for M rows of x on `info`; `force` is $VKATTN_GEMM (tiled | blocked | ks, or
+ * NULL / "" for the device's choice). Returns 0 if force names no kernel. */
+int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *force, vkattn__gemm_profile *out);
+
+#endif

@@ -1,0 +1,207 @@
+/* Host-only: the device-dependent choices, made by pure functions, on the memory properties
+ * and device infos of real GPUs that CI has none of: memory placement (memory.c), the GEMM
+ * kernel (linear.c's vkattn__gemm_pick), the required subgroup size and the limit checks
+ * (pipeline.c), the attention implementation (attention.h).
+ *
+ * The devices are written down after their public reports on vulkan.gpuinfo.org (memory type
+ * order and flags as those drivers list them; heap sizes rounded; limits as reported to the
+ * best of our transcription, without access to the site from here), plus one device at the
+ * Vulkan spec's minimum limits. */
+#include "harness.h"
+#include "core/core.h"
+#include "ops/attention.h"
+#include "ops/linear.h"
+
+#include <string.h>
+
+#define GIB (1024ull * 1024ull * 1024ull)
+#define MIB (1024ull * 1024ull)
+
+enum {
+    DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
+    HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+    HC = VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+    CA = VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
+    LZ = VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT,
+    DC = VK_MEMORY_PROPERTY_DEVICE_COHERENT_BIT_AMD,
+    DU = VK_MEMORY_PROPERTY_DEVICE_UNCACHED_BIT_AMD,
+};
+
+typedef struct {
+    const char *name;
+    vkattn_device_type type;
+    uint64_t heaps[4];       /* sizes; heap i is device-local when its bit is in dl_heaps */
+    uint32_t dl_heaps;
+    uint32_t types[2][12];   /* {flags...}, {heap...}; ends at the first flags == 0xffff */
+    uint32_t bits;           /* memoryTypeBits of a storage buffer */
+    uint32_t want_tensor, want_staging;
+    int want_unified;
+} mem_case;
+
+#define END 0xffff
+static const mem_case mem_cases[] = {
+    {"NVIDIA GeForce RTX 3070 (no resizable BAR: 256 MiB BAR heap)", VKATTN_DEVICE_DISCRETE, {8 * GIB, 32 * GIB, 256 * MIB}, 0x5,
+     {{0, DL, HV | HC, HV | HC | CA, DL | HV | HC, END}, {1, 0, 1, 1, 2}}, 0x1f, 1, 3, 0},
+    {"NVIDIA GeForce RTX 4090 (resizable BAR: all of VRAM host-visible)", VKATTN_DEVICE_DISCRETE, {24 * GIB, 64 * GIB}, 0x1,
+     {{0, DL, DL, HV | HC, HV | HC | CA, DL | HV | HC, END}, {1, 0, 0, 1, 1, 0}}, 0x3f, 1, 4, 0},
+    {"AMD Radeon RX 6800 XT (RADV, Smart Access Memory: one VRAM heap, host-visible, device-coherent types)",
+     VKATTN_DEVICE_DISCRETE, {16 * GIB, 32 * GIB}, 0x1,
+     {{DL | HV | HC, DL, HV | HC, HV | HC | CA, DL | DC | DU, HV | HC | DC | DU, DL | HV | HC | DC | DU, HV | HC | CA | DC | DU, END},
+      {0, 0, 1, 1, 0, 1, 0, 1}}, 0xff, 1, 3, 0},
+    {"AMD Radeon RX 6800 XT, host-cached type 3 not allowed for the buffer: skip the device-coherent cached one",
+     VKATTN_DEVICE_DISCRETE, {16 * GIB, 32 * GIB}, 0x1,
+     {{DL | HV | HC, DL, HV | HC, HV | HC | CA, DL | DC | DU, HV | HC | DC | DU, DL | HV | HC | DC | DU, HV | HC | CA | DC | DU, END},
+      {0, 0, 1, 1, 0, 1, 0, 1}}, 0xf7, 1, 2, 0},
+    {"Intel UHD Graphics 630 (ANV: one heap, one type)", VKATTN_DEVICE_INTEGRATED, {12 * GIB}, 0x1,
+     {{DL | HV | HC | CA, END}, {0}}, 0x1, 0, 0, 1},
+    {"Adreno 640 (Qualcomm)", VKATTN_DEVICE_INTEGRATED, {4 * GIB}, 0x1,
+     {{DL, DL | HV | HC, DL | HV | CA, DL | HV | HC | CA, DL | LZ, END}, {0, 0, 0, 0, 0}}, 0x1f, 3, 3, 1},
+    {"Adreno 640 without a coherent cached type: skip the non-coherent one", VKATTN_DEVICE_INTEGRATED, {4 * GIB}, 0x1,
+     {{DL, DL | HV | HC, DL | HV | CA, DL | LZ, END}, {0, 0, 0, 0}}, 0xf, 1, 1, 1},
+    {"Mali-G78 (Arm)", VKATTN_DEVICE_INTEGRATED, {8 * GIB}, 0x1,
+     {{DL | HV | HC, DL | HV | HC | CA, DL | LZ, END}, {0, 0, 0}}, 0x7, 1, 1, 1},
+    {"llvmpipe (lavapipe)", VKATTN_DEVICE_CPU, {16 * GIB}, 0x1, {{DL | HV | HC | CA, END}, {0}}, 0x1, 0, 0, 1},
+};
+
+static void test_memory(void) {
+    for (size_t i = 0; i < sizeof mem_cases / sizeof mem_cases[0]; i++) {
+        const mem_case *c = &mem_cases[i];
+        VkPhysicalDeviceMemoryProperties mp;
+        memset(&mp, 0, sizeof mp);
+        for (uint32_t h = 0; h < 4 && c->heaps[h]; h++) {
+            mp.memoryHeaps[h].size = c->heaps[h];
+            mp.memoryHeaps[h].flags = (c->dl_heaps >> h & 1) ? VK_MEMORY_HEAP_DEVICE_LOCAL_BIT : 0;
+            mp.memoryHeapCount = h + 1;
+        }
+        for (uint32_t t = 0; t < 12 && c->types[0][t] != END; t++) {
+            mp.memoryTypes[t].propertyFlags = c->types[0][t];
+            mp.memoryTypes[t].heapIndex = c->types[1][t];
+            mp.memoryTypeCount = t + 1;
+        }
+        vkattn__memory_plan plan;
+        CHECK(vkattn__plan_memory(c->type, &mp, c->bits, &plan), "%s: no plan", c->name);
+        CHECK(plan.tensor_type == c->want_tensor && plan.staging_type == c->want_staging && plan.unified == c->want_unified,
+              "%s: tensors in type %u, staging %u, unified %d; want %u, %u, %d", c->name, plan.tensor_type,
+              plan.staging_type, plan.unified, c->want_tensor, c->want_staging, c->want_unified);
+        /* what the plan picks never has a flag to avoid, and staging is always coherent */
+        VkMemoryPropertyFlags tf = mp.memoryTypes[plan.tensor_type].propertyFlags,
+                              sf = mp.memoryTypes[plan.staging_type].propertyFlags;
+        CHECK(!(tf & (DC | DU | LZ)) && !(sf & (DC | DU | LZ)) && (sf & (HV | HC)) == (HV | HC), "%s: flags %x / %x",
+              c->name, tf, sf);
+    }
+    VkPhysicalDeviceMemoryProperties none;
+    memset(&none, 0, sizeof none);
+    vkattn__memory_plan plan;
+    CHECK(!vkattn__plan_memory(VKATTN_DEVICE_DISCRETE, &none, ~0u, &plan), "no memory types: no plan");
+}
+
+/* ---- device infos --------------------------------------------------------------------- */
+
+static vkattn_device_info dev(const char *name, vkattn_device_type type, uint32_t sg, uint32_t sg_min, uint32_t sg_max,
+                              int int64, int arith, uint32_t invocations, uint32_t wg_x, uint32_t shared,
+                              uint32_t push, uint32_t storage_buffers, uint32_t wg_subgroups) {
+    vkattn_device_info d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.name, sizeof d.name, "%s", name);
+    d.type = type;
+    d.subgroup_size = sg;
+    d.subgroup_min = sg_min;
+    d.subgroup_max = sg_max;
+    d.subgroup_size_control = sg_min != sg_max || wg_subgroups != 0;
+    d.full_subgroups = d.subgroup_size_control;
+    d.max_workgroup_subgroups = wg_subgroups;
+    d.shader_int64 = int64;
+    d.subgroup_arithmetic = arith;
+    d.max_workgroup_invocations = invocations;
+    d.max_workgroup_size[0] = wg_x;
+    d.max_workgroup_size[1] = wg_x;
+    d.max_workgroup_size[2] = 64;
+    d.shared_memory_bytes = shared;
+    d.max_push_constants = push;
+    d.max_storage_buffers = storage_buffers;
+    return d;
+}
+
+typedef struct {
+    const char *kernel_m1, *kernel_m64; /* device's choice for M = 1 and M = 64 */
+    uint32_t sg_m1, required_m1;        /* gemm_ks: planned and required subgroup size (0 = none) */
+} gemm_want;
+
+static void check_profile(const vkattn_device_info *d, uint32_t M, const char *force, const char *want) {
+    vkattn__gemm_profile g;
+    CHECK(vkattn__gemm_pick(d, M, force, &g), "%s: M=%u force %s refused", d->name, M, force ? force : "-");
+    CHECK(strcmp(g.shader, want) == 0, "%s: M=%u force %s: %s, want %s", d->name, M, force ? force : "-", g.shader, want);
+    char why[256];
+    CHECK(vkattn__limits_ok(d, 4, g.wg, 36, why, sizeof why), "%s: %s workgroup %u: %s", d->name, g.shader, g.wg, why);
+    CHECK(g.tile_n > 0 && g.tile_m > 0 && g.wg > 0, "%s: empty tile", d->name);
+    if (!strcmp(g.shader, "gemm_ks")) CHECK(g.wg % g.sg == 0, "%s: gemm_ks workgroup %u not whole subgroups of %u", d->name, g.wg, g.sg);
+    if (!strcmp(g.shader, "gemm_tiled"))
+        CHECK((uint64_t)(g.tile_m + g.tile_n) * g.bk * 4 <= d->shared_memory_bytes, "%s: tiled over shared memory", d->name);
+}
+
+static void test_devices(void) {
+    const vkattn_device_info devs[] = {
+        dev("NVIDIA GeForce RTX 3070", VKATTN_DEVICE_DISCRETE, 32, 32, 32, 1, 1, 1024, 1024, 49152, 256, 1048576, 32),
+        dev("AMD Radeon RX 6800 XT (RADV)", VKATTN_DEVICE_DISCRETE, 64, 32, 64, 1, 1, 1024, 1024, 65536, 256, 8388606, 16),
+        dev("Intel UHD Graphics 630 (ANV)", VKATTN_DEVICE_INTEGRATED, 32, 8, 32, 1, 1, 1024, 1024, 65536, 128, 8388606, 64),
+        dev("Adreno 640", VKATTN_DEVICE_INTEGRATED, 64, 64, 128, 0, 1, 1024, 1024, 32768, 128, 24, 0),
+        dev("Mali-G78", VKATTN_DEVICE_INTEGRATED, 16, 16, 16, 1, 1, 512, 512, 32768, 128, 8388606, 0),
+        dev("spec minimum", VKATTN_DEVICE_OTHER, 1, 1, 1, 0, 0, 128, 128, 16384, 128, 4, 0),
+        dev("llvmpipe", VKATTN_DEVICE_CPU, 8, 8, 8, 1, 1, 1024, 1024, 32768, 256, 1000000, 0),
+        dev("SwiftShader", VKATTN_DEVICE_CPU, 4, 4, 4, 0, 1, 256, 256, 32768, 128, 1048576, 0),
+    };
+    const gemm_want want[] = {
+        {"gemm_ks", "gemm_tiled", 32, 32},
+        {"gemm_ks", "gemm_tiled", 64, 64},  /* RDNA: wave64 required, full subgroups */
+        {"gemm_ks", "gemm_tiled", 32, 32},  /* Intel: SIMD32 required, not SIMD8/16 */
+        {"gemm", "gemm_tiled", 0, 0},       /* no shaderInt64 */
+        {"gemm_ks", "gemm_tiled", 16, 0},   /* no subgroup size control: the shader strides by the active lanes */
+        {"gemm", "gemm", 0, 0},             /* "other" type, no subgroup arithmetic */
+        {"gemm_ks", "gemm_ks", 8, 0},
+        {"gemm", "gemm", 0, 0},             /* no shaderInt64 */
+    };
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
+        const vkattn_device_info *d = &devs[i];
+        check_profile(d, 1, NULL, want[i].kernel_m1);
+        check_profile(d, 64, NULL, want[i].kernel_m64);
+        check_profile(d, 64, "", want[i].kernel_m64);
+        check_profile(d, 3, "blocked", "gemm");
+        /* forced: ks only with subgroup arithmetic and int64 (else blocked); tiled where a tile fits */
+        check_profile(d, 5, "ks", d->shader_int64 && d->subgroup_arithmetic ? "gemm_ks" : "gemm");
+        check_profile(d, 5, "tiled", "gemm_tiled");
+        vkattn__gemm_profile g;
+        CHECK(!vkattn__gemm_pick(d, 1, "fast", &g), "%s: unknown VKATTN_GEMM accepted", d->name);
+        CHECK(vkattn__gemm_pick(d, 1, NULL, &g), "%s", d->name);
+        uint32_t planned = !strcmp(g.shader, "gemm_ks") ? g.sg : 0;
+        CHECK(planned == want[i].sg_m1, "%s: gemm_ks planned for %u lanes, want %u", d->name, planned, want[i].sg_m1);
+        uint32_t req = vkattn__required_subgroup(d, planned, g.wg);
+        CHECK(req == want[i].required_m1, "%s: required subgroup %u, want %u", d->name, req, want[i].required_m1);
+        /* the row kernels (softmax, norms, argmax) plan with the default size and 256 lanes */
+        uint32_t row_req = vkattn__required_subgroup(d, d->subgroup_arithmetic ? d->subgroup_size : 0, 256);
+        CHECK(row_req == 0 || (row_req >= d->subgroup_min && row_req <= d->subgroup_max), "%s: row kernels %u", d->name, row_req);
+
+        /* limits: rnn binds 9 storage buffers, attention pushes 128 bytes, decode's combine
+         * runs Dv = 256 invocations in x */
+        char why[256];
+        int rnn_ok = vkattn__limits_ok(d, 9, 64, 64, why, sizeof why);
+        CHECK(rnn_ok == (d->max_storage_buffers >= 9), "%s: rnn's 9 bindings: %d", d->name, rnn_ok);
+        if (!rnn_ok) CHECK(strstr(why, "maxPerStageDescriptorStorageBuffers") != NULL, "%s: message: %s", d->name, why);
+        CHECK(vkattn__limits_ok(d, 4, 64, 128, why, sizeof why), "%s: 128 push bytes (attention): %s", d->name, why);
+        CHECK(vkattn__limits_ok(d, 6, 64, 128, why, sizeof why) == (d->max_storage_buffers >= 6), "%s: attention 6 bindings", d->name);
+        CHECK(!vkattn__limits_ok(d, 6, 64, d->max_push_constants + 4, why, sizeof why), "%s: push over the limit", d->name);
+        CHECK(!vkattn__limits_ok(d, 2, d->max_workgroup_invocations * 2, 16, why, sizeof why), "%s: workgroup over", d->name);
+        vkattn_attn_impl dec = attn_choose(d, VKATTN_ATTN_AUTO, 0, 1, 4096, 256);
+        CHECK(dec == (d->max_workgroup_size[0] >= 256 ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH),
+              "%s: decode Lq 1, Lk 4096, Dv 256 -> impl %d", d->name, (int)dec);
+        CHECK(attn_choose(d, VKATTN_ATTN_AUTO, 0, 1, 4096, 64) == VKATTN_ATTN_DECODE, "%s: decode Dv 64", d->name);
+        CHECK(attn_choose(d, VKATTN_ATTN_AUTO, 0, 128, 128, 64) == VKATTN_ATTN_FLASH, "%s: prefill", d->name);
+        CHECK(attn_choose(d, VKATTN_ATTN_AUTO, 1, 1, 4096, 64) == VKATTN_ATTN_3PASS, "%s: probs", d->name);
+        CHECK(attn_choose(d, VKATTN_ATTN_FLASH, 0, 1, 4096, 64) == VKATTN_ATTN_FLASH, "%s: forced", d->name);
+    }
+}
+
+int main(void) {
+    test_memory();
+    test_devices();
+    return th_finish(NULL);
+}
