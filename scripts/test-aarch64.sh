@@ -4,8 +4,9 @@
 # (llvmpipe's NEON backend), and the built-in demo model's greedy run, whose tokens must equal
 # the x86-64 build's. Shaders are compiled once by the host's glslang: SPIR-V is portable.
 #
-#   bash scripts/test-aarch64.sh           # the whole C test set (slow: LLVM JITs under emulation)
-#   bash scripts/test-aarch64.sh --short   # what CI runs: host tests, a GPU subset, the demo run
+#   bash scripts/test-aarch64.sh           # the whole C test set and the demo run (very slow: llvmpipe's
+#                                          # LLVM compiles every shader under emulation; hours)
+#   bash scripts/test-aarch64.sh --short   # host tests, gpu_core and `vkattn info` on arm64 lavapipe
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHORT=0
@@ -27,8 +28,11 @@ file build-aarch64/vkattn | grep -q "ARM aarch64" || { echo "test-aarch64: build
 echo "== tests under qemu-aarch64 (host tests; C GPU tests on arm64 lavapipe, validation on) =="
 # Python tests drive the CLI as a host process and stay with the native suite.
 if [ "$SHORT" = 1 ]; then
-  ctest --test-dir build-aarch64 --output-on-failure -j"$JOBS" --timeout 1500 \
-    -R '^(host_|gpu_(core|context|linear|attention|norm|rope|embedding)\.lavapipe$)'
+  ctest --test-dir build-aarch64 --output-on-failure -j"$JOBS" --timeout 1500 -L host -E '^py_'
+  ctest --test-dir build-aarch64 --output-on-failure --timeout 1500 -R '^gpu_core\.lavapipe$'
+  VK_DRIVER_FILES=$ICD $QEMU build-aarch64/vkattn info | grep -q llvmpipe
+  echo "test-aarch64: short form passed (the demo run needs the full form)"
+  exit 0
 else
   ctest --test-dir build-aarch64 --output-on-failure -j"$JOBS" --timeout 3000 -E '^py_' -LE fallback
 fi

@@ -47,7 +47,7 @@ def main(ctx):
     for what, good in checks:
         print(f"{'ok  ' if good else 'FAIL'} {what}")
         ok &= bool(good)
-    for args, needle in [(["--impl", "fast"], "bad value for --impl"), (["--dims", "0"], "bad value for --dims"),
+    for args, needle in [(["--impl", "fast"], "bad value for --impl"), (["--dims", "0"], "for --dims"),
                          (["--min-len", "512", "--max-len", "256"], "exceeds --max-len"), (["--bogus"], "unknown")]:
         rc, out, err = ctx.cli("bench", "attention", *args)
         good = rc == 2 and needle in out + err

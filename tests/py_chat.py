@@ -56,7 +56,7 @@ class Session:
         self.send(text.encode() + b"\r")
         return self.read_until(rb"\n> $", timeout).decode("utf-8", "replace")
 
-    def wait(self, timeout=60):
+    def wait(self, timeout=180):
         end = time.time() + timeout
         while time.time() < end:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -75,7 +75,7 @@ class Session:
 def reply_of(transcript, sent):
     """the reply text in one turn's terminal output (echo, -v lines and prompt removed)"""
     t = transcript.replace("\r\n", "\n")
-    t = t.split(sent, 1)[-1]
+    t = t.rsplit(sent, 1)[-1]  # typed-ahead input may be echoed twice (tty echo, then the line editor)
     lines = [ln for ln in t.split("\n") if not ln.startswith("[") and ln != "> "]
     return "\n".join(lines).strip()
 
