@@ -212,6 +212,12 @@ static int turn(chat *c) {
         while (keep < c->n_cache && keep < n && c->cache[keep] == ids[keep]) keep++;
     if (keep == n) keep--; /* at least one token gives the next token's logits */
     if (c->o.verbose) fprintf(stderr, "[reused %u cached tokens of %zu; prefilling %zu]\n", keep, n, n - keep);
+    /* Ctrl-C stops this turn from here on, the prefill included: it must never kill the session */
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old);
     int rc = 0;
     double t0 = bench_now_ms();
     vkattn_status st = vkattn_model_eval(c->m, ids + keep, (uint32_t)(n - keep), keep, 0, c->logits);
@@ -219,19 +225,20 @@ static int turn(chat *c) {
     memcpy(c->cache, ids, n * sizeof *ids);
     c->n_cache = st ? 0 : (uint32_t)n;
     free(ids);
-    if (st) return cli_fail("prefill", st, c->ctx);
+    if (st) {
+        sigaction(SIGINT, &old, NULL);
+        return cli_fail("prefill", st, c->ctx);
+    }
 
     vkattn_detok *dt = NULL;
-    if ((st = vkattn_detok_create(c->tok, 0, &dt))) return cli_fail("detokenizer", st, NULL);
+    if ((st = vkattn_detok_create(c->tok, 0, &dt))) {
+        sigaction(SIGINT, &old, NULL);
+        return cli_fail("detokenizer", st, NULL);
+    }
     char *reply = NULL, buf[4096];
     size_t reply_len = 0, reply_cap = 0, got;
     uint32_t n_gen = 0;
     int full = 0;
-    struct sigaction sa = {0}, old;
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    interrupted = 0;
-    sigaction(SIGINT, &sa, &old);
     t0 = bench_now_ms();
     while (!rc && !interrupted && (!c->o.n_predict || n_gen < c->o.n_predict)) {
         int32_t tok;
