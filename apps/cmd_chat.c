@@ -212,12 +212,6 @@ static int turn(chat *c) {
         while (keep < c->n_cache && keep < n && c->cache[keep] == ids[keep]) keep++;
     if (keep == n) keep--; /* at least one token gives the next token's logits */
     if (c->o.verbose) fprintf(stderr, "[reused %u cached tokens of %zu; prefilling %zu]\n", keep, n, n - keep);
-    /* Ctrl-C stops this turn from here on, the prefill included: it must never kill the session */
-    struct sigaction sa = {0}, old;
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    interrupted = 0;
-    sigaction(SIGINT, &sa, &old);
     int rc = 0;
     double t0 = bench_now_ms();
     vkattn_status st = vkattn_model_eval(c->m, ids + keep, (uint32_t)(n - keep), keep, 0, c->logits);
@@ -225,16 +219,10 @@ static int turn(chat *c) {
     memcpy(c->cache, ids, n * sizeof *ids);
     c->n_cache = st ? 0 : (uint32_t)n;
     free(ids);
-    if (st) {
-        sigaction(SIGINT, &old, NULL);
-        return cli_fail("prefill", st, c->ctx);
-    }
+    if (st) return cli_fail("prefill", st, c->ctx);
 
     vkattn_detok *dt = NULL;
-    if ((st = vkattn_detok_create(c->tok, 0, &dt))) {
-        sigaction(SIGINT, &old, NULL);
-        return cli_fail("detokenizer", st, NULL);
-    }
+    if ((st = vkattn_detok_create(c->tok, 0, &dt))) return cli_fail("detokenizer", st, NULL);
     char *reply = NULL, buf[4096];
     size_t reply_len = 0, reply_cap = 0, got;
     uint32_t n_gen = 0;
@@ -273,7 +261,6 @@ static int turn(chat *c) {
         }
         c->cache[c->n_cache++] = tok;
     }
-    sigaction(SIGINT, &old, NULL);
     double t_gen = bench_now_ms() - t0;
     if (vkattn_detok_flush(dt, buf, sizeof buf, &got) == VKATTN_OK && got) {
         fwrite(buf, 1, got, stdout);
@@ -294,7 +281,6 @@ static int turn(chat *c) {
         fprintf(stderr, "[prefill %.1f ms for %zu tokens; %u tokens in %.1f ms]\n", t_prefill, n - keep, n_gen, t_gen);
     if (!rc && push_msg(c, "assistant", reply ? reply : "", reply_len)) rc = 1;
     free(reply);
-    interrupted = 0;
     return rc;
 }
 
@@ -324,10 +310,25 @@ static char *read_line(chat *c) {
 
 static int conversation(chat *c) {
     if (c->o.system && push_msg(c, "system", c->o.system, strlen(c->o.system))) return 1;
-    if (c->tty) fprintf(stderr, "vkattn chat: /clear forgets the conversation, /exit or Ctrl-D leaves, Ctrl-C stops a reply\n");
+    if (c->tty) fprintf(stderr, "vkattn chat: /clear forgets the conversation, /exit or Ctrl-D leaves, Ctrl-C stops a reply or drops the line\n");
+    /* Ctrl-C is ours for the whole session, not only while a turn runs: a signal that lands between the
+     * line editor returning and a turn starting must stop that turn, never kill the session */
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
     int rc = 0;
     char *line;
-    while (!rc && (line = read_line(c))) {
+    while (!rc) {
+        line = read_line(c);
+        if (!line && interrupted) { /* Ctrl-C at the prompt drops the line being typed, as a shell does */
+            interrupted = 0;
+            clearerr(stdin);
+            printf("\n");
+            continue;
+        }
+        if (!line) break;
+        interrupted = 0; /* a Ctrl-C at the prompt does not stop the turn typed after it */
         if (strcmp(line, "/exit") == 0 || strcmp(line, "/quit") == 0) {
             free(line);
             break;
@@ -344,6 +345,7 @@ static int conversation(chat *c) {
         else rc = turn(c);
         free(line);
     }
+    sigaction(SIGINT, &old, NULL);
     return rc;
 }
 

@@ -6,7 +6,8 @@ built-in demo model (no chat template of its own: chatml is used, with a note) a
     conversation), and its reply equals the reply of a session that re-prefills everything (--no-reuse,
     input piped: also the non-terminal path);
   * /clear forgets the conversation: the same first message gets the same first reply;
-  * Ctrl-C stops a long reply without leaving, and the conversation goes on; /exit leaves with status 0;
+  * Ctrl-C stops a long reply without leaving, and the conversation goes on; at the prompt it drops the line
+    being typed; /exit and Ctrl-D leave with status 0;
   * a small context (-c 96) fills: the chat says so, drops the oldest turns and keeps answering;
   * an unknown --chat-template is an error naming it.
 """
@@ -17,6 +18,7 @@ import re
 import select
 import subprocess
 import sys
+import termios
 import time
 
 CHECKS = [0]
@@ -29,17 +31,24 @@ class Session:
             os.execvpe(cmd[0], cmd, env)
         self.buf = b""
 
-    def read_until(self, pattern, timeout=120):
+    def line_editor_waits(self):
+        """True when the terminal is in the line editor's raw mode: it is reading a line. During a reply the
+        terminal is back in canonical mode, so a reply that happens to end in "\\n> " is not taken for a prompt,
+        and nothing is typed before the editor can read it (typed-ahead bytes in canonical mode are echoed by the
+        tty, and a typed-ahead Ctrl-D is lost when the editor switches modes, in every readline library)."""
+        return not (termios.tcgetattr(self.fd)[3] & termios.ICANON)
+
+    def read_until(self, pattern, timeout=120, prompt=False):
         end = time.time() + timeout
         while True:
             m = re.search(pattern, self.buf, re.S)
-            if m:
+            if m and (not prompt or not self.raw or self.line_editor_waits()):
                 out, self.buf = self.buf[:m.end()], self.buf[m.end():]
                 return out
             left = end - time.time()
             if left <= 0:
                 raise TimeoutError("waited for %r; got %r" % (pattern, self.buf[-500:]))
-            r, _, _ = select.select([self.fd], [], [], left)
+            r, _, _ = select.select([self.fd], [], [], min(left, 0.05) if m else left)
             if r:
                 try:
                     data = os.read(self.fd, 4096)
@@ -49,12 +58,21 @@ class Session:
                     raise EOFError("session ended; got %r" % self.buf[-500:])
                 self.buf += data
 
+    def first_prompt(self, timeout=120):
+        """waits for the first prompt and learns whether a line editor (libedit) reads the lines"""
+        self.raw = False
+        self.read_until(rb"> $", timeout)
+        end = time.time() + 2
+        while time.time() < end and not self.line_editor_waits():
+            time.sleep(0.02)
+        self.raw = self.line_editor_waits()
+
     def send(self, text):
         os.write(self.fd, text)
 
     def turn(self, text, timeout=120):
         self.send(text.encode() + b"\r")
-        return self.read_until(rb"\n> $", timeout).decode("utf-8", "replace")
+        return self.read_until(rb"\n> $", timeout, prompt=True).decode("utf-8", "replace")
 
     def wait(self, timeout=180):
         end = time.time() + timeout
@@ -96,7 +114,7 @@ def main():
 
     base = [args.vkattn, "chat", "--temp", "0", "-n", "8", "-v", "-sys", "You are terse."]
     s = Session(base, env)
-    s.read_until(rb"> $")
+    s.first_prompt()
     t1 = s.turn("Hello there")
     r1 = reply_of(t1, "Hello there")
     check(r1 != "", "first reply is empty: %r" % t1)
@@ -123,21 +141,25 @@ def main():
 
     # Ctrl-C stops a long reply; the session goes on
     s = Session([args.vkattn, "chat", "--temp", "0", "-n", "100000", "--ignore-eos"], env)
-    s.read_until(rb"> $")
+    s.first_prompt()
     s.send(b"Tell me a long story\r")
     s.read_until(rb"story\r?\n.{8}", 120)  # some reply text
     s.send(b"\x03")
-    t = s.read_until(rb"\n> $", 120).decode("utf-8", "replace")
+    t = s.read_until(rb"\n> $", 120, prompt=True).decode("utf-8", "replace")
     check("[stopped]" in t, "Ctrl-C did not stop the reply: %r" % t)
     t = s.turn("And then?")
     check("[stopped]" in t or "context full" in t or len(t) > 10, "no reply after Ctrl-C: %r" % t)
+    s.send(b"half a line\x03")  # Ctrl-C at the prompt drops the line; the session goes on
+    s.read_until(rb"\n> $", 30, prompt=True)
+    t = s.turn("/clear")
+    check("[conversation cleared]" in t, "Ctrl-C at the prompt ended the session or kept the line: %r" % t)
     s.send(b"\x04")  # Ctrl-D at the prompt leaves
     code = s.wait()
     check(code == 0, "Ctrl-D: exit status %r" % code)
 
     # a small context fills and the conversation goes on
     s = Session([args.vkattn, "chat", "--temp", "0", "-n", "8", "-c", "96", "-sys", "Be brief."], env)
-    s.read_until(rb"> $")
+    s.first_prompt()
     out = ""
     for i in range(6):
         out += s.turn("Question number %d, please answer" % i)
