@@ -567,11 +567,6 @@ int bench_attention(int argc, char **argv) {
     int rc = parse(argc, argv, &b.o);
     if (rc) return rc < 0 ? 0 : rc;
     if (!(b.ctx = cli_context(b.o.device, b.o.profile))) return 1;
-    if (b.o.dtype == VKATTN_F16 && !vkattn_context_device(b.ctx)->storage16) {
-        fprintf(stderr, "vkattn bench attention: --dtype f16 needs 16-bit storage, which this device lacks\n");
-        vkattn_context_destroy(b.ctx);
-        return 1;
-    }
     b.r = bench_report_create("attention", b.ctx);
     if (!b.r) {
         vkattn_context_destroy(b.ctx);

@@ -262,10 +262,6 @@ int bench_gemm(int argc, char **argv) {
             const double flop = 2.0 * (double)M * (double)N * (double)K;
             for (int ti = 0; !st && ti < n_types; ti++) {
                 vkattn_dtype dt = types[ti];
-                if (dt == VKATTN_F16 && !info->storage16) {
-                    if (s == 0 && mi == 0) bench_note(r, "f16 weights skipped: no 16-bit storage on this device");
-                    continue;
-                }
                 vkattn_tensor *tw = NULL;
                 if ((st = make_weight(ctx, dt, N, K, w, &tw))) {
                     cli_fail("weights", st, ctx);

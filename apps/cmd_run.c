@@ -32,7 +32,7 @@ static void usage(FILE *f) {
                "  --seed S              sampling seed (default 0; -1 = random)\n"
                "  --device D            device index, type or name substring\n"
                "  --ignore-eos          do not stop at end-of-generation tokens\n"
-               "  --kv-f32              f32 KV cache even with 16-bit storage\n"
+               "  --kv-f32              f32 KV cache and attention (default f16)\n"
                "tests and debugging:\n"
                "  --ids LIST            prompt as comma-separated token ids instead of -p\n"
                "  --print-ids           print the generated ids (one line) instead of text\n"

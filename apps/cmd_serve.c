@@ -33,7 +33,7 @@ static void usage(FILE *f) {
                "  --queue N              requests that may wait for a slot; beyond, 503 (default 64)\n"
                "  --max-body BYTES       largest request body; beyond, 413 (default 4194304)\n"
                "  --device D             device index, type or name substring\n"
-               "  --kv-f32               f32 KV cache even with 16-bit storage\n",
+               "  --kv-f32               f32 KV cache and attention (default f16)\n",
             vkattn_chat_builtin_names());
 }
 

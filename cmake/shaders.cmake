@@ -1,5 +1,6 @@
 # Compiles every shaders/<op>.comp (and the variants named on its
-# "//! variants: a b" line, built with -DVARIANT_A=1 ...; see VT_ below) to SPIR-V for
+# "//! variants: a b" line, built with -DVARIANT_A=1 ...; see VT_ below; and their "_pk"
+# twins, see "//! packed-f16") to SPIR-V for
 # Vulkan 1.1, validates it with spirv-val, and embeds it as C arrays in the
 # library: the built library needs no files at run time.
 
@@ -22,6 +23,18 @@ function(vkattn_embed_shaders out_source)
       string(REPLACE ";" " " vline "${vline}") # several "//! variants:" lines
       string(REPLACE "//! variants:" "" vline "${vline}")
       separate_arguments(variants UNIX_COMMAND "${vline}")
+    endif()
+    # "//! packed-f16": every variant with an f16 part (xh, wh, yh, f16) also gets a "_pk" twin
+    # that binds those f16 tensors as packed uint words (devices without 16-bit storage)
+    file(STRINGS ${src} pline REGEX "^//! packed-f16")
+    if(pline)
+      set(twins "")
+      foreach(v IN LISTS variants)
+        if(v MATCHES "(^|_)(xh|wh|yh|f16)(_|$)")
+          list(APPEND twins ${v}_pk)
+        endif()
+      endforeach()
+      list(APPEND variants ${twins})
     endif()
     foreach(variant IN ITEMS BASE ${variants})
       if(variant STREQUAL "BASE")

@@ -1084,7 +1084,7 @@ typedef struct vkattn_model_desc {
     uint32_t n_ctx;           /* KV cache length in tokens; 0 = min(<arch>.context_length, 4096);
                                * VKATTN_N_CTX_TRAIN = <arch>.context_length (llama.cpp's -c 0) */
     uint32_t n_batch;         /* most tokens one forward chunk takes (longer inputs are split); 0 = 512 */
-    int kv_f32;               /* 1: f32 KV cache and attention even with 16-bit storage */
+    int kv_f32;               /* 1: f32 KV cache and attention (default: f16 on every device) */
     uint32_t n_seq;           /* sequences the KV cache holds, n_ctx tokens each (vkattn_model_eval_batch); 0 = 1 */
     vkattn_progress_fn progress; /* NULL: none */
     void *progress_user;

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // Additive attention, scores + masked softmax. One workgroup per (b, t) row:
 //   e[i] = v . tanh(hp[b,i,:] + sp[b,t,:]),  alpha[b,t,:] = softmax over the kept keys.
 // LANES threads cooperate on one key (strided over A, reduced in shared memory),
@@ -13,8 +14,8 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint LANES = 8; // power of two, divides the workgroup size
 
-layout(std430, binding = 0) readonly buffer Hp { T hp[]; };
-layout(std430, binding = 1) readonly buffer Sp { T sp[]; };
+layout(std430, binding = 0) readonly buffer Hp { TS hp[]; };
+layout(std430, binding = 1) readonly buffer Sp { TS sp[]; };
 layout(std430, binding = 2) readonly buffer V { float v[]; };
 layout(std430, binding = 3) readonly buffer M { uint mask[]; }; // i32 or f32 bits
 layout(std430, binding = 4) buffer Alpha { float alpha[]; };
@@ -67,7 +68,7 @@ void main() {
             uint hp_base = p.hp_off + b * p.hp_sb + i * p.hp_si;
             for (uint a = lane; a < p.A; a += LANES) {
                 // clamped: tanh(+-15) is +-1 in f32, and some drivers' tanh overflows to NaN far out
-                float x = clamp(float(hp[hp_base + a * p.hp_sa]) + float(sp[sp_base + a * p.sp_sa]), -15.0, 15.0);
+                float x = clamp(LD(hp, hp_base + a * p.hp_sa) + LD(sp, sp_base + a * p.sp_sa), -15.0, 15.0);
                 part += v[p.v_off + a * p.v_sa] * tanh(x);
             }
         }

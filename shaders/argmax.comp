@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16 sg f16_sg
+//! packed-f16
 // Index of the largest entry of each row (ties: the lowest index), one
 // workgroup per row: each invocation keeps its best (key, index) over a
 // strided sweep, then the workgroup takes the max key and the min index
@@ -8,13 +9,13 @@
 #if defined(VARIANT_F16_SG)
 #define VARIANT_F16 1
 #endif
-#if defined(VARIANT_SG) || defined(VARIANT_F16_SG)
+#if defined(VT_SG)
 #define USE_SUBGROUP 1
 #endif
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
-layout(std430, binding = 0) readonly buffer X { T x[]; };
+layout(std430, binding = 0) readonly buffer X { TS x[]; };
 layout(std430, binding = 1) writeonly buffer I { int idx[]; };
 layout(push_constant) uniform P {
     uvec4 shape; // [d0, d1, d2, V]
@@ -33,7 +34,7 @@ void main() {
     uint xb = p.x_off + row_offset(row, p.shape, p.xs), t = gl_LocalInvocationID.x;
     uint best = 0u, at = 0xffffffffu;
     for (uint i = t; i < p.shape.w; i += gl_WorkGroupSize.x) {
-        uint k = float_key(float(x[xb + i * p.xs.w]));
+        uint k = float_key(LD(x, xb + i * p.xs.w));
         if (k > best) { // every real key is > 0; strictly greater: indices rise, so ties keep the first
             best = k;
             at = i;

@@ -15,13 +15,14 @@ const float LOG2E = 1.4426950408889634;
 const float NEG_BIG = -1.7014117e38; // -FLT_MAX / 2
 const float NEG_INF = -1.0 / 0.0; // folded to -inf by the compiler
 
-layout(std430, binding = 0) readonly buffer Qb { T qbuf[]; };
-layout(std430, binding = 1) readonly buffer Kb { T kbuf[]; };
-layout(std430, binding = 2) readonly buffer Vb { T vbuf[]; };
+// q, k, v (and the output) through common.glsl's TS / LD / ST: f32, f16 or packed f16 words.
+layout(std430, binding = 0) readonly buffer Qb { TS qbuf[]; };
+layout(std430, binding = 1) readonly buffer Kb { TS kbuf[]; };
+layout(std430, binding = 2) readonly buffer Vb { TS vbuf[]; };
 // The same K and V as 4-vectors, for the direct path when every key row is 4-aligned
 // and contiguous (VEC4 = 1): one load per 4 features.
-layout(std430, binding = 1) readonly buffer Kb4 { T4 kbuf4[]; };
-layout(std430, binding = 2) readonly buffer Vb4 { T4 vbuf4[]; };
+layout(std430, binding = 1) readonly buffer Kb4 { TS4 kbuf4[]; };
+layout(std430, binding = 2) readonly buffer Vb4 { TS4 vbuf4[]; };
 layout(std430, binding = 4) readonly buffer Mb { float mbuf[]; };
 layout(std430, binding = 5) readonly buffer KLb { int kvlen[]; };
 
@@ -81,7 +82,7 @@ void rows_init() {
 void row_load(uint r, uint b, uint h, uint i, int klen) {
     float s = p.scale * LOG2E;
     uint base = p.q_off + b * p.q_st.x + h * p.q_st.y + i * p.q_st.z;
-    [[unroll]] for (uint c = 0; c < D; c++) qr[r][c] = float(qbuf[base + c * p.q_st.w]) * s;
+    [[unroll]] for (uint c = 0; c < D; c++) qr[r][c] = LD(qbuf, base + c * p.q_st.w) * s;
     lim[r] = row_limit(klen, i);
     first[r] = row_first(i);
     mbase[r] = p.m_off + b * p.m_st.x + h * p.m_st.y + i * p.m_st.z;
@@ -89,11 +90,12 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
 
 // Writes row r of the output normalized (zeros when no key was visible).
 // `o` is the output buffer, at index base + c * stride.
-#define ROW_STORE(obuf, r, base, stride, OT)                                        \
+#define ROW_STORE(obuf, r, base, stride)                                            \
     {                                                                              \
         float inv = lrow[r] > 0.0 ? 1.0 / lrow[r] : 0.0;                          \
-        [[unroll]] for (uint c = 0; c < DV; c++)                                  \
-            obuf[(base) + c * (stride)] = OT(clamp(acc[r][c] * inv, -F16_MAX, F16_MAX)); \
+        [[unroll]] for (uint c = 0; c < DV; c++) {                                \
+            ST(obuf, (base) + c * (stride), clamp(acc[r][c] * inv, -F16_MAX, F16_MAX)); \
+        }                                                                          \
     }
 
 // Scores of key jj of a step (position jpos, loaded from row jload) for the RB rows, from
@@ -169,7 +171,7 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
             [[unroll]] for (uint r = 0; r < RB; r++) dot[r] = 0.0;                 \
             if (VEC4 != 0) {                                                       \
                 [[unroll]] for (uint c = 0; c < D; c += 4) {                       \
-                    vec4 kc = vec4(kbuf4[(kbase + j * p.k_st.z + c) / 4]);         \
+                    vec4 kc = LD4(kbuf4, kbase + j * p.k_st.z + c);                \
                     [[unroll]] for (uint r = 0; r < RB; r++)                       \
                         dot[r] += qr[r][c] * kc.x + qr[r][c + 1] * kc.y + qr[r][c + 2] * kc.z + qr[r][c + 3] * kc.w; \
                 }                                                                  \
@@ -188,7 +190,7 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
             uint j = min(kb + jj, uint(kend) - 1u);                                \
             if (VEC4 != 0) {                                                       \
                 [[unroll]] for (uint c = 0; c < DV; c += 4) {                      \
-                    vec4 vc = vec4(vbuf4[(vbase + j * p.v_st.z + c) / 4]);         \
+                    vec4 vc = LD4(vbuf4, vbase + j * p.v_st.z + c);                \
                     [[unroll]] for (uint r = 0; r < RB; r++) {                     \
                         acc[r][c] += s[r][jj] * vc.x;                              \
                         acc[r][c + 1] += s[r][jj] * vc.y;                          \

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // Merges decode's split-K partials: one workgroup per query row, one invocation
 // per output feature. o = sum_s acc_s * 2^(m_s - M) / sum_s l_s * 2^(m_s - M),
 // M = max_s m_s; a row with no visible key (all l_s = 0) gets zeros.
@@ -8,7 +9,7 @@
 
 layout(local_size_x_id = 0) in; // = DV
 layout(std430, binding = 0) readonly buffer Part { float part[]; };
-layout(std430, binding = 1) writeonly buffer Ob { T obuf[]; };
+layout(std430, binding = 1) WO buffer Ob { TS obuf[]; };
 layout(push_constant) uniform P {
     uvec4 o_st;
     uint o_off, Lq, Hq, nsplit, rows;
@@ -29,5 +30,5 @@ void main() {
     }
     uint i = row % p.Lq, bh = row / p.Lq, h = bh % p.Hq, b = bh / p.Hq;
     float y = l > 0.0 ? a / l : 0.0;
-    obuf[p.o_off + b * p.o_st.x + h * p.o_st.y + i * p.o_st.z + c * p.o_st.w] = T(clamp(y, -F16_MAX, F16_MAX));
+    ST(obuf, p.o_off + b * p.o_st.x + h * p.o_st.y + i * p.o_st.z + c * p.o_st.w, clamp(y, -F16_MAX, F16_MAX));
 }

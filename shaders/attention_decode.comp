@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // Split-K decode attention for few queries (Lq <= 8) over a long cache. Every
 // invocation owns one split of p.aux consecutive keys of one (batch, KV head) and
 // runs the online softmax for all the query rows of that KV group (Hq/Hkv heads x
@@ -25,8 +26,8 @@ layout(constant_id = 7) const float SOFTCAP = 0.0; // score soft-capping (0 = no
 layout(std430, binding = 3) writeonly buffer Part { float part[]; };
 
 uint kbase, vbase;
-#define KEY_BUF(jj, j, c) float(kbuf[kbase + (j) * p.k_st.z + (c) * p.k_st.w])
-#define VAL_BUF(jj, j, c) float(vbuf[vbase + (j) * p.v_st.z + (c) * p.v_st.w])
+#define KEY_BUF(jj, j, c) LD(kbuf, kbase + (j) * p.k_st.z + (c) * p.k_st.w)
+#define VAL_BUF(jj, j, c) LD(vbuf, vbase + (j) * p.v_st.z + (c) * p.v_st.w)
 
 void main() {
     uint Hq = p.heads & 0xffffu, group = p.heads >> 16;

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // Fused (flash) attention: a workgroup takes WG*RB query rows of one (batch, head)
 // and walks the keys in tiles of BK with an online softmax; the Lq x Lk scores never
 // leave registers. Causal: the walk stops at the last key the workgroup's last row
@@ -23,7 +24,7 @@ layout(constant_id = 7) const float SOFTCAP = 0.0; // score soft-capping (0 = no
 
 #include "attention.glsl"
 
-layout(std430, binding = 3) writeonly buffer Ob { T obuf[]; };
+layout(std430, binding = 3) WO buffer Ob { TS obuf[]; };
 
 shared float sk[KV_MODE == 1 ? BK * D : 1];
 shared float sv[KV_MODE == 1 ? BK * DV : 1];
@@ -31,8 +32,8 @@ shared float sv[KV_MODE == 1 ? BK * DV : 1];
 uint kbase, vbase;
 #define KEY_SHARED(jj, j, c) sk[(jj) * D + (c)]
 #define VAL_SHARED(jj, j, c) sv[(jj) * DV + (c)]
-#define KEY_BUF(jj, j, c) float(kbuf[kbase + (j) * p.k_st.z + (c) * p.k_st.w])
-#define VAL_BUF(jj, j, c) float(vbuf[vbase + (j) * p.v_st.z + (c) * p.v_st.w])
+#define KEY_BUF(jj, j, c) LD(kbuf, kbase + (j) * p.k_st.z + (c) * p.k_st.w)
+#define VAL_BUF(jj, j, c) LD(vbuf, vbase + (j) * p.v_st.z + (c) * p.v_st.w)
 
 void main() {
     uint Hq = p.heads & 0xffffu, group = p.heads >> 16;
@@ -61,11 +62,11 @@ void main() {
                 barrier(); // the previous tile is consumed
                 for (uint e = lid; e < BK * D; e += wg) {
                     uint j = kb + e / D;
-                    sk[e] = int(j) < wg_end ? float(kbuf[kbase + j * p.k_st.z + (e % D) * p.k_st.w]) : 0.0;
+                    sk[e] = int(j) < wg_end ? LD(kbuf, kbase + j * p.k_st.z + (e % D) * p.k_st.w) : 0.0;
                 }
                 for (uint e = lid; e < BK * DV; e += wg) {
                     uint j = kb + e / DV;
-                    sv[e] = int(j) < wg_end ? float(vbuf[vbase + j * p.v_st.z + (e % DV) * p.v_st.w]) : 0.0;
+                    sv[e] = int(j) < wg_end ? LD(vbuf, vbase + j * p.v_st.z + (e % DV) * p.v_st.w) : 0.0;
                 }
                 barrier();
                 ATTEND_TILE(kb, my_end, KEY_SHARED, VAL_SHARED)
@@ -76,6 +77,6 @@ void main() {
     }
     [[unroll]] for (uint r = 0; r < RB; r++) {
         uint i = row0 + r * wg + lid;
-        if (i < p.Lq) ROW_STORE(obuf, r, p.o_off + b * p.o_st.x + h * p.o_st.y + i * p.o_st.z, p.o_st.w, T)
+        if (i < p.Lq) ROW_STORE(obuf, r, p.o_off + b * p.o_st.x + h * p.o_st.y + i * p.o_st.z, p.o_st.w)
     }
 }

@@ -1,6 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-//! variants: qk16 pv16
+//! variants: qk16 pv16 qk16_pk pv16_pk
 // The two matrix products of 3-pass attention, batched over (batch, head) slices:
 //   QK mode: S[s][i][j] = scale * sum_k Q[i][k] K[j][k]     (A = Q, B = K, C = scores)
 //   PV mode: O[s][i][c] = sum_k P[i][k] V[k][c]             (A = P, B = V^T, C = O)
@@ -11,23 +11,51 @@
 // softmax never reads them); PV stops at the last key the tile's last row sees.
 // Variants: qk16 reads f16 Q/K and writes f32 scores; pv16 reads f32 P and f16 V,
 // writes f16 O (clamped to the f16 range).
-#if defined(VARIANT_QK16) || defined(VARIANT_PV16)
+// *_pk: those f16 operands as packed words (no 16-bit storage; packed.glsl).
+#if (defined(VT_QK16) || defined(VT_PV16)) && !defined(VT_PK)
 #extension GL_EXT_shader_16bit_storage : require
 #endif
 #include "common.glsl"
 
-#if defined(VARIANT_QK16)
-#define A_T float16_t
-#define B_T float16_t
+// H_*: an f16 operand (float16_t, or uint words when packed); F_*: an f32 one.
+// A_LD / B_LD(buf, i): element i as float; C_ST(buf, i, v): stores v.
+#ifdef VT_PK
+#define H_T uint
+#define H_LD(BUF, I) LOAD_H(BUF, I)
+#define H_ST(BUF, I, V) STORE_H(BUF, I, V)
+#else
+#define H_T float16_t
+#define H_LD(BUF, I) float(BUF[I])
+#define H_ST(BUF, I, V) BUF[I] = float16_t(V)
+#endif
+#define F_LD(BUF, I) BUF[I]
+#define F_ST(BUF, I, V) BUF[I] = (V)
+#if defined(VT_QK16)
+#define A_T H_T
+#define B_T H_T
 #define C_T float
-#elif defined(VARIANT_PV16)
+#define A_LD H_LD
+#define B_LD H_LD
+#define C_ST F_ST
+#elif defined(VT_PV16)
 #define A_T float
-#define B_T float16_t
-#define C_T float16_t
+#define B_T H_T
+#define C_T H_T
+#define A_LD F_LD
+#define B_LD H_LD
+#define C_ST H_ST
 #else
 #define A_T float
 #define B_T float
 #define C_T float
+#define A_LD F_LD
+#define B_LD F_LD
+#define C_ST F_ST
+#endif
+#if defined(VT_PV16) && defined(VT_PK)
+#define C_WO // packed stores read the word they write half of
+#else
+#define C_WO writeonly
 #endif
 
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
@@ -37,7 +65,7 @@ layout(constant_id = 4) const uint TK = 16; // reduction step staged in shared m
 
 layout(std430, binding = 0) readonly buffer Ab { A_T abuf[]; };
 layout(std430, binding = 1) readonly buffer Bb { B_T bbuf[]; };
-layout(std430, binding = 2) writeonly buffer Cb { C_T cbuf[]; };
+layout(std430, binding = 2) C_WO buffer Cb { C_T cbuf[]; };
 layout(push_constant) uniform P {
     uvec4 a_st, b_st, c_st; // batch, head, row (B: column of C), k (C: column)
     uint a_off, b_off, c_off;
@@ -72,11 +100,11 @@ void main() {
     for (uint k0 = 0; k0 < kend; k0 += TK) {
         for (uint e = lid; e < TY * TM * TK; e += nthreads) {
             uint r = e / TK, kk = e % TK, m = m0 + r, k = k0 + kk;
-            sa[r][kk] = (m < p.M && k < kend) ? float(abuf[abase + m * p.a_st.z + k * p.a_st.w]) : 0.0;
+            sa[r][kk] = (m < p.M && k < kend) ? A_LD(abuf, abase + m * p.a_st.z + k * p.a_st.w) : 0.0;
         }
         for (uint e = lid; e < TX * TN * TK; e += nthreads) {
             uint r = e / TK, kk = e % TK, n = n0 + r, k = k0 + kk;
-            sb[r][kk] = (n < p.N && k < kend) ? float(bbuf[bbase + n * p.b_st.z + k * p.b_st.w]) : 0.0;
+            sb[r][kk] = (n < p.N && k < kend) ? B_LD(bbuf, bbase + n * p.b_st.z + k * p.b_st.w) : 0.0;
         }
         barrier();
         for (uint kk = 0; kk < TK; kk++) {
@@ -93,7 +121,9 @@ void main() {
         if (m >= p.M) continue;
         [[unroll]] for (uint j = 0; j < TN; j++) {
             uint n = n0 + tx + j * TX;
-            if (n < p.N) cbuf[cbase + m * p.c_st.z + n * p.c_st.w] = C_T(clamp(acc[i][j] * p.scale, -F16_MAX, F16_MAX));
+            if (n < p.N) {
+                C_ST(cbuf, cbase + m * p.c_st.z + n * p.c_st.w, clamp(acc[i][j] * p.scale, -F16_MAX, F16_MAX));
+            }
         }
     }
 }

@@ -2,14 +2,19 @@
 #extension GL_GOOGLE_include_directive : require
 //! variants: wh q8 q4 yh wh_yh q8_yh q4_yh
 //! variants: q41 q41_yh q50 q50_yh q51 q51_yh q2k q2k_yh q3k q3k_yh q4k q4k_yh q5k q5k_yh q6k q6k_yh iq4nl iq4nl_yh iq4xs iq4xs_yh
+//! variants: yh_pk wh_yh_pk q8_yh_pk q4_yh_pk q41_yh_pk q50_yh_pk q51_yh_pk q2k_yh_pk q3k_yh_pk q4k_yh_pk q5k_yh_pk
+//! variants: q6k_yh_pk iq4nl_yh_pk iq4xs_yh_pk
 // Token embedding lookup: y[r, d] = table[ids[r], d], dequantized. The table is
 // read as uint words (f32 bits, packed f16 pairs or GGUF blocks, quant.glsl), so f16 and
-// block tables need no 16-bit storage; only an f16 y does (yh variants).
+// block tables need no 16-bit storage; an f16 y is float16_t (yh) or, without 16-bit storage,
+// packed words (yh_pk: neighbouring lanes share a word, see STORE_H).
 // A table beyond maxStorageBufferRange is bound in row slices, one dispatch
 // each: a dispatch writes only the rows whose id falls into its slice, and
 // the one with zero_fill set writes the zero rows of ids outside [0, V).
-#ifdef VT_YH
+#if defined(VT_YH) && !defined(VT_PK)
 #extension GL_EXT_shader_16bit_storage : require
+#endif
+#ifdef VT_YH
 #define Y_F16 1
 #define YT float16_t
 #else
@@ -23,7 +28,11 @@ layout(std430, binding = 0) readonly buffer Table { uint tw[]; };
 #define QUANT_BUF tw
 #include "quant.glsl"
 layout(std430, binding = 1) readonly buffer Ids { int ids[]; };
+#if defined(Y_F16) && defined(VT_PK)
+layout(std430, binding = 2) buffer Y { uint ys[]; };
+#else
 layout(std430, binding = 2) writeonly buffer Y { YT ys[]; };
+#endif
 
 layout(push_constant) uniform P {
     uint D, N;        // row length; rows of y (= number of ids)
@@ -60,5 +69,9 @@ void main() {
 #ifdef Y_F16
     v = clamp(v, -F16_MAX, F16_MAX);
 #endif
+#if defined(Y_F16) && defined(VT_PK)
+    STORE_H(ys, p.y_off + r * p.D + d, v);
+#else
     ys[p.y_off + r * p.D + d] = YT(v);
+#endif
 }

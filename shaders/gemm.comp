@@ -2,6 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 //! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
 //! variants: q41 xh_q41 q41_yh xh_q41_yh q50 xh_q50 q50_yh xh_q50_yh q51 xh_q51 q51_yh xh_q51_yh q2k xh_q2k q2k_yh xh_q2k_yh q3k xh_q3k q3k_yh xh_q3k_yh q4k xh_q4k q4k_yh xh_q4k_yh q5k xh_q5k q5k_yh xh_q5k_yh q6k xh_q6k q6k_yh xh_q6k_yh iq4nl xh_iq4nl iq4nl_yh xh_iq4nl_yh iq4xs xh_iq4xs iq4xs_yh xh_iq4xs_yh
+//! packed-f16
 // Register-blocked GEMM without shared memory: each invocation computes an
 // RM x RN block of y (RM rows of x, RN consecutive rows of W), reading both
 // operands straight from memory. The profile for CPU drivers and GPUs whose
@@ -57,8 +58,8 @@ void main() {
     }
     for (; k < p.K; k++)
         [[unroll]] for (uint j = 0u; j < RN; j++) {
-            float wv = float(ws[wrow[j] + k]);
-            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += float(xs[xrow[r] + k]) * wv;
+            float wv = W_AT(wrow[j] + k);
+            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += X_AT(xrow[r] + k) * wv;
         }
 #endif
 

@@ -120,8 +120,8 @@ void main() {
     }
     for (uint k = k4 + lane; k < p.K; k += SG)
         [[unroll]] for (uint j = 0u; j < RN; j++) {
-            float wv = float(ws[wrow[j] + k]);
-            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += float(xs[xrow[r] + k]) * wv;
+            float wv = W_AT(wrow[j] + k);
+            [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += X_AT(xrow[r] + k) * wv;
         }
 #endif
 

@@ -2,6 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 //! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
 //! variants: q41 xh_q41 q41_yh xh_q41_yh q50 xh_q50 q50_yh xh_q50_yh q51 xh_q51 q51_yh xh_q51_yh q2k xh_q2k q2k_yh xh_q2k_yh q3k xh_q3k q3k_yh xh_q3k_yh q4k xh_q4k q4k_yh xh_q4k_yh q5k xh_q5k q5k_yh xh_q5k_yh q6k xh_q6k q6k_yh xh_q6k_yh iq4nl xh_iq4nl iq4nl_yh xh_iq4nl_yh iq4xs xh_iq4xs iq4xs_yh xh_iq4xs_yh
+//! packed-f16
 // GEMM tiled in shared memory with register blocking, for GPUs (M > 1). A workgroup computes a
 // BM x BN tile of y (BM rows of x by BN rows of W); for every BK-wide slice of K it stages that
 // slice of x and of W in shared memory as f32 (GGUF blocks dequantized on the way), then
@@ -48,7 +49,7 @@ void main() {
                 uint i = p.x_off + gm * p.K + k;
                 if (VEC4 || k + 4u <= p.K) v = load_x4(i);
                 else
-                    for (uint e = 0u; e < p.K - k; e++) v[e] = float(xs[i + e]);
+                    for (uint e = 0u; e < p.K - k; e++) v[e] = X_AT(i + e);
             }
             [[unroll]] for (uint e = 0u; e < 4u; e++) xt[(kk + e) * BM + m] = v[e];
         }
@@ -64,7 +65,7 @@ void main() {
                 uint i = p.w_off + gn * p.K + k;
                 if (VEC4 || k + 4u <= p.K) v = load_w4(i);
                 else
-                    for (uint e = 0u; e < p.K - k; e++) v[e] = float(ws[i + e]);
+                    for (uint e = 0u; e < p.K - k; e++) v[e] = W_AT(i + e);
 #endif
             }
             [[unroll]] for (uint e = 0u; e < 4u; e++) wt[(kk + e) * BN + n] = v[e];

@@ -19,9 +19,15 @@
 #define W_Q4 1
 #endif
 
-#if defined(X_F16) || defined(Y_F16) || defined(W_F16)
+// pk (with xh / wh / yh): those f16 tensors are bound as packed 32-bit words, two halves per
+// word, for devices without 16-bit storage (packed.glsl); the bytes in memory are the same.
+#ifdef VT_PK
+#define F16_PACKED 1
+#endif
+#if !defined(F16_PACKED) && (defined(X_F16) || defined(Y_F16) || defined(W_F16))
 #extension GL_EXT_shader_16bit_storage : require
 #endif
+#include "packed.glsl"
 #ifdef X_F16
 #define XT float16_t
 #define XT4 f16vec4
@@ -40,8 +46,18 @@
 // host sets it when K and the offsets are multiples of 4; the vec4 views alias
 // the scalar ones.
 layout(constant_id = 3) const bool VEC4 = false;
+// X_AT(i) / W_AT(i): element i as float; X4_AT(i) / W4_AT(i): elements i .. i + 3 (i % 4 == 0)
+#if defined(X_F16) && defined(F16_PACKED)
+layout(std430, binding = 0) readonly buffer X { uint xs[]; };
+layout(std430, binding = 0) readonly buffer X4 { uvec2 xs4[]; };
+#define X_AT(i) LOAD_H(xs, i)
+#define X4_AT(i) unpack_h4(xs4[(i) >> 2])
+#else
 layout(std430, binding = 0) readonly buffer X { XT xs[]; };
 layout(std430, binding = 0) readonly buffer X4 { XT4 xs4[]; };
+#define X_AT(i) float(xs[i])
+#define X4_AT(i) vec4(xs4[(i) >> 2])
+#endif
 #ifdef GEMM_INT64
 // With 64-bit integers (gemm_ks), VEC4 loads are 64-bit words: 2 per vec4 of f32, 1 per
 // vec4 of f16. llvmpipe's cost is per loaded component, so this halves (f16: quarters) it.
@@ -57,12 +73,21 @@ layout(std430, binding = 1) readonly buffer WQ { uint wq[]; };
 #ifdef WQ_TYPE
 #define W_QUANT 1
 #else
+#if defined(W_F16) && defined(F16_PACKED)
+layout(std430, binding = 1) readonly buffer W { uint ws[]; };
+layout(std430, binding = 1) readonly buffer W4 { uvec2 ws4[]; };
+#define W_AT(i) LOAD_H(ws, i)
+#define W4_AT(i) unpack_h4(ws4[(i) >> 2])
+#else
 #ifdef W_F16
 layout(std430, binding = 1) readonly buffer W { float16_t ws[]; };
 layout(std430, binding = 1) readonly buffer W4 { f16vec4 ws4[]; };
 #else
 layout(std430, binding = 1) readonly buffer W { float ws[]; };
 layout(std430, binding = 1) readonly buffer W4 { vec4 ws4[]; };
+#endif
+#define W_AT(i) float(ws[i])
+#define W4_AT(i) vec4(ws4[(i) >> 2])
 #endif
 #ifdef GEMM_INT64
 #ifdef W_F16
@@ -73,7 +98,11 @@ layout(std430, binding = 1) readonly buffer W64 { u64vec2 ws64[]; };
 #endif
 #endif
 layout(std430, binding = 2) readonly buffer B { float bias[]; };
+#if defined(Y_F16) && defined(F16_PACKED)
+layout(std430, binding = 3) buffer Y { uint ys[]; }; // STORE_H reads the word it writes half of
+#else
 layout(std430, binding = 3) writeonly buffer Y { YT ys[]; };
+#endif
 
 layout(push_constant) uniform P {
     uint M, N, K;      // N: rows of W in this dispatch (one slice of W)
@@ -107,8 +136,8 @@ vec4 load_x4(uint i) {
 #ifdef GEMM_INT64
     if (VEC4) return X64_VEC4(i);
 #endif
-    if (VEC4) return vec4(xs4[i >> 2]);
-    return vec4(xs[i], xs[i + 1u], xs[i + 2u], xs[i + 3u]);
+    if (VEC4) return X4_AT(i);
+    return vec4(X_AT(i), X_AT(i + 1u), X_AT(i + 2u), X_AT(i + 3u));
 }
 
 #ifndef W_QUANT
@@ -116,8 +145,8 @@ vec4 load_w4(uint i) {
 #ifdef GEMM_INT64
     if (VEC4) return W64_VEC4(i);
 #endif
-    if (VEC4) return vec4(ws4[i >> 2]);
-    return vec4(ws[i], ws[i + 1u], ws[i + 2u], ws[i + 3u]);
+    if (VEC4) return W4_AT(i);
+    return vec4(W_AT(i), W_AT(i + 1u), W_AT(i + 2u), W_AT(i + 3u));
 }
 #endif
 
@@ -127,5 +156,9 @@ void store_y(uint m, uint n, float v) {
 #ifdef Y_F16
     v = clamp(v, -F16_MAX, F16_MAX);
 #endif
+#if defined(Y_F16) && defined(F16_PACKED)
+    STORE_H(ys, p.y_off + m * p.ldy + p.n0 + n, v);
+#else
     ys[p.y_off + m * p.ldy + p.n0 + n] = YT(v);
+#endif
 }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16 sg f16_sg
+//! packed-f16
 // LayerNorm / RMSNorm over the last dimension; one workgroup per row.
 // LayerNorm takes the mean first, then the centred second moment (two passes
 // over the row: stable where E[x^2] - E[x]^2 cancels). Spec constant 1 selects
@@ -8,7 +9,7 @@
 #if defined(VARIANT_F16_SG)
 #define VARIANT_F16 1
 #endif
-#if defined(VARIANT_SG) || defined(VARIANT_F16_SG)
+#if defined(VT_SG)
 #define USE_SUBGROUP 1
 #endif
 #include "common.glsl"
@@ -16,8 +17,8 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint RMS = 0;
 
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
+layout(std430, binding = 0) readonly buffer X { TS x[]; }; // TS, LD, ST, WO: common.glsl
+layout(std430, binding = 1) WO buffer Y { TS y[]; };
 layout(std430, binding = 2) readonly buffer W { uint w[]; };
 layout(std430, binding = 3) readonly buffer B { uint b[]; };
 layout(push_constant) uniform P {
@@ -42,12 +43,12 @@ void main() {
     float mean = 0.0;
     if (RMS == 0) {
         float s = 0.0;
-        for (uint i = t; i < D; i += WG) s += float(x[xb + i * p.xs.w]);
+        for (uint i = t; i < D; i += WG) s += LD(x, xb + i * p.xs.w);
         mean = wg_sum(s) / float(D);
     }
     float q = 0.0;
     for (uint i = t; i < D; i += WG) {
-        float v = float(x[xb + i * p.xs.w]) - mean;
+        float v = LD(x, xb + i * p.xs.w) - mean;
         q += v * v;
     }
     float inv = inversesqrt(wg_sum(q) / float(D) + p.eps);
@@ -55,12 +56,12 @@ void main() {
     bool has_w = (p.flags & 1u) != 0u, has_b = (p.flags & 2u) != 0u;
     bool w16 = (p.flags & 4u) != 0u, b16 = (p.flags & 8u) != 0u;
     for (uint i = t; i < D; i += WG) {
-        float v = (float(x[xb + i * p.xs.w]) - mean) * inv;
+        float v = (LD(x, xb + i * p.xs.w) - mean) * inv;
         if (has_w) v *= LOAD_PACKED(w, p.w_off + i * p.w_stride, w16);
         if (has_b) v += LOAD_PACKED(b, p.b_off + i * p.b_stride, b16);
 #ifdef VARIANT_F16
         v = clamp(v, -F16_MAX, F16_MAX);
 #endif
-        y[yb + i * p.ys.w] = T(v);
+        ST(y, yb + i * p.ys.w, v);
     }
 }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // One time step of a GRU (spec constant LSTM = 0) or LSTM (1) layer, PyTorch's
 // nn.GRU / nn.LSTM equations and gate order (GRU r, z, n; LSTM i, f, g, o).
 // gi holds x_t W_ih^T + b_ih for every step (one GEMM before the loop); this
@@ -22,11 +23,11 @@ layout(constant_id = 3) const uint PASS = 0;
 layout(std430, binding = 0) readonly buffer GI { float gi[]; };
 layout(std430, binding = 1) readonly buffer W { uint whh[]; };
 layout(std430, binding = 2) readonly buffer BH { uint bhh[]; };
-layout(std430, binding = 3) readonly buffer HS { T hsrc[]; };
-layout(std430, binding = 4) writeonly buffer Y { T y[]; };
+layout(std430, binding = 3) readonly buffer HS { TS hsrc[]; };
+layout(std430, binding = 4) WO buffer Y { TS y[]; };
 layout(std430, binding = 5) buffer CS { float cst[]; };
-layout(std430, binding = 6) readonly buffer C0 { T c0[]; };
-layout(std430, binding = 7) writeonly buffer CN { T cn[]; };
+layout(std430, binding = 6) readonly buffer C0 { TS c0[]; };
+layout(std430, binding = 7) WO buffer CN { TS cn[]; };
 layout(std430, binding = 8) buffer WT { float wt[]; }; // W_hh^T, f32
 layout(push_constant) uniform P {
     uint H, hs_off, hs_bstride, y_off;
@@ -64,7 +65,7 @@ void main() {
     float acc[4] = float[4](0.0, 0.0, 0.0, 0.0);
     for (uint k0 = 0u; k0 < H; k0 += WG) { // all invocations: barriers stay uniform
         uint k = k0 + lid;
-        hs[lid] = k < H && has_h ? float(hsrc[hb + k]) : 0.0;
+        hs[lid] = k < H && has_h ? LD(hsrc, hb + k) : 0.0;
         barrier();
         if (live && has_h) {
             uint kn = min(WG, H - k0);
@@ -89,21 +90,21 @@ void main() {
     if (LSTM == 0u) {
         float r = sigm(pre[0] + acc[0]), z = sigm(pre[1] + acc[1]);
         float n = tanh_safe(pre[2] + r * acc[2]);
-        float hp = has_h ? float(hsrc[hb + j]) : 0.0;
+        float hp = has_h ? LD(hsrc, hb + j) : 0.0;
         h = (1.0 - z) * n + z * hp;
     } else {
         float ig = sigm(pre[0] + acc[0]), fg = sigm(pre[1] + acc[1]);
         float gg = tanh_safe(pre[2] + acc[2]), og = sigm(pre[3] + acc[3]);
-        float cp = (p.flags & C_FROM_C0) != 0u ? float(c0[p.c0_off + b * H + j])
+        float cp = (p.flags & C_FROM_C0) != 0u ? LD(c0, p.c0_off + b * H + j)
                    : (p.flags & C_FROM_STATE) != 0u ? cst[b * H + j] : 0.0;
         float c = fg * cp + ig * gg;
         cst[b * H + j] = c;
 #ifdef VARIANT_F16
-        if ((p.flags & HAS_CN) != 0u) cn[p.cn_off + b * H + j] = T(clamp(c, -F16_MAX, F16_MAX));
+        if ((p.flags & HAS_CN) != 0u) ST(cn, p.cn_off + b * H + j, clamp(c, -F16_MAX, F16_MAX));
 #else
-        if ((p.flags & HAS_CN) != 0u) cn[p.cn_off + b * H + j] = T(c);
+        if ((p.flags & HAS_CN) != 0u) ST(cn, p.cn_off + b * H + j, c);
 #endif
         h = og * tanh_safe(c);
     }
-    y[p.y_off + b * p.y_bstride + j] = T(h);
+    ST(y, p.y_off + b * p.y_bstride + j, h);
 }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // Rotary position embedding on a 4-D view [B, L, H, D] or [B, H, L, D]. One
 // invocation per rotated pair (NeoX: (i, i + R/2), GPT-J: (2i, 2i + 1), i < R/2)
 // or per passed-through element d >= R (skipped when rotating in place).
@@ -12,8 +13,8 @@
 #include "packed.glsl"
 
 layout(local_size_x_id = 0) in;
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
+layout(std430, binding = 0) readonly buffer X { TS x[]; }; // TS, LD, ST, WO: common.glsl
+layout(std430, binding = 1) WO buffer Y { TS y[]; };
 layout(std430, binding = 2) readonly buffer Pos { int pos[]; };
 layout(std430, binding = 3) readonly buffer F { uint freq[]; };
 layout(push_constant) uniform P {
@@ -36,7 +37,7 @@ void main() {
     uint rot = 2u * p.half_rot;
     if (u >= p.half_rot) { // pass-through dims
         uint d = rot + (u - p.half_rot);
-        y[yb + d * p.ys.w] = x[xb + d * p.xs.w];
+        ST(y, yb + d * p.ys.w, LD(x, xb + d * p.xs.w));
         return;
     }
     bool gptj = (p.flags & 1u) != 0u;
@@ -46,12 +47,12 @@ void main() {
                                    : inv_freq(u, p.c_hi, p.c_lo);
     vec2 sc = sincos_acc(float(p.offset + ps) * f);
     uint d0 = gptj ? 2u * u : u, d1 = gptj ? 2u * u + 1u : u + p.half_rot;
-    float a = float(x[xb + d0 * p.xs.w]), c = float(x[xb + d1 * p.xs.w]);
+    float a = LD(x, xb + d0 * p.xs.w), c = LD(x, xb + d1 * p.xs.w);
     float ra = a * sc.y - c * sc.x, rc = c * sc.y + a * sc.x;
 #ifdef VARIANT_F16
     ra = clamp(ra, -F16_MAX, F16_MAX);
     rc = clamp(rc, -F16_MAX, F16_MAX);
 #endif
-    y[yb + d0 * p.ys.w] = T(ra);
-    y[yb + d1 * p.ys.w] = T(rc);
+    ST(y, yb + d0 * p.ys.w, ra);
+    ST(y, yb + d1 * p.ys.w, rc);
 }

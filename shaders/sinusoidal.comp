@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // Sinusoidal positional encoding (Vaswani et al. 2017) over y [.., L, D]:
 // PE[p, 2i] = sin(p / 10000^(2i/D)), PE[p, 2i+1] = cos(same), p = offset + l;
 // y = PE, or y = x + PE.
@@ -9,8 +10,8 @@
 #include "mathf.glsl"
 
 layout(local_size_x_id = 0) in;
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
+layout(std430, binding = 0) readonly buffer X { TS x[]; };
+layout(std430, binding = 1) WO buffer Y { TS y[]; };
 layout(push_constant) uniform P {
     uvec4 shape; // [.., .., L, D]
     uvec4 xs, ys;
@@ -25,9 +26,9 @@ void main() {
     uvec4 idx = unflatten4(i, p.shape);
     vec2 sc = sincos_acc(float(p.offset + int(idx.z)) * inv_freq(idx.w / 2u, p.c_hi, p.c_lo));
     float v = (idx.w & 1u) != 0u ? sc.y : sc.x;
-    if (p.has_x != 0u) v += float(x[p.x_off + offset4(idx, p.xs)]);
+    if (p.has_x != 0u) v += LD(x, p.x_off + offset4(idx, p.xs));
 #ifdef VARIANT_F16
     v = clamp(v, -F16_MAX, F16_MAX);
 #endif
-    y[p.y_off + offset4(idx, p.ys)] = T(v);
+    ST(y, p.y_off + offset4(idx, p.ys), v);
 }

@@ -1,20 +1,21 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16 sg f16_sg
+//! packed-f16
 // Softmax over the last dimension, one workgroup per row: max, sum of
 // exp(x - max), then the normalized values. -inf entries give 0; a row that is
 // all -inf gives all zeros (not NaN). Rows of any length (vocabularies).
 #if defined(VARIANT_F16_SG)
 #define VARIANT_F16 1
 #endif
-#if defined(VARIANT_SG) || defined(VARIANT_F16_SG)
+#if defined(VT_SG)
 #define USE_SUBGROUP 1
 #endif
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
+layout(std430, binding = 0) readonly buffer X { TS x[]; };
+layout(std430, binding = 1) WO buffer Y { TS y[]; };
 layout(push_constant) uniform P {
     uvec4 shape; // [d0, d1, d2, D]
     uvec4 xs, ys;
@@ -32,14 +33,14 @@ void main() {
     uint D = p.shape.w, t = gl_LocalInvocationID.x, WG = gl_WorkGroupSize.x;
 
     float m = NEG_INF;
-    for (uint i = t; i < D; i += WG) m = max(m, float(x[xb + i * p.xs.w]));
+    for (uint i = t; i < D; i += WG) m = max(m, LD(x, xb + i * p.xs.w));
     m = wg_max(m);
     if (m == NEG_INF) { // every entry masked
-        for (uint i = t; i < D; i += WG) y[yb + i * p.ys.w] = T(0.0);
+        for (uint i = t; i < D; i += WG) ST(y, yb + i * p.ys.w, 0.0);
         return;
     }
     float s = 0.0;
-    for (uint i = t; i < D; i += WG) s += exp(float(x[xb + i * p.xs.w]) - m);
+    for (uint i = t; i < D; i += WG) s += exp(LD(x, xb + i * p.xs.w) - m);
     float inv = 1.0 / wg_sum(s);
-    for (uint i = t; i < D; i += WG) y[yb + i * p.ys.w] = T(exp(float(x[xb + i * p.xs.w]) - m) * inv);
+    for (uint i = t; i < D; i += WG) ST(y, yb + i * p.ys.w, exp(LD(x, xb + i * p.xs.w) - m) * inv);
 }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // Top-k of each row (k <= 256), sorted descending, ties to the lower index;
 // one workgroup per row, rows of any length (vocabularies):
 //  1. radix select: four 8-bit histogram passes over the row's order keys find
@@ -13,8 +14,8 @@
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint SORT = 256; // power of two >= k
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer V { T vals[]; };
+layout(std430, binding = 0) readonly buffer X { TS x[]; };
+layout(std430, binding = 1) WO buffer V { TS vals[]; };
 layout(std430, binding = 2) writeonly buffer I { int idx[]; };
 layout(push_constant) uniform P {
     uvec4 shape; // [d0, d1, d2, V]
@@ -32,7 +33,7 @@ shared uint s_key[SORT], s_idx[SORT];
 shared uint s_scan[gl_WorkGroupSize.x];
 shared uint s_prefix, s_need, s_gt;
 
-uint key_at(uint xb, uint i) { return float_key(float(x[xb + i * p.xs.w])); }
+uint key_at(uint xb, uint i) { return float_key(LD(x, xb + i * p.xs.w)); }
 
 void main() {
     uint row = p.row0 + flat_group();
@@ -126,6 +127,6 @@ void main() {
     for (uint i = t; i < p.k; i += WG) {
         uint at = s_idx[i];
         idx[p.i_off + row * p.k + i] = int(at);
-        if (p.has_vals != 0u) vals[p.v_off + row * p.k + i] = x[xb + at * p.xs.w];
+        if (p.has_vals != 0u) ST(vals, p.v_off + row * p.k + i, LD(x, xb + at * p.xs.w));
     }
 }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 //! variants: f16
+//! packed-f16
 // y = act(x) elementwise over a 4-D index space, any strides on both sides;
 // spec constant 1 picks the activation (act.glsl: relu, silu, gelu erf/tanh, scale).
 #include "common.glsl"
@@ -9,8 +10,8 @@
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = 0;
-layout(std430, binding = 0) readonly buffer X { T x[]; };
-layout(std430, binding = 1) writeonly buffer Y { T y[]; };
+layout(std430, binding = 0) readonly buffer X { TS x[]; };
+layout(std430, binding = 1) WO buffer Y { TS y[]; };
 layout(push_constant) uniform P {
     uvec4 shape;
     uvec4 xs, ys;
@@ -22,9 +23,9 @@ void main() {
     uint i = flat_group() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     if (i >= p.n) return;
     uvec4 idx = unflatten4(i, p.shape);
-    float v = activate(OP, float(x[p.x_off + offset4(idx, p.xs)]), p.alpha);
+    float v = activate(OP, LD(x, p.x_off + offset4(idx, p.xs)), p.alpha);
 #ifdef VARIANT_F16
     v = clamp(v, -F16_MAX, F16_MAX);
 #endif
-    y[p.y_off + offset4(idx, p.ys)] = T(v);
+    ST(y, p.y_off + offset4(idx, p.ys), v);
 }

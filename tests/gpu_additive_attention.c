@@ -1,5 +1,5 @@
 /* Additive (Bahdanau) attention against ref/additive_attention_ref.c: odd sizes, key masks with fully masked
- * rows, strided views, f16 storage where the device has it, batched recording, and argument errors.
+ * rows, strided views, f16 storage (packed words without 16-bit storage), batched recording, and argument errors.
  * Both the op on pre-projected inputs and the whole op (projections through vkattn_linear; f32, f16 and q8_0
  * weights, the reference using the dequantized weights). Tolerance: max abs error / max |ref| <= 1e-4 (f32 storage), 3e-3 (f16 storage), for c and alpha. */
 #include "harness.h"
@@ -138,18 +138,10 @@ static void test_projected_errors(vkattn_context *ctx) {
     CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h, NULL, NULL, c), E); /* alpha required */
     CHECK(strstr(vkattn_context_error(ctx), "alpha") != NULL, "message: %s", vkattn_context_error(ctx));
     CHECK_STATUS(ctx, vkattn_additive_attention_projected(NULL, hp, sp, v, h, NULL, al, c), E);
-    /* mixed storage dtypes, or f16 on a device without 16-bit storage */
+    /* mixed storage dtypes */
     vkattn_tensor *h16 = NULL;
     CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_h, &h16));
     CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp, sp, v, h16, NULL, al, c), E);
-    if (!vkattn_context_device(ctx)->storage16) {
-        vkattn_tensor *hp16, *sp16, *c16;
-        CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_hp, &hp16));
-        CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_sp, &sp16));
-        CHECK_OK(ctx, vkattn_tensor_create(ctx, VKATTN_F16, 3, s_c, &c16));
-        CHECK_STATUS(ctx, vkattn_additive_attention_projected(ctx, hp16, sp16, v, h16, NULL, al, c16), VKATTN_ERROR_UNSUPPORTED);
-        vkattn_tensor_destroy(hp16), vkattn_tensor_destroy(sp16), vkattn_tensor_destroy(c16);
-    }
     vkattn_tensor *all[] = {hp, sp, v, h, al, c, bad, mbad, m16, h16};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vkattn_tensor_destroy(all[i]);
 }
@@ -284,7 +276,6 @@ static void test_full_errors(vkattn_context *ctx) {
 
 int main(void) {
     vkattn_context *ctx = th_context();
-    const vkattn_device_info *info = vkattn_context_device(ctx);
     th_seed(3);
     static const int64_t Lks[] = {1, 7, 77, 1000}, As[] = {1, 33, 128}, Dhs[] = {40, 64}, Ts[] = {1, 5};
     int n = 0;
@@ -295,12 +286,9 @@ int main(void) {
                     shape p = {2, Ts[it], Lks[il], As[ia], Dhs[id], n % 3, n % 4 == 1};
                     run_projected(ctx, p, VKATTN_F32, n % 5 == 2);
                 }
-    if (info->storage16) {
-        shape f16[] = {{2, 5, 77, 33, 40, 1, 0}, {2, 1, 1000, 128, 64, 2, 1}, {1, 5, 7, 1, 64, 0, 0}};
-        for (size_t i = 0; i < sizeof f16 / sizeof f16[0]; i++) run_projected(ctx, f16[i], VKATTN_F16, 0);
-    } else {
-        printf("note: f16 storage paths not run on %s: no 16-bit storage (the UNSUPPORTED error is checked)\n", info->name);
-    }
+    /* f16 storage: float16_t with 16-bit storage, packed words without */
+    shape f16[] = {{2, 5, 77, 33, 40, 1, 0}, {2, 1, 1000, 128, 64, 2, 1}, {1, 5, 7, 1, 64, 0, 0}};
+    for (size_t i = 0; i < sizeof f16 / sizeof f16[0]; i++) run_projected(ctx, f16[i], VKATTN_F16, 0);
     test_projected_errors(ctx);
 
     /* the whole op: projections on the device (vkattn_linear) */
@@ -312,11 +300,9 @@ int main(void) {
                 int q8 = Dhs[id] == 64 && n % 3 == 1; /* block weights need K % 32 == 0 */
                 run_full(ctx, p, q8 ? 32 : n % 3 ? 24 : 50, VKATTN_F32, q8 ? VKATTN_Q8_0 : VKATTN_F32, n % 4 != 1);
             }
-    if (info->storage16) {
-        run_full(ctx, (shape){2, 5, 77, 33, 40, 1, 0}, 24, VKATTN_F16, VKATTN_F16, 1);
-        run_full(ctx, (shape){2, 1, 1000, 128, 64, 0, 0}, 50, VKATTN_F16, VKATTN_F16, 1);
-        run_full(ctx, (shape){1, 5, 7, 1, 64, 1, 0}, 24, VKATTN_F16, VKATTN_F32, 0);
-    }
+    run_full(ctx, (shape){2, 5, 77, 33, 40, 1, 0}, 24, VKATTN_F16, VKATTN_F16, 1);
+    run_full(ctx, (shape){2, 1, 1000, 128, 64, 0, 0}, 50, VKATTN_F16, VKATTN_F16, 1);
+    run_full(ctx, (shape){1, 5, 7, 1, 64, 1, 0}, 24, VKATTN_F16, VKATTN_F32, 0);
     test_full_batch(ctx);
     test_full_errors(ctx);
     return th_finish(ctx);

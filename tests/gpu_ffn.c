@@ -177,12 +177,5 @@ int main(void) {
         }
     check_batched(ctx);
     check_errors(ctx);
-    if (!vkattn_context_device(ctx)->storage16) {
-        int64_t xs[2] = {2, 8}, ws[2] = {8, 8};
-        vkattn_tensor *x = th_tensor(ctx, VKATTN_F16, 2, xs, NULL), *w = th_tensor(ctx, VKATTN_F32, 2, ws, NULL);
-        vkattn_ffn_weights fw = {.up = w, .down = w};
-        OT_EXPECT_F16_UNSUPPORTED(ctx, vkattn_ffn(ctx, x, &fw, VKATTN_FFN_GELU, NULL, x));
-        vkattn_tensor_destroy(x), vkattn_tensor_destroy(w);
-    }
     return th_finish(ctx);
 }

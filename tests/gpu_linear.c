@@ -66,15 +66,15 @@ static void test_quant(vkattn_context *ctx, vkattn_dtype xdt, vkattn_dtype wdt, 
 }
 
 /* The other block types: a GEMV and a small GEMM each (K of 3 blocks of 32 or 2 of 256: rows of
- * Q5_0, IQ4_NL, Q3_K and Q6_K start 2 bytes off a word), an f16 x and y with 16-bit storage. */
-static void test_block_types(vkattn_context *ctx, const vkattn_device_info *info) {
+ * Q5_0, IQ4_NL, Q3_K and Q6_K start 2 bytes off a word), and with an f16 x and y. */
+static void test_block_types(vkattn_context *ctx) {
     static const vkattn_dtype types[] = {VKATTN_Q4_1, VKATTN_Q5_0, VKATTN_Q5_1, VKATTN_IQ4_NL, VKATTN_Q2_K,
                                          VKATTN_Q3_K, VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         const int64_t qk = vkattn_dtype_block(types[t]);
         run_case(ctx, 1, 1, 9, qk == 32 ? 96 : 512, VKATTN_F32, types[t], VKATTN_F32, 1);
         run_case(ctx, 1, 7, 33, qk == 32 ? 64 : 256, VKATTN_F32, types[t], VKATTN_F32, 0);
-        if (info->storage16) run_case(ctx, 1, 3, 5, qk == 32 ? 96 : 256, VKATTN_F16, types[t], VKATTN_F16, 0);
+        run_case(ctx, 1, 3, 5, qk == 32 ? 96 : 256, VKATTN_F16, types[t], VKATTN_F16, 0);
     }
     w_scale = 1e-3f; /* subnormal scales */
     run_case(ctx, 1, 2, 5, 256, VKATTN_F32, VKATTN_Q6_K, VKATTN_F32, 0);
@@ -136,27 +136,44 @@ static void test_views_batch(vkattn_context *ctx) {
     vkattn_tensor_destroy(ty), vkattn_tensor_destroy(tz);
 }
 
+/* An f16 weight takes half the device memory of an f32 one, with or without 16-bit storage. */
+static void test_f16_bytes(vkattn_context *ctx, const vkattn_device_info *info) {
+    const int64_t s[2] = {96, 250};
+    uint64_t used[2];
+    for (int h = 0; h < 2; h++) {
+        vkattn_stats a, b;
+        vkattn_context_stats(ctx, &a);
+        vkattn_tensor *t = th_tensor(ctx, h ? VKATTN_F16 : VKATTN_F32, 2, s, NULL);
+        vkattn_context_stats(ctx, &b);
+        used[h] = b.device_bytes_in_use - a.device_bytes_in_use;
+        vkattn_tensor_destroy(t);
+    }
+    CHECK(used[0] == 96 * 250 * 4 && used[1] * 2 == used[0], "f32 weight takes %llu bytes, f16 %llu (16-bit storage: %s)",
+          (unsigned long long)used[0], (unsigned long long)used[1], info->storage16 ? "yes" : "no");
+    printf("f16 weight [96, 250]: %llu bytes, f32: %llu (16-bit storage: %s)\n", (unsigned long long)used[1],
+           (unsigned long long)used[0], info->storage16 ? "yes" : "no");
+}
+
 /* The whole case list, with the kernel vkattn_linear picks for the device or the one forced by VKATTN_GEMM. */
-static void test_all(vkattn_context *ctx, const vkattn_device_info *info) {
+static void test_all(vkattn_context *ctx) {
     test_views_batch(ctx);
     test_float(ctx, VKATTN_F32, VKATTN_F32, VKATTN_F32);
     test_quant(ctx, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32);
     test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32);
     run_case(ctx, 3, 12, 20, 9, VKATTN_F32, VKATTN_F32, VKATTN_F32, 1); /* 3-D x */
-    test_block_types(ctx, info);
+    test_block_types(ctx);
     w_scale = 1e-3f; /* subnormal block scales */
     run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32, 0);
     run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32, 0);
     w_scale = 1.0f;
-    if (info->storage16) {
-        test_float(ctx, VKATTN_F16, VKATTN_F16, VKATTN_F16);
-        test_float(ctx, VKATTN_F32, VKATTN_F16, VKATTN_F32);
-        test_float(ctx, VKATTN_F16, VKATTN_F32, VKATTN_F32);
-        test_float(ctx, VKATTN_F32, VKATTN_F32, VKATTN_F16);
-        test_quant(ctx, VKATTN_F16, VKATTN_Q8_0, VKATTN_F16);
-        test_quant(ctx, VKATTN_F16, VKATTN_Q4_0, VKATTN_F32);
-        test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F16);
-    }
+    /* f16 x, W, y: float16_t with 16-bit storage, packed words without (the "_pk" kernels) */
+    test_float(ctx, VKATTN_F16, VKATTN_F16, VKATTN_F16);
+    test_float(ctx, VKATTN_F32, VKATTN_F16, VKATTN_F32);
+    test_float(ctx, VKATTN_F16, VKATTN_F32, VKATTN_F32);
+    test_float(ctx, VKATTN_F32, VKATTN_F32, VKATTN_F16);
+    test_quant(ctx, VKATTN_F16, VKATTN_Q8_0, VKATTN_F16);
+    test_quant(ctx, VKATTN_F16, VKATTN_Q4_0, VKATTN_F32);
+    test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F16);
 }
 
 int main(void) {
@@ -180,17 +197,9 @@ int main(void) {
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
         CHECK(setenv("VKATTN_GEMM", kernels[i], 1) == 0, "setenv");
         printf("VKATTN_GEMM=%s\n", kernels[i]);
-        test_all(ctx, info);
+        test_all(ctx);
     }
     CHECK(unsetenv("VKATTN_GEMM") == 0, "unsetenv");
-    if (!info->storage16) {
-        int64_t s[2] = {2, 32};
-        vkattn_tensor *xh = th_tensor(ctx, VKATTN_F16, 2, s, NULL), *w = th_tensor(ctx, VKATTN_F32, 2, s, NULL),
-                      *y = th_tensor(ctx, VKATTN_F32, 2, (int64_t[2]){2, 2}, NULL);
-        CHECK_STATUS(ctx, vkattn_linear(ctx, xh, w, NULL, y), VKATTN_ERROR_UNSUPPORTED);
-        CHECK(strstr(vkattn_context_error(ctx), "16-bit storage") != NULL, "message: %s", vkattn_context_error(ctx));
-        printf("note: f16 linear paths not run on %s: no 16-bit storage\n", info->name);
-        vkattn_tensor_destroy(xh), vkattn_tensor_destroy(w), vkattn_tensor_destroy(y);
-    }
+    test_f16_bytes(ctx, info);
     return th_finish(ctx);
 }

@@ -82,9 +82,7 @@ static void check_errors(vkattn_context *ctx) {
     CHECK_STATUS(ctx, vkattn_softmax(ctx, x, y), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_softmax(ctx, xi, xi), VKATTN_ERROR_INVALID_ARGUMENT);
     CHECK_STATUS(ctx, vkattn_softmax(ctx, x, NULL), VKATTN_ERROR_INVALID_ARGUMENT);
-    if (vkattn_context_device(ctx)->storage16)
-        CHECK_STATUS(ctx, vkattn_softmax(ctx, x16, x), VKATTN_ERROR_INVALID_ARGUMENT);
-    OT_EXPECT_F16_UNSUPPORTED(ctx, vkattn_softmax(ctx, x16, x16));
+    CHECK_STATUS(ctx, vkattn_softmax(ctx, x16, x), VKATTN_ERROR_INVALID_ARGUMENT);
     vkattn_tensor_destroy(x), vkattn_tensor_destroy(y), vkattn_tensor_destroy(x16), vkattn_tensor_destroy(xi);
 }
 

@@ -36,12 +36,15 @@ static inline int ot_check(vkattn_context *ctx, const char *what, const vkattn_t
     return ok;
 }
 
-/* The dtypes this device runs: F32, and F16 with 16-bit storage. */
+/* The dtypes ops with packed-f16 kernels run on every device: F32 and F16 (float16_t with
+ * 16-bit storage, packed words without). */
 static inline int ot_dtypes(vkattn_context *ctx, vkattn_dtype dts[2]) {
+    (void)ctx;
     dts[0] = VKATTN_F32;
     dts[1] = VKATTN_F16;
-    return vkattn_context_device(ctx)->storage16 ? 2 : 1;
+    return 2;
 }
+
 
 /* A second context with VKATTN_DISABLE_SUBGROUP=1, so the shared-memory
  * reduction paths run too; NULL (with a note) when the device has no subgroup
@@ -80,15 +83,5 @@ static inline int ot_main_twice(uint64_t seed, void (*all)(vkattn_context *), vo
     ot_finish_secondary(c2);
     return th_finish(ctx);
 }
-
-/* On a device without 16-bit storage, an F16 call must fail with UNSUPPORTED. */
-#define OT_EXPECT_F16_UNSUPPORTED(ctx, call_with_f16)                                    \
-    do {                                                                                 \
-        if (!vkattn_context_device(ctx)->storage16) {                                    \
-            CHECK_STATUS(ctx, call_with_f16, VKATTN_ERROR_UNSUPPORTED);                  \
-            printf("note: f16 paths not run on %s: no 16-bit storage\n",                 \
-                   vkattn_context_device(ctx)->name);                                    \
-        }                                                                                \
-    } while (0)
 
 #endif

@@ -10,7 +10,7 @@ against torch.nn.MultiheadAttention(batch_first=True).
 Fully masked rows: torch's softmax gives NaN there; vkattn's semantics is zeros, so such rows are compared
 against zeros (the count is printed per case).
 Tolerance: max abs error relative to the output's scale (max |want|): 1e-4 with f32 storage, 3e-3 with f16.
-f16 cases are skipped (and said so) on devices without 16-bit storage. Head dims are 40 and 64-256: other
+f16 runs everywhere (packed words on devices without 16-bit storage, e.g. SwiftShader). Head dims are 40 and 64-256: other
 sizes are the C tests' job, and power-of-two head dims below 64 take seconds each to compile on lavapipe."""
 import math
 import os

@@ -3,7 +3,7 @@ inputs), weights named as an nn.Module with submodules up / gate / gate_up / dow
 GPT-2/BERT-style GELU MLP with biases and a residual, LLaMA SwiGLU (gate_proj,
 up_proj, down_proj without biases) with a residual, a packed gate_up GeGLU (tanh)
 with biases, a ReLU MLP with D_out != D. Tolerance relative to the output's scale:
-1e-4 f32, 3e-3 f16 (skipped without 16-bit storage)."""
+1e-4 f32, 3e-3 f16 (packed words on devices without 16-bit storage)."""
 import os
 import sys
 

@@ -4,7 +4,7 @@ K = 32, N = 1, M = 1, 3-D input, with and without bias; --wtype q8_0 / q4_0 agai
 F.linear on the dequantized weights (quantized independently here by
 scripts/gguf_writer.py, ggml's reference rounding). embedding: odd D, 1-D and 2-D
 ids, f32/f16/q8_0/q4_0 tables. Tolerance relative to the output's scale: 1e-4 f32,
-3e-3 f16 (f16 storage cases are skipped on devices without 16-bit storage)."""
+3e-3 f16 (f16 storage: float16_t with 16-bit storage, packed words without, e.g. SwiftShader)."""
 import os
 import sys
 

@@ -43,7 +43,7 @@ def main(ctx):
     i = rng.integers(-1000, 1000, size=(11,), dtype=np.int32)
     ok &= runner.compare("i32 input", ctx.run_op("copy", {"x": i})["y"], i.astype(np.float32), 0.0)
 
-    # f16 device tensors (skipped without 16-bit storage, e.g. SwiftShader)
+    # f16 device tensors (packed words without 16-bit storage, e.g. SwiftShader)
     out = ctx.run_op("copy", {"x": x}, ["--dtype", "f16"], allow_skip=True)
     if out is not None:
         ok &= runner.compare("--dtype f16", out["y"], x.astype(np.float16).astype(np.float32), 0.0)

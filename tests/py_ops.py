@@ -5,7 +5,8 @@ geglu (separate and packed halves), add / mul (broadcast), position-embedding, r
 (NeoX as HF LLaMA on [B, H, L, D], GPT-J partial on [B, L, H, D], positions tensor,
 custom inv_freq), sinusoidal (the Vaswani table and x + PE), argmax and topk
 (vocabulary rows; indices exact). Tolerance relative to the output's scale: 1e-4 f32,
-3e-3 f16 (f16 cases are skipped on devices without 16-bit storage)."""
+3e-3 f16 (packed words on devices without 16-bit storage; topk, which has no packed kernel,
+skips its f16 cases there)."""
 import math
 import os
 import sys

@@ -297,6 +297,5 @@ static inline void vkattn__grid_1d(uint64_t n, uint32_t groups[3]) {
 vkattn_status vkattn__check_tensor(vkattn_context *ctx, const vkattn_tensor *t, const char *op,
                                    const char *name);
 /* Returns the shader name for a float-storage op: "<base>" or "<base>_f16". */
-const char *vkattn__variant(char *buf, size_t n, const char *base, vkattn_dtype dtype);
 
 #endif

@@ -131,11 +131,6 @@ vkattn_status vkattn__check_tensor(vkattn_context *ctx, const vkattn_tensor *t, 
     return VKATTN_OK;
 }
 
-const char *vkattn__variant(char *buf, size_t n, const char *base, vkattn_dtype dtype) {
-    snprintf(buf, n, dtype == VKATTN_F16 ? "%s_f16" : "%s", base);
-    return buf;
-}
-
 /* ---- host <-> device ------------------------------------------------------------ */
 
 static vkattn_status check_copy(const vkattn_tensor *t, const void *data, size_t bytes, const char *what) {

@@ -180,7 +180,6 @@ void vkattn__w_stack(wtable *t, uint32_t k, vkattn_tensor **dst) {
 
 /* Finds, type-checks and shape-checks every spec; picks the device dtype. */
 static vkattn_status resolve_table(vkattn_model *m, wtable *t) {
-    const int s16 = vkattn_context_device(m->ctx)->storage16;
     for (uint32_t i = 0; i < t->n; i++) {
         wspec *s = &t->w[i];
         if (vkattn_gguf_find_tensor(m->gguf, s->name, &s->src) != VKATTN_OK) {
@@ -206,7 +205,7 @@ static vkattn_status resolve_table(vkattn_model *m, wtable *t) {
         }
         vkattn_dtype f = s->file_dtype;
         if (s->ndim == 1 || s->param) s->dev_dtype = VKATTN_F32; /* norms, biases, positions: f32 parameters */
-        else if (f == VKATTN_F16 || f == VKATTN_BF16) s->dev_dtype = s16 ? VKATTN_F16 : VKATTN_F32;
+        else if (f == VKATTN_F16 || f == VKATTN_BF16) s->dev_dtype = VKATTN_F16; /* packed words without 16-bit storage */
         else s->dev_dtype = f;
     }
     /* one dtype per stack: as stored when its parts agree, else everything converted to f32 */
@@ -398,7 +397,8 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
         m->n_params += ne;
         if (s->ndim == 2) elems_by_type[s->file_dtype] += ne;
     }
-    const vkattn_dtype kvt = info->storage16 && !(desc && desc->kv_f32) ? VKATTN_F16 : VKATTN_F32;
+    /* f16 on every device: float16_t with 16-bit storage, packed words without */
+    const vkattn_dtype kvt = !(desc && desc->kv_f32) ? VKATTN_F16 : VKATTN_F32;
     const uint64_t kvb = vkattn__kv_bytes(kvt, m->hp.n_layer, (uint64_t)m->n_ctx * m->n_seq, m->hp.n_head_kv, m->hp.head_dim);
     const uint64_t ab = activation_bytes(m, kvt);
     m->weight_bytes = wbytes;

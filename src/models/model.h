@@ -69,7 +69,7 @@ typedef struct vkattn__arch {
 /* The KV cache: per layer K and V of [n_seq * n_ctx, n_head_kv, head_dim], token-major so that the K/V
  * projections write straight into rows [pos, pos + n) of their sequence's n_ctx rows (no copies). */
 typedef struct vkattn__kv_cache {
-    vkattn_dtype dtype; /* f16 with 16-bit storage, else f32 */
+    vkattn_dtype dtype; /* f16 (packed words without 16-bit storage), or f32 with kv_f32 */
     uint32_t n_ctx, n_seq, n_layer, row;  /* n_ctx per sequence; row = n_head_kv * head_dim elements per token */
     vkattn_tensor **k, **v;        /* n_layer each */
 } vkattn__kv_cache;

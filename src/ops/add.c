@@ -12,8 +12,8 @@ static vkattn_status binary(vkattn_context *ctx, const char *op, int mul, const 
                             const vkattn_tensor *b, vkattn_tensor *y) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", op);
-    if ((st = ou_check_float(ctx, a, op, "a")) || (st = ou_check_param(ctx, b, op, "b")) ||
-        (st = ou_check_float(ctx, y, op, "y")))
+    if ((st = ou_check_param(ctx, a, op, "a")) || (st = ou_check_param(ctx, b, op, "b")) ||
+        (st = ou_check_param(ctx, y, op, "y")))
         return st;
     if (!ou_same_shape(a, y) || a->dtype != y->dtype)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: a and y must have the same shape and dtype", op);
@@ -35,7 +35,7 @@ static vkattn_status binary(vkattn_context *ctx, const char *op, int mul, const 
     ou_layout4(y, NULL, p.ys);
     uint32_t wg = ou_wg(ctx, 256);
     char name[32];
-    vkattn__dispatch d = {.shader = vkattn__variant(name, sizeof name, "add", a->dtype), .label = op,
+    vkattn__dispatch d = {.shader = ou_variant(ctx, name, sizeof name, "add", a->dtype), .label = op,
                           .spec = {wg}, .n_spec = 1, .push = &p, .push_size = sizeof p,
                           .args = {{a, VKATTN__READ, 0, 0}, {b, VKATTN__READ, 0, 0}, {y, VKATTN__WRITE, 0, 0}},
                           .n_args = 3};
@@ -56,7 +56,7 @@ vkattn_status vkattn_position_embedding(vkattn_context *ctx, const vkattn_tensor
     const char *op = "position_embedding";
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", op);
-    if ((st = ou_check_float(ctx, x, op, "x")) || (st = ou_check_param(ctx, table, op, "table"))) return st;
+    if ((st = ou_check_param(ctx, x, op, "x")) || (st = ou_check_param(ctx, table, op, "table"))) return st;
     if (x->ndim < 2 || table->ndim != 2 || table->shape[1] != x->shape[x->ndim - 1]) {
         char sx[80], st2[80];
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: x %s must be [..., L, D] and table %s [Lmax, D]",

@@ -2,7 +2,7 @@
  * alpha) and shaders/additive_attention_context.comp (c = alpha h). The projections are the caller's GEMMs
  * (vkattn_additive_attention_projected), or vkattn_linear into batch-scoped scratch tensors
  * (vkattn_additive_attention). */
-#include "../core/core.h"
+#include "opsutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -92,9 +92,6 @@ vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vka
     if (mask && mask->dtype != VKATTN_I32 && mask->dtype != VKATTN_F32)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: mask must be i32 or f32 (nonzero = keep), is %s", OP,
                             vkattn_dtype_string(mask->dtype));
-    if (dt == VKATTN_F16 && !ctx->info.storage16)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "%s: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 tensors", OP, ctx->info.name);
 
     /* scores: LANES threads per key over A; the workgroup no wider than the row needs */
     uint32_t maxwg = pow2_floor(ctx->info.max_workgroup_invocations < 256 ? ctx->info.max_workgroup_invocations : 256);
@@ -116,7 +113,7 @@ vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vka
     };
     char name[64];
     vkattn__dispatch ds = {
-        .shader = vkattn__variant(name, sizeof name, "additive_attention_score", dt),
+        .shader = ou_variant(ctx, name, sizeof name, "additive_attention_score", dt),
         .spec = {wg, lanes}, .n_spec = 2, .push = &sp_, .push_size = sizeof sp_,
         .args = {{hp, VKATTN__READ, 0, 0}, {sp, VKATTN__READ, 0, 0}, {v, VKATTN__READ, 0, 0}, {m, VKATTN__READ, 0, 0},
                  {alpha, VKATTN__WRITE, 0, 0}},
@@ -135,7 +132,7 @@ vkattn_status vkattn_additive_attention_projected(vkattn_context *ctx, const vka
     };
     char cname[64];
     vkattn__dispatch dc = {
-        .shader = vkattn__variant(cname, sizeof cname, "additive_attention_context", dt),
+        .shader = ou_variant(ctx, cname, sizeof cname, "additive_attention_context", dt),
         .spec = {cwg, CONTEXT_ROWS}, .n_spec = 2, .push = &cp, .push_size = sizeof cp,
         .args = {{alpha, VKATTN__READ, 0, 0}, {h, VKATTN__READ, 0, 0}, {c, VKATTN__WRITE, 0, 0}}, .n_args = 3,
         .groups = {vkattn__div_up((uint64_t)Dh, cwg), vkattn__div_up((uint64_t)T, CONTEXT_ROWS), (uint32_t)B},

@@ -11,7 +11,7 @@ typedef struct {
 vkattn_status vkattn_argmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *indices) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "argmax: ctx is NULL");
-    if ((st = ou_check_float(ctx, x, "argmax", "x"))) return st;
+    if ((st = ou_check_param(ctx, x, "argmax", "x"))) return st;
     argmax_push p = {.x_off = (uint32_t)x->offset};
     ou_layout4(x, p.shape, p.xs);
     p.rows = p.shape[0] * p.shape[1] * p.shape[2];
@@ -19,7 +19,7 @@ vkattn_status vkattn_argmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_
     p.i_off = (uint32_t)indices->offset;
     char name[32];
     vkattn__dispatch d = {
-        .shader = ou_shader(name, sizeof name, "argmax", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
+        .shader = ou_shader(ctx, name, sizeof name, "argmax", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
         .subgroup = ctx->info.subgroup_arithmetic ? ctx->info.subgroup_size : 0,
         .spec = {ou_row_wg(ctx, p.shape[3])}, .n_spec = 1, .push = &p, .push_size = sizeof p,
         .args = {{x, VKATTN__READ, 0, 0}, {indices, VKATTN__WRITE, 0, 0}}, .n_args = 2};

@@ -122,7 +122,8 @@ static vkattn_status attn_flash(const attn_problem *a) {
                             "lets one invocation walk%s", a->Lk, shared ? " with shared K/V tiles (unset VKATTN_ATTN_KV)" : "");
     attn_push p;
     fill_push(a, &p);
-    vkattn__dispatch d = {.shader = a->f16 ? "attention_flash_f16" : "attention_flash", .label = "attention_flash",
+    char name[48];
+    vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_flash", "_f16"), .label = "attention_flash",
                           .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
                           .push_size = sizeof p};
     fused_args(a, a->o, &d);
@@ -180,7 +181,8 @@ static vkattn_status attn_decode(const attn_problem *a) {
     attn_push p;
     fill_push(a, &p);
     p.aux = per;
-    vkattn__dispatch d = {.shader = a->f16 ? "attention_decode_f16" : "attention_decode", .label = "attention_decode",
+    char name[48], cname[48];
+    vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_decode", "_f16"), .label = "attention_decode",
                           .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
                                    loop_limited(ctx) ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
                           .n_spec = 8, .push = &p, .push_size = sizeof p};
@@ -193,7 +195,7 @@ static vkattn_status attn_decode(const attn_problem *a) {
     combine_push c = {.o_off = (uint32_t)a->o->offset, .Lq = a->Lq, .Hq = a->Hq, .nsplit = nsplit,
                       .rows = a->B * a->Hq * a->Lq};
     attn_strides(a->o, c.o_st);
-    vkattn__dispatch e = {.shader = a->f16 ? "attention_combine_f16" : "attention_combine", .spec = {a->Dv}, .n_spec = 1,
+    vkattn__dispatch e = {.shader = attn_shader(cname, sizeof cname, a, "attention_combine", "_f16"), .spec = {a->Dv}, .n_spec = 1,
                           .push = &c, .push_size = sizeof c,
                           .args = {{part, VKATTN__READ, 0, 0}, {a->o, VKATTN__WRITE, 0, 0}}, .n_args = 2};
     vkattn__grid_1d(c.rows, e.groups);
@@ -267,9 +269,7 @@ static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vk
     if (a->D > 256 || a->Dv > 256) return BAD("head dims up to 256 are supported (D %u, Dv %u)", a->D, a->Dv);
     if (a->Hq > 65535) return BAD("at most 65535 query heads (%u)", a->Hq);
     a->f16 = q->dtype == VKATTN_F16;
-    if (a->f16 && !ctx->info.storage16)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "attention: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 tensors", ctx->info.name);
+    a->packed = a->f16 && !ctx->info.storage16;
     if ((uint64_t)a->B * a->Hq > ctx->info.max_workgroup_count[2])
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention: B*Hq = %llu exceeds the device's %u workgroups",
                             (unsigned long long)a->B * a->Hq, ctx->info.max_workgroup_count[2]);

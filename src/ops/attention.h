@@ -5,6 +5,7 @@
 
 #include "../core/core.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4, ATTN_WINDOW_SHIFT = 8 };
@@ -24,9 +25,16 @@ typedef struct attn_problem {
     float scale;
     float softcap;    /* score soft-capping, 0 = none (a spec constant of the shaders) */
     int causal, f16;
+    int packed;       /* f16 without 16-bit storage: the shaders' "_pk" variants (packed words) */
     uint32_t m_st[4]; /* mask strides batch, head, query, key (0 = broadcast) */
     uint32_t flags;   /* ATTN_*, sliding window << ATTN_WINDOW_SHIFT */
 } attn_problem;
+
+/* "<base>[<f16 part>][_pk]": the shader variant for the problem's storage. */
+static inline const char *attn_shader(char *buf, size_t n, const attn_problem *a, const char *base, const char *f16) {
+    snprintf(buf, n, "%s%s%s", base, a->f16 ? f16 : "", a->packed ? "_pk" : "");
+    return buf;
+}
 
 /* Decode's combine pass runs one workgroup of Dv invocations per output row. */
 static inline int attn_decode_fits(const vkattn_device_info *info, uint32_t Dv) {

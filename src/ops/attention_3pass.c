@@ -50,7 +50,7 @@ static vkattn_status record_gemm(const attn_problem *a, const chunk *c, int pv) 
     uint32_t sst[4] = {a->Hq * c->M * a->Lk, c->M * a->Lk, a->Lk, 1};
     uint32_t soff = c->s_off - c->s0 * c->M * a->Lk - c->row0 * a->Lk;
     vkattn__arg sarg = {c->buf, pv ? VKATTN__READ : VKATTN__WRITE, c->byte_offset, c->size};
-    const char *shader;
+    char shader[48];
     if (!pv) {
         attn_strides(a->q, p.a_st);
         attn_strides(a->k, p.b_st);
@@ -61,7 +61,7 @@ static vkattn_status record_gemm(const attn_problem *a, const chunk *c, int pv) 
         p.N = a->Lk;
         p.K = a->D;
         p.scale = a->scale;
-        shader = a->f16 ? "attention_gemm_qk16" : "attention_gemm";
+        attn_shader(shader, sizeof shader, a, "attention_gemm", "_qk16");
     } else {
         uint32_t vst[4];
         attn_strides(a->v, vst);
@@ -74,7 +74,7 @@ static vkattn_status record_gemm(const attn_problem *a, const chunk *c, int pv) 
         p.N = a->Dv;
         p.K = a->Lk;
         p.scale = 1.0f;
-        shader = a->f16 ? "attention_gemm_pv16" : "attention_gemm";
+        attn_shader(shader, sizeof shader, a, "attention_gemm", "_pv16");
     }
     vkattn__dispatch d = {.shader = shader, .label = pv ? "attention_pv" : "attention_qk",
                           .spec = {tx, tx, tm, tm, 16}, .n_spec = 5, .push = &p, .push_size = sizeof p, .n_args = 3};

@@ -1,4 +1,5 @@
-/* copy: dst = src for any strides, f32/f16 either side. Records shaders/copy.comp. */
+/* copy: dst = src for any strides, f32/f16 either side (f16 as packed words on devices without
+ * 16-bit storage). Records shaders/copy.comp or copy_words.comp. */
 #include "../core/core.h"
 
 #include <string.h>
@@ -26,9 +27,6 @@ vkattn_status vkattn_copy(vkattn_context *ctx, const vkattn_tensor *src, vkattn_
     if ((src->dtype != VKATTN_F32 && !sf) || (dst->dtype != VKATTN_F32 && !df))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "copy: %s -> %s not supported (f32/f16 only)",
                             vkattn_dtype_string(src->dtype), vkattn_dtype_string(dst->dtype));
-    if ((sf || df) && !ctx->info.storage16)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "copy: f16 tensors need 16-bit storage, which \"%s\" lacks",
-                            ctx->info.name);
     uint32_t wg = ctx->info.max_workgroup_invocations < 256 ? ctx->info.max_workgroup_invocations : 256;
     vkattn__dispatch d = {
         .label = "copy", .spec = {wg}, .n_spec = 1,
@@ -48,7 +46,12 @@ vkattn_status vkattn_copy(vkattn_context *ctx, const vkattn_tensor *src, vkattn_
     } else {
         to4(src, p.shape, p.src_stride);
         to4(dst, p.shape, p.dst_stride);
-        d.shader = sf && df ? "copy_f16" : sf ? "copy_f16_f32" : df ? "copy_f32_f16" : "copy";
+        /* f16 without 16-bit storage: the "_pk" variants (packed words) */
+        const int pk = (sf || df) && !ctx->info.storage16;
+        d.shader = sf && df ? (pk ? "copy_f16_pk" : "copy_f16")
+                   : sf     ? (pk ? "copy_f16_f32_pk" : "copy_f16_f32")
+                   : df     ? (pk ? "copy_f32_f16_pk" : "copy_f32_f16")
+                            : "copy";
         d.push = &p, d.push_size = sizeof p;
     }
     vkattn__grid_1d(vkattn__div_up(d.push == &wp ? wp.n : p.n, wg), d.groups);

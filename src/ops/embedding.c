@@ -29,10 +29,6 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *table,
     if (y->dtype != VKATTN_F32 && y->dtype != VKATTN_F16)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "embedding: y must be f32 or f16 (is %s)",
                             vkattn_dtype_string(y->dtype));
-    if (y->dtype == VKATTN_F16 && !ctx->info.storage16)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "embedding: an f16 y needs 16-bit storage, which \"%s\" lacks; use an f32 y (any table works)",
-                            ctx->info.name);
     const int64_t D = table->shape[1];
     const uint64_t N = vkattn_tensor_numel(ids);
     /* y is [N, D] or [ids' dims..., D] */
@@ -72,7 +68,9 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *table, con
     }
     const uint32_t wg = ou_wg(ctx, D >= 256 ? 256 : D >= 64 ? 64 : 32);
     char name[32];
-    snprintf(name, sizeof name, "embedding%s%s", ou_wtype_suffix(table->dtype), y->dtype == VKATTN_F16 ? "_yh" : "");
+    /* an f16 y: float16_t, or packed words without 16-bit storage (_pk) */
+    snprintf(name, sizeof name, "embedding%s%s", ou_wtype_suffix(table->dtype),
+             y->dtype != VKATTN_F16 ? "" : ctx->info.storage16 ? "_yh" : "_yh_pk");
     embedding_push p = {.D = (uint32_t)D, .N = (uint32_t)N, .V = (uint32_t)V, .row_bytes = (uint32_t)row_bytes,
                         .ids_off = (uint32_t)ids->offset, .y_off = (uint32_t)y->offset};
     vkattn__dispatch d = {

@@ -94,7 +94,7 @@ vkattn_status vkattn_ffn(vkattn_context *ctx, const vkattn_tensor *x, const vkat
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: ctx is NULL");
     if (!w) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: weights are NULL");
-    if ((st = ou_check_float(ctx, x, "ffn", "x")) || (st = ou_check_float(ctx, y, "ffn", "y"))) return st;
+    if ((st = ou_check_param(ctx, x, "ffn", "x")) || (st = ou_check_param(ctx, y, "ffn", "y"))) return st;
     if ((unsigned)act > VKATTN_FFN_SILU)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: unknown activation %d", (int)act);
     if (w->gate_up && (w->gate || w->up))
@@ -126,7 +126,7 @@ vkattn_status vkattn_ffn(vkattn_context *ctx, const vkattn_tensor *x, const vkat
         return st;
     if ((w->up_bias && !w->up) || (w->gate_bias && !w->gate) || (w->gate_up_bias && !w->gate_up))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: a bias is given without its weight");
-    if (residual && ((st = ou_check_float(ctx, residual, "ffn", "residual")) || !ou_same_shape(residual, y)))
+    if (residual && ((st = ou_check_param(ctx, residual, "ffn", "residual")) || !ou_same_shape(residual, y)))
         return st ? st : vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "ffn: residual must have y's shape");
     int implicit;
     if ((st = vkattn__op_begin(ctx, &implicit))) return st;

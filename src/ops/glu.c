@@ -13,8 +13,8 @@ static vkattn_status glu(vkattn_context *ctx, const char *op, uint32_t act, cons
                          const vkattn_tensor *up, vkattn_tensor *y) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", op);
-    if ((st = ou_check_float(ctx, gate, op, "gate")) || (st = ou_check_float(ctx, up, op, "up")) ||
-        (st = ou_check_float(ctx, y, op, "y")))
+    if ((st = ou_check_param(ctx, gate, op, "gate")) || (st = ou_check_param(ctx, up, op, "up")) ||
+        (st = ou_check_param(ctx, y, op, "y")))
         return st;
     if (!ou_same_shape(gate, up) || !ou_same_shape(gate, y) || gate->dtype != up->dtype || gate->dtype != y->dtype) {
         char a[80], b[80], c[80];
@@ -30,7 +30,7 @@ static vkattn_status glu(vkattn_context *ctx, const char *op, uint32_t act, cons
     ou_layout4(y, NULL, p.ys);
     uint32_t wg = ou_wg(ctx, 256);
     char name[32];
-    vkattn__dispatch d = {.shader = vkattn__variant(name, sizeof name, "glu", y->dtype), .label = op,
+    vkattn__dispatch d = {.shader = ou_variant(ctx, name, sizeof name, "glu", y->dtype), .label = op,
                           .spec = {wg, act}, .n_spec = 2, .push = &p, .push_size = sizeof p,
                           .args = {{gate, VKATTN__READ, 0, 0}, {up, VKATTN__READ, 0, 0}, {y, VKATTN__WRITE, 0, 0}},
                           .n_args = 3};

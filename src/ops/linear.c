@@ -1,7 +1,8 @@
 /* linear: y = x W^T (+ bias), PyTorch's F.linear. Records shaders/gemm_tiled.comp,
  * shaders/gemm.comp or shaders/gemm_ks.comp (pick_profile).
  *
- * W may be f32, f16 or any GGUF block type (dequantized in the shader). A W larger
+ * W may be f32, f16 or any GGUF block type (dequantized in the shader); x, W and y may be f16
+ * on any device (as packed 32-bit words where there is no 16-bit storage). A W larger
  * than the device's maxStorageBufferRange is split by rows: each dispatch binds
  * one slice (offset aligned to minStorageBufferOffsetAlignment) and writes the
  * matching columns of y. */
@@ -93,9 +94,12 @@ static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, vkattn_dtype 
     return VKATTN_OK;
 }
 
-/* "<base>[_xh][_wh|_q8|_q4|_q4k|...][_yh]": the storage types of x, W and y (see shaders/linear.glsl). */
-static const char *variant_name(char *buf, size_t n, const char *base, vkattn_dtype x, vkattn_dtype w, vkattn_dtype y) {
-    snprintf(buf, n, "%s%s%s%s", base, x == VKATTN_F16 ? "_xh" : "", ou_wtype_suffix(w), y == VKATTN_F16 ? "_yh" : "");
+/* "<base>[_xh][_wh|_q8|_q4|_q4k|...][_yh][_pk]": the storage types of x, W and y (see
+ * shaders/linear.glsl); _pk when f16 tensors are read as packed words (no 16-bit storage). */
+static const char *variant_name(char *buf, size_t n, const char *base, vkattn_dtype x, vkattn_dtype w, vkattn_dtype y,
+                                int packed) {
+    snprintf(buf, n, "%s%s%s%s%s", base, x == VKATTN_F16 ? "_xh" : "", ou_wtype_suffix(w), y == VKATTN_F16 ? "_yh" : "",
+             packed ? "_pk" : "");
     return buf;
 }
 
@@ -131,10 +135,6 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
                             "linear: x, w, bias and y must be contiguous (copy strided views first)");
     if (ou_overlap(y, x) || ou_overlap(y, w) || ou_overlap(y, bias))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: y overlaps an input; use a separate output tensor");
-    if ((x->dtype == VKATTN_F16 || y->dtype == VKATTN_F16 || w->dtype == VKATTN_F16) && !ctx->info.storage16)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "linear: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 (block-quantized weights work)",
-                            ctx->info.name);
     if (x->offset + vkattn_tensor_numel(x) > UINT32_MAX || y->offset + vkattn_tensor_numel(y) > UINT32_MAX)
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "linear: x or y has more than 2^32 elements; split the rows");
     return VKATTN_OK;
@@ -146,9 +146,13 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0];
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
     const int quant = vkattn_dtype_block(w->dtype) > 1;
+    /* f16 tensors without 16-bit storage: packed words (the "_pk" variants of gemm and gemm_tiled;
+     * gemm_ks has none, so the blocked kernel runs in its place) */
+    const int packed = (x->dtype == VKATTN_F16 || y->dtype == VKATTN_F16 || w->dtype == VKATTN_F16) && !ctx->info.storage16;
     gemm_profile g = {0};
     vkattn_status st = pick_profile(ctx, M, w->dtype, &g);
     if (st) return st;
+    if (packed && !strcmp(g.shader, "gemm_ks")) vkattn__gemm_pick(&ctx->info, M, "blocked", &g);
     const uint32_t tile_n = g.tile_n;
 
     const uint64_t align = ctx->info.min_storage_offset_alignment ? ctx->info.min_storage_offset_alignment : 1;
@@ -163,7 +167,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
 
     char name[64];
     vkattn__dispatch d = {
-        .shader = variant_name(name, sizeof name, g.shader, x->dtype, w->dtype, y->dtype),
+        .shader = variant_name(name, sizeof name, g.shader, x->dtype, w->dtype, y->dtype, packed),
         .label = "linear",
         .spec = {g.wg, g.rm, g.rn, 0, g.tile_m, g.tile_n, g.bk}, .n_spec = g.bk ? 7 : 5,
         .n_args = 4,

@@ -28,7 +28,8 @@ static vkattn_status norm(vkattn_context *ctx, const char *op, int rms, const vk
                           const vkattn_tensor *b, float eps, vkattn_tensor *y) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", op);
-    if ((st = ou_check_float(ctx, x, op, "x")) || (st = ou_check_float(ctx, y, op, "y"))) return st;
+    /* f16 on any device: packed words without 16-bit storage (the "_pk" variants) */
+    if ((st = ou_check_param(ctx, x, op, "x")) || (st = ou_check_param(ctx, y, op, "y"))) return st;
     if (!ou_same_shape(x, y) || x->dtype != y->dtype)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: x and y must have the same shape and dtype", op);
     int64_t d = x->shape[x->ndim - 1];
@@ -53,7 +54,7 @@ static vkattn_status norm(vkattn_context *ctx, const char *op, int rms, const vk
     p.rows = p.shape[0] * p.shape[1] * p.shape[2];
     char name[32];
     vkattn__dispatch dp = {
-        .shader = ou_shader(name, sizeof name, "norm", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
+        .shader = ou_shader(ctx, name, sizeof name, "norm", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
         .subgroup = ctx->info.subgroup_arithmetic ? ctx->info.subgroup_size : 0,
         .label = op,
         .spec = {ou_row_wg(ctx, (uint64_t)d), (uint32_t)rms},

@@ -55,8 +55,9 @@ static inline vkattn_status ou_check_index_range(vkattn_context *ctx, const vkat
     return VKATTN_OK;
 }
 
-/* A parameter read as packed words (see shaders/packed.glsl): F32 or F16 on
- * any device, any strides allowed by the caller's own checks. */
+/* F32 or F16 on any device, any strides allowed by the caller's own checks: a parameter
+ * read as packed words (shaders/packed.glsl), or a tensor of an op with "_pk" kernels (f16
+ * as packed words without 16-bit storage). */
 static inline vkattn_status ou_check_param(vkattn_context *ctx, const vkattn_tensor *t, const char *op,
                                            const char *name) {
     vkattn_status st = vkattn__check_tensor(ctx, t, op, name);
@@ -67,16 +68,11 @@ static inline vkattn_status ou_check_param(vkattn_context *ctx, const vkattn_ten
     return ou_check_index_range(ctx, t, op, name);
 }
 
-/* t exists, belongs to ctx, is F32 or F16 (F16 only with 16-bit storage). */
-static inline vkattn_status ou_check_float(vkattn_context *ctx, const vkattn_tensor *t, const char *op,
-                                           const char *name) {
-    vkattn_status st = ou_check_param(ctx, t, op, name);
-    if (st) return st;
-    if (t->dtype == VKATTN_F16 && !ctx->info.storage16)
-        return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
-                            "%s: f16 tensors need 16-bit storage, which \"%s\" lacks; use f32 tensors", op,
-                            ctx->info.name);
-    return VKATTN_OK;
+/* "<base>[_f16[_pk]]" for shaders built with `//! variants: f16` and `//! packed-f16`: f16 as
+ * float16_t with 16-bit storage, as packed words without. */
+static inline const char *ou_variant(const vkattn_context *ctx, char *buf, size_t n, const char *base, vkattn_dtype dt) {
+    snprintf(buf, n, "%s%s", base, dt != VKATTN_F16 ? "" : ctx->info.storage16 ? "_f16" : "_f16_pk");
+    return buf;
 }
 
 static inline int ou_same_shape(const vkattn_tensor *a, const vkattn_tensor *b) {
@@ -126,9 +122,10 @@ static inline const char *ou_wtype_suffix(vkattn_dtype d) {
     }
 }
 
-/* Shader name "<base>[_f16][_sg]" for ops built with `//! variants: f16 sg f16_sg`. */
-static inline const char *ou_shader(char *buf, size_t n, const char *base, int f16, int sg) {
-    snprintf(buf, n, "%s%s%s", base, f16 ? "_f16" : "", sg ? "_sg" : "");
+/* Shader name "<base>[_f16][_sg][_pk]" for ops built with `//! variants: f16 sg f16_sg`; _pk
+ * (`//! packed-f16`) for f16 without 16-bit storage, which only ops that accept it reach. */
+static inline const char *ou_shader(const vkattn_context *ctx, char *buf, size_t n, const char *base, int f16, int sg) {
+    snprintf(buf, n, "%s%s%s%s", base, f16 ? "_f16" : "", sg ? "_sg" : "", f16 && !ctx->info.storage16 ? "_pk" : "");
     return buf;
 }
 

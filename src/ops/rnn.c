@@ -25,7 +25,7 @@ typedef struct {
 static vkattn_status check_state(vkattn_context *ctx, const rnn_dims *d, const vkattn_tensor *s, vkattn_dtype dt,
                                  const char *name) {
     if (!s) return VKATTN_OK;
-    vkattn_status st = ou_check_float(ctx, s, d->op, name);
+    vkattn_status st = ou_check_param(ctx, s, d->op, name);
     if (st) return st;
     int ok = s->dtype == dt && vkattn_tensor_is_contiguous(s) &&
              ((s->ndim == 2 && s->shape[0] == d->b && s->shape[1] == d->h) ||
@@ -61,7 +61,8 @@ static vkattn_status check(vkattn_context *ctx, rnn_dims *d, const vkattn_tensor
                            const vkattn_tensor *hn, const vkattn_tensor *cn) {
     vkattn_status st;
     if (!w) return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: weights are NULL", d->op);
-    if ((st = ou_check_float(ctx, x, d->op, "x")) || (st = ou_check_float(ctx, y, d->op, "y"))) return st;
+    /* f16 on any device: packed words without 16-bit storage (the "_pk" variant) */
+    if ((st = ou_check_param(ctx, x, d->op, "x")) || (st = ou_check_param(ctx, y, d->op, "y"))) return st;
     if (x->ndim != 3 || !vkattn_tensor_is_contiguous(x)) {
         char sh[80];
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
@@ -139,7 +140,8 @@ static vkattn_status record(vkattn_context *ctx, const rnn_dims *d, const vkattn
     if ((st = vkattn__scratch(ctx, VKATTN_F32, 2, wshape, &wt))) return st;
     uint32_t wg = ou_row_wg(ctx, (uint64_t)d->h), H = (uint32_t)d->h, T = (uint32_t)d->t;
     uint32_t w16 = w->weight_hh->dtype == VKATTN_F16;
-    const char *shader = x->dtype == VKATTN_F16 ? "rnn_f16" : "rnn";
+    char shader[32];
+    ou_variant(ctx, shader, sizeof shader, "rnn", x->dtype);
 
     /* pass 1: W_hh -> f32 W_hh^T */
     rnn_push tp = {.h = H, .w_off = (uint32_t)w->weight_hh->offset};

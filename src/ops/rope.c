@@ -25,7 +25,8 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
     char s1[80], s2[80];
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "rope: ctx is NULL");
     if (!desc) desc = &defaults;
-    if ((st = ou_check_float(ctx, x, op, "x")) || (st = ou_check_float(ctx, y, op, "y"))) return st;
+    /* f16 on any device: packed words without 16-bit storage (the "_pk" variant) */
+    if ((st = ou_check_param(ctx, x, op, "x")) || (st = ou_check_param(ctx, y, op, "y"))) return st;
     if (!ou_same_shape(x, y) || x->dtype != y->dtype)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "rope: x and y must have the same shape and dtype");
     if (x->ndim < 3)
@@ -86,7 +87,7 @@ vkattn_status vkattn_rope(vkattn_context *ctx, const vkattn_tensor *x, vkattn_te
     p.n = (uint32_t)(vkattn_tensor_numel(x) / d * p.units);
     uint32_t wg = ou_wg(ctx, 256);
     char name[32];
-    vkattn__dispatch dp = {.shader = vkattn__variant(name, sizeof name, "rope", x->dtype),
+    vkattn__dispatch dp = {.shader = ou_variant(ctx, name, sizeof name, "rope", x->dtype),
                            .spec = {wg},
                            .n_spec = 1,
                            .push = &p,

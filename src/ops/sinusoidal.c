@@ -12,7 +12,7 @@ typedef struct {
 vkattn_status vkattn_sinusoidal(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y, int64_t offset) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "sinusoidal: ctx is NULL");
-    if ((st = ou_check_float(ctx, y, "sinusoidal", "y")) || (x && (st = ou_check_float(ctx, x, "sinusoidal", "x"))))
+    if ((st = ou_check_param(ctx, y, "sinusoidal", "y")) || (x && (st = ou_check_param(ctx, x, "sinusoidal", "x"))))
         return st;
     if (x && (!ou_same_shape(x, y) || x->dtype != y->dtype))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
@@ -35,7 +35,7 @@ vkattn_status vkattn_sinusoidal(vkattn_context *ctx, const vkattn_tensor *x, vka
     ou_freq_split(10000.0, p.shape[3], &p.c_hi, &p.c_lo);
     uint32_t wg = ou_wg(ctx, 256);
     char name[32];
-    vkattn__dispatch d = {.shader = vkattn__variant(name, sizeof name, "sinusoidal", y->dtype), .spec = {wg},
+    vkattn__dispatch d = {.shader = ou_variant(ctx, name, sizeof name, "sinusoidal", y->dtype), .spec = {wg},
                           .n_spec = 1, .push = &p, .push_size = sizeof p,
                           .args = {{x ? x : y, VKATTN__READ, 0, 0}, {y, VKATTN__WRITE, 0, 0}}, .n_args = 2};
     vkattn__grid_1d(vkattn__div_up(p.n, wg), d.groups);

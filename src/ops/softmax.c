@@ -11,7 +11,7 @@ typedef struct {
 vkattn_status vkattn_softmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn_tensor *y) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "softmax: ctx is NULL");
-    if ((st = ou_check_float(ctx, x, "softmax", "x")) || (st = ou_check_float(ctx, y, "softmax", "y"))) return st;
+    if ((st = ou_check_param(ctx, x, "softmax", "x")) || (st = ou_check_param(ctx, y, "softmax", "y"))) return st;
     if (!ou_same_shape(x, y) || x->dtype != y->dtype)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "softmax: x and y must have the same shape and dtype");
     softmax_push p = {.x_off = (uint32_t)x->offset, .y_off = (uint32_t)y->offset};
@@ -20,7 +20,7 @@ vkattn_status vkattn_softmax(vkattn_context *ctx, const vkattn_tensor *x, vkattn
     p.rows = p.shape[0] * p.shape[1] * p.shape[2];
     char name[32];
     vkattn__dispatch d = {
-        .shader = ou_shader(name, sizeof name, "softmax", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
+        .shader = ou_shader(ctx, name, sizeof name, "softmax", x->dtype == VKATTN_F16, ctx->info.subgroup_arithmetic),
         .subgroup = ctx->info.subgroup_arithmetic ? ctx->info.subgroup_size : 0,
         .spec = {ou_row_wg(ctx, p.shape[3])}, .n_spec = 1, .push = &p, .push_size = sizeof p,
         .args = {{x, VKATTN__READ, 0, 0}, {y, VKATTN__WRITE, 0, 0}}, .n_args = 2};

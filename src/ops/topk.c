@@ -13,7 +13,7 @@ vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t 
                           vkattn_tensor *indices) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "topk: ctx is NULL");
-    if ((st = ou_check_float(ctx, x, "topk", "x"))) return st;
+    if ((st = ou_check_param(ctx, x, "topk", "x"))) return st; /* f16: packed words without 16-bit storage */
     topk_push p = {.x_off = (uint32_t)x->offset, .k = k, .has_vals = values != NULL};
     ou_layout4(x, p.shape, p.xs);
     p.rows = p.shape[0] * p.shape[1] * p.shape[2];
@@ -26,7 +26,8 @@ vkattn_status vkattn_topk(vkattn_context *ctx, const vkattn_tensor *x, uint32_t 
     p.v_off = values ? (uint32_t)values->offset : 0;
     /* the sort needs SORT >= k slots; the gather's prefix sum runs over the workgroup */
     uint32_t wg = ou_wg(ctx, 256);
-    vkattn__dispatch d = {.shader = x->dtype == VKATTN_F16 ? "topk_f16" : "topk", .spec = {wg, ou_pow2_ceil(k)},
+    char name[32];
+    vkattn__dispatch d = {.shader = ou_variant(ctx, name, sizeof name, "topk", x->dtype), .spec = {wg, ou_pow2_ceil(k)},
                           .n_spec = 2, .push = &p, .push_size = sizeof p,
                           .args = {{x, VKATTN__READ, 0, 0}, {values ? values : indices, VKATTN__WRITE, 0, 0},
                                    {indices, VKATTN__WRITE, 0, 0}},

@@ -16,7 +16,7 @@ static vkattn_status unary(vkattn_context *ctx, const char *op, uint32_t act, co
                            vkattn_tensor *y) {
     vkattn_status st;
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", op);
-    if ((st = ou_check_float(ctx, x, op, "x")) || (st = ou_check_float(ctx, y, op, "y"))) return st;
+    if ((st = ou_check_param(ctx, x, op, "x")) || (st = ou_check_param(ctx, y, op, "y"))) return st;
     if (!ou_same_shape(x, y) || x->dtype != y->dtype)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: x and y must have the same shape and dtype", op);
     unary_push p = {.x_off = (uint32_t)x->offset, .y_off = (uint32_t)y->offset, .n = (uint32_t)vkattn_tensor_numel(x),
@@ -25,7 +25,7 @@ static vkattn_status unary(vkattn_context *ctx, const char *op, uint32_t act, co
     ou_layout4(y, NULL, p.ys);
     uint32_t wg = ou_wg(ctx, 256);
     char name[32];
-    vkattn__dispatch d = {.shader = vkattn__variant(name, sizeof name, "unary", x->dtype), .label = op,
+    vkattn__dispatch d = {.shader = ou_variant(ctx, name, sizeof name, "unary", x->dtype), .label = op,
                           .spec = {wg, act}, .n_spec = 2, .push = &p, .push_size = sizeof p,
                           .args = {{x, VKATTN__READ, 0, 0}, {y, VKATTN__WRITE, 0, 0}}, .n_args = 2};
     vkattn__grid_1d(vkattn__div_up(p.n, wg), d.groups);
