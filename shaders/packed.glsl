@@ -19,10 +19,14 @@ vec4 unpack_h4(uvec2 u) { return vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y));
 // (clear, then set): never a lost update, and no ordering between the two writers needed.
 // (Another invocation may read the word meanwhile; it uses only its own half, which no one
 // else writes.)
+// f16 bits of v. Infinities explicitly: SwiftShader's packHalf2x16 does not keep them.
+uint f16_bits(float v) {
+    return isinf(v) ? (v > 0.0 ? 0x7c00u : 0xfc00u) : packHalf2x16(vec2(v, 0.0)) & 0xffffu;
+}
 #define STORE_H(BUF, I, V)                                                      \
     {                                                                           \
         uint sh_i_ = (I), sh_s_ = (sh_i_ & 1u) * 16u;                           \
-        uint sh_h_ = (packHalf2x16(vec2((V), 0.0)) & 0xffffu) << sh_s_;         \
+        uint sh_h_ = f16_bits(V) << sh_s_;                                      \
         atomicAnd(BUF[sh_i_ >> 1], ~(0xffffu << sh_s_));                        \
         atomicOr(BUF[sh_i_ >> 1], sh_h_);                                       \
     }
