@@ -1,6 +1,7 @@
 """`vkattn serve` driven by real clients on loopback: curl and the official OpenAI SDK (npm "openai", installed
 into the build tree by `scripts/npm-deps.sh openai`; without npm or a registry that part is skipped). One server with the built-in demo model, 8 slots, an API key, a
-small queue, a small body limit and a tiny BERT encoder (scripts/gen_hf_models.py) for /v1/embeddings:
+small queue, a small body limit and a tiny BERT encoder (scripts/gen_hf_models.py; sentence-transformers layout,
+mean pooling + Normalize; the other poolings: py_serve_embed) for /v1/embeddings:
   - /health without the key, /v1/models, /metrics; every other endpoint 401 without the key or with a wrong one;
   - greedy completion = `vkattn run --temp 0` on the same prompt (text), SSE stream = the whole reply, [DONE]
     last, usage = /tokenize's count, finish_reason length / stop; stop strings cut the text;
@@ -314,6 +315,7 @@ def main(vk):
     cfg = gen.bert_config()
     w = gen.write_dir(emb_dir, cfg, gen.bert_weights(cfg, 5, classifier=False, prefix=""),
                       tokenizer_config={"do_lower_case": True})
+    gen.write_sentence_transformers(emb_dir, cfg["hidden_size"], "mean", True)  # as all-MiniLM-L6-v2
     ids = [gen.bert_ids(t, gen.VOCAB) for t in ("first text", "second text")]
     ref = gen.bert_reference(cfg, w, ids, prefix="")["mean"]
     ref = ref / np.linalg.norm(ref, axis=1, keepdims=True)

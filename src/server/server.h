@@ -175,8 +175,9 @@ void srv_job_release(srv_job *j);
  * where the first one starts); otherwise a tail that could begin a stop string is held back. */
 size_t srv_stop_scan(const char *text, size_t len, char *const *stop, size_t n_stop, int *found);
 
-/* Embeddings of n texts with the encoder (mean-pooled, L2-normalised rows of dim floats, malloc'ed into
- * *vecs); *n_tokens = tokens over all inputs. 0, or an HTTP status with *err. */
+/* Embeddings of n texts with the encoder, pooled and normalised as its directory prescribes (sentence-transformers
+ * modules; vkattn_encoder_default_pooling, as `vkattn embed`): rows of dim floats malloc'ed into *vecs;
+ * *n_tokens = tokens over all inputs. 0, or an HTTP status with *err. */
 int srv_engine_embed(srv_engine *e, char *const *texts, size_t n, float **vecs, uint32_t *dim, uint64_t *n_tokens,
                      srv_error *err);
 
