@@ -99,11 +99,11 @@ static void json_report(FILE *f, const vkattn_device_info *x, const vkattn_conte
 }
 
 int cmd_selftest(int argc, char **argv) {
-    const char *device = NULL;
+    const char *device = NULL, *filter = NULL;
     int json = 0, quick = 0, validation = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
-            printf("usage: vkattn selftest [--device D] [--json] [--quick] [--validation]\n\n"
+            printf("usage: vkattn selftest [--device D] [--json] [--quick] [--filter TEXT] [--validation]\n\n"
                    "Checks every kernel family on one device against the C references (double accumulation):\n"
                    "linear with every weight type and GEMM kernel (GEMV and GEMM), attention (3-pass, flash,\n"
                    "decode; causal, masks, GQA, f16), multi-head attention, norms, softmax, RoPE, activations,\n"
@@ -112,6 +112,7 @@ int cmd_selftest(int argc, char **argv) {
                    "  --device D     index, type (discrete|integrated|virtual|cpu) or name substring\n"
                    "  --json         the whole report as JSON on stdout (attach it to a bug report); lines go to stderr\n"
                    "  --quick        only the GEMM kernel the device uses (not every kernel forced)\n"
+                   "  --filter TEXT  only the checks whose name contains TEXT (e.g. \"attention flash\", \"w q4_K\")\n"
                    "  --validation   with VK_LAYER_KHRONOS_validation (needs the layer); any message fails\n");
             return 0;
         }
@@ -119,6 +120,7 @@ int cmd_selftest(int argc, char **argv) {
         else if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--validation")) validation = 1;
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) device = argv[++i];
+        else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
         else {
             fprintf(stderr, "vkattn selftest: unknown option %s (see --help)\n", argv[i]);
             return 2;
@@ -137,10 +139,15 @@ int cmd_selftest(int argc, char **argv) {
     print_plan(out, info, &plan);
     fprintf(out, "checks (error = max |got - ref| relative to max |ref|, against tol):\n");
 
-    st_run run = {.quick = quick, .out = out, .corrupt = getenv("VKATTN_SELFTEST_CORRUPT")};
+    st_run run = {.quick = quick, .out = out, .filter = filter, .corrupt = getenv("VKATTN_SELFTEST_CORRUPT")};
     if (run.corrupt && !*run.corrupt) run.corrupt = NULL;
     const double t0 = bench_now_ms();
     st_run_all(&run, ctx);
+    if (filter && !run.n) {
+        fprintf(stderr, "vkattn selftest: no check name contains \"%s\" (the names are those printed without --filter)\n", filter);
+        vkattn_context_destroy(ctx);
+        return 2;
+    }
     char first[1024];
     uint32_t nval = vkattn_context_validation_messages(ctx, first, sizeof first);
     if (nval) { /* a validation message is a failure like a wrong number */

@@ -24,6 +24,7 @@ typedef struct st_run {
     size_t n, cap;
     int quick;                  /* the device's GEMM kernel choice only, f32 + f16 */
     FILE *out;                  /* one line per check as it completes */
+    const char *filter;         /* only the checks whose name contains it (NULL: all) */
     const char *corrupt;        /* test-only $VKATTN_SELFTEST_CORRUPT: checks whose name contains it get a wrong value */
     size_t passed, failed, skipped;
 } st_run;
