@@ -31,7 +31,7 @@ static void print_plan(FILE *f, const vkattn_device_info *x, const vkattn_contex
     fprintf(f, "choices for this device:\n");
     fprintf(f, "  %-28s %s\n", "f16 tensors",
             x->storage16 ? "yes (16-bit storage): f16 activations, weights and KV cache"
-                         : "no 16-bit storage: f16 ops refuse; models keep F16 weights and the KV cache in f32");
+                         : "no 16-bit storage: f16 tensors as packed 32-bit words (_pk kernels), same memory");
     if (p->subgroup_planned)
         fprintf(f, "  %-28s planned for %u lanes; pipelines %s\n", "subgroup kernels", p->subgroup_planned,
                 p->subgroup_required ? (p->full_subgroups ? "require that size with full subgroups" : "require that size")
