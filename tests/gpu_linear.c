@@ -153,9 +153,13 @@ static void test_cols(vkattn_context *ctx, int64_t M) {
     vkattn_tensor *tx = th_tensor(ctx, VKATTN_F32, 2, xs, x), *tb = th_tensor(ctx, VKATTN_F32, 1, bs, b);
     vkattn_tensor *ty = th_tensor(ctx, VKATTN_F32, 2, ys, NULL), *tw[NP];
     int64_t col = 0;
-    CHECK_OK(ctx, vkattn_begin(ctx));
     for (int i = 0; i < NP; i++) {
         tw[i] = th_weight(ctx, types[i], rows[i], K, w + col * K); /* w holds the decoded values afterwards */
+        col += rows[i];
+    }
+    col = 0;
+    CHECK_OK(ctx, vkattn_begin(ctx));
+    for (int i = 0; i < NP; i++) {
         CHECK_OK(ctx, vkattn__linear_cols(ctx, tx, tw[i], tb, ty, col));
         col += rows[i];
     }
