@@ -11,5 +11,6 @@ int bench_gemm(int argc, char **argv);
 int bench_model(int argc, char **argv);
 int bench_encoder(int argc, char **argv);
 int bench_compare(int argc, char **argv);
+int bench_plot(int argc, char **argv);
 
 #endif

@@ -468,7 +468,7 @@ static void usage(FILE *f) {
             "a decode case (B*Hq = 1, Lq = 1 over a long cache, decode vs flash); vkattn_linear on the\n"
             "same products (S = Q K^T, O = P V) for comparison. Targets are evaluated at the end.\n\n"
             "  --device D        device (index, type or name substring)\n"
-            "  -o PREFIX         write PREFIX.json and PREFIX.md\n"
+            "  -o PREFIX         write PREFIX.json, PREFIX.md and the charts PREFIX-time.svg (vkattn bench plot)\n"
             "  --min-len N       shortest L (default 128)\n"
             "  --max-len N       longest L (default 16384)\n"
             "  --dims A,B        head dims (default 64,128)\n"

@@ -30,32 +30,6 @@ static int lower_is_better(const char *k) {
     return (strstr(k, "ms") || strstr(k, "MiB")) && !strstr(k, "/s") && !strstr(k, "_s");
 }
 
-static cJSON *load(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "vkattn bench compare: cannot open %s\n", path);
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = n > 0 && n < (64l << 20) ? malloc((size_t)n + 1) : NULL;
-    size_t got = s ? fread(s, 1, (size_t)n, f) : 0;
-    fclose(f);
-    cJSON *j = NULL;
-    if (s) {
-        s[got] = 0;
-        j = cJSON_Parse(s);
-        free(s);
-    }
-    if (!j || !cJSON_IsArray(cJSON_GetObjectItem(j, "rows"))) {
-        fprintf(stderr, "vkattn bench compare: %s is not a vkattn bench result (JSON with \"rows\")\n", path);
-        cJSON_Delete(j);
-        return NULL;
-    }
-    return j;
-}
-
 /* "M=1 N=1024 weights=f16": the identifying columns of a row. */
 static void row_key(const cJSON *row, char *out, size_t n) {
     size_t at = 0;
@@ -122,7 +96,7 @@ int bench_compare(int argc, char **argv) {
         fprintf(stderr, "vkattn bench compare: two result files are needed (see --help)\n");
         return 2;
     }
-    cJSON *a = load(files[0]), *b = a ? load(files[1]) : NULL;
+    cJSON *a = bench_result_load(files[0], "vkattn bench compare"), *b = a ? bench_result_load(files[1], "vkattn bench compare") : NULL;
     if (!a || !b) {
         cJSON_Delete(a);
         return 1;

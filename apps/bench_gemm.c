@@ -133,7 +133,8 @@ static void usage(void) {
            "drivers, where the full shapes take minutes; 1 elsewhere or with --full). Prints ms,\n"
            "GFLOP/s and weight GB/s; OpenBLAS sgemm (libopenblas.so.0 via dlopen, 2 threads) on the\n"
            "same shapes; a Vulkan copy vs memcpy. --shape NxK runs that one shape instead. K is rounded\n"
-           "down to a multiple of 32, or of 256 with a K-quant or iq4_xs in --dtypes. Writes PREFIX.json/.md with -o.\n");
+           "down to a multiple of 32, or of 256 with a K-quant or iq4_xs in --dtypes. Writes PREFIX.json/.md and SVG charts\n"
+           "(PREFIX-gemm-NxK.svg, PREFIX-gemv.svg; see vkattn bench plot) with -o.\n");
 }
 
 int bench_gemm(int argc, char **argv) {

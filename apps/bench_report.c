@@ -1,11 +1,17 @@
 #include "bench_report.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#if defined(__GLIBC__)
+int getloadavg(double loadavg[], int nelem); /* glibc (not POSIX, so not declared under _POSIX_C_SOURCE) */
+#endif
 
 #define MAX_COLS 24
 
@@ -47,6 +53,12 @@ bench_report *bench_report_create(const char *name, const vkattn_context *ctx) {
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", &tm);
+#if defined(__GLIBC__)
+    /* a benchmark on a loaded machine measures the load: keep the evidence with the figures */
+    double la[3];
+    if (getloadavg(la, 3) == 3)
+        bench_note(r, "load average when the benchmark started (1, 5, 15 min): %.2f, %.2f, %.2f", la[0], la[1], la[2]);
+#endif
     return r;
 }
 
@@ -181,5 +193,35 @@ int bench_report_save(const bench_report *r, const char *prefix) {
     if (r->n_notes) fprintf(f, "\n");
     for (int i = 0; i < r->n_notes; i++) fprintf(f, "- %s\n", r->notes[i]);
     err |= fclose(f) != 0;
+    if (!err && (strcmp(r->name, "attention") == 0 || strcmp(r->name, "gemm") == 0)) {
+        snprintf(path, sizeof path, "%s.json", prefix); /* the charts are drawn from the saved file */
+        err |= bench_plot_result(path, prefix) < 0;
+    }
     return err;
+}
+
+cJSON *bench_result_load(const char *path, const char *who) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open %s\n", who, path);
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = n > 0 && n < (64l << 20) ? malloc((size_t)n + 1) : NULL;
+    size_t got = s ? fread(s, 1, (size_t)n, f) : 0;
+    fclose(f);
+    cJSON *j = NULL;
+    if (s) {
+        s[got] = 0;
+        j = cJSON_Parse(s);
+        free(s);
+    }
+    if (!j || !cJSON_IsArray(cJSON_GetObjectItem(j, "rows"))) {
+        fprintf(stderr, "%s: %s is not a vkattn bench result (JSON with \"rows\")\n", who, path);
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
 }

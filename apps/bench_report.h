@@ -28,6 +28,14 @@ void bench_note(bench_report *r, const char *fmt, ...)
 /* Writes <prefix>.json and <prefix>.md; returns 0 on success. */
 int bench_report_save(const bench_report *r, const char *prefix);
 
+/* A result file written by bench_report_save, parsed (cJSON, freed with cJSON_Delete); NULL with
+ * a message prefixed by `who` when it cannot be read or has no "rows". */
+struct cJSON *bench_result_load(const char *path, const char *who);
+
+/* SVG charts of an attention or gemm result file: <prefix>-*.svg; returns the number of charts
+ * written, -1 on error (bench_plot.c). */
+int bench_plot_result(const char *json_path, const char *prefix);
+
 /* Monotonic milliseconds. */
 double bench_now_ms(void);
 

@@ -41,23 +41,29 @@ static char *dup_str(const char *s) {
     return d;
 }
 
+char *cli_chat_template_named(const char *name, char *err, size_t cap) {
+    const char *b = vkattn_chat_builtin_template(name);
+    if (b) return dup_str(b);
+    size_t len = 0;
+    char *src = cli_read_text(name, &len);
+    if (!src) {
+        snprintf(err, cap, "'%s' is neither a built-in template (%s) nor a readable Jinja file", name,
+                 vkattn_chat_builtin_names());
+        return NULL;
+    }
+    if (strlen(src) != len) {
+        snprintf(err, cap, "'%s': the file holds a NUL byte; a template is text", name);
+        free(src);
+        return NULL;
+    }
+    return src;
+}
+
 char *cli_chat_template(const char *cmd, const char *override, const char *model_template) {
     if (override) {
-        const char *b = vkattn_chat_builtin_template(override);
-        if (b) return dup_str(b);
-        size_t len = 0;
-        char *src = cli_read_text(override, &len);
-        if (!src) {
-            fprintf(stderr,
-                    "vkattn %s: --chat-template '%s' is neither a built-in template (%s) nor a readable Jinja file\n",
-                    cmd, override, vkattn_chat_builtin_names());
-            return NULL;
-        }
-        if (strlen(src) != len) {
-            fprintf(stderr, "vkattn %s: --chat-template '%s': the file holds a NUL byte; a template is text\n", cmd, override);
-            free(src);
-            return NULL;
-        }
+        char err[512];
+        char *src = cli_chat_template_named(override, err, sizeof err);
+        if (!src) fprintf(stderr, "vkattn %s: --chat-template %s\n", cmd, err);
         return src;
     }
     if (model_template) return dup_str(model_template);

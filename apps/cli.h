@@ -48,6 +48,30 @@ int cli_bad_value(const char *cmd, const char *opt, const char *s, const char *e
 int cli_parse_list(const char *cmd, const char *opt, const char *s, char sep, uint32_t min, uint32_t max, uint32_t *out,
                    uint32_t cap, uint32_t *n);
 
+/* ---- sampling options, shared by run, chat and serve (cli_args.c) ---- */
+typedef struct cli_sampling {
+    vkattn_sampler_desc d;  /* llama.cpp's defaults (cli_sampling_init), then the flags */
+    int seed_set;           /* --seed S >= 0 given (-1: a random seed; serve: a random seed per request) */
+    int last_n_ctx;         /* --repeat-last-n -1: the whole context (cli_sampling_desc resolves it) */
+} cli_sampling;
+
+#define CLI_SAMPLING_USAGE                                                                                             \
+    "  --temp T                temperature (default 0.8; 0 = greedy)\n"                                                \
+    "  --top-k K, --top-p P, --min-p P   (defaults 40, 0.95, 0.05; 0 = off)\n"                                        \
+    "  --repeat-penalty R      a token seen in the window: positive logit / R, negative logit x R (default 1 = off)\n" \
+    "  --repeat-last-n N       the window: the last N tokens, prompt included (default 64; 0 = no penalties;\n"      \
+    "                          -1 = the whole context)\n"                                                            \
+    "  --frequency-penalty F   logit -= F x (times the token is in the window) (default 0; -2..2)\n"                  \
+    "  --presence-penalty P    logit -= P if the token is in the window (default 0; -2..2)\n"                         \
+    "  --seed S                sampling seed (default 0; -1 = random)\n"
+
+void cli_sampling_init(cli_sampling *s);
+/* When `opt` is a sampling flag: parses its value v (NULL: missing) into *s and returns 1 with *rc 0, or 2 (a usage
+ * error, after printing why). Otherwise returns 0. */
+int cli_sampling_option(const char *cmd, const char *opt, const char *v, cli_sampling *s, int *rc);
+/* The sampler description for a context of n_ctx tokens (--repeat-last-n -1 becomes n_ctx). */
+vkattn_sampler_desc cli_sampling_desc(const cli_sampling *s, uint32_t n_ctx);
+
 /* An output file option: checks that `path` can be written (without truncating it) before any work is done;
  * else prints "vkattn CMD: cannot write OPT PATH: <OS reason>" and returns 2. */
 int cli_check_writable(const char *cmd, const char *opt, const char *path);

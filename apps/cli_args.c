@@ -1,5 +1,6 @@
 /* Strict numeric option values for every subcommand: the whole string must parse, fit the option's range,
- * and a bad value is a usage error (exit status 2) whose message names the option and the accepted range. */
+ * and a bad value is a usage error (exit status 2) whose message names the option and the accepted range.
+ * Also the sampling flags, parsed alike by run, chat and serve. */
 #include "cli.h"
 
 #include <ctype.h>
@@ -7,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int cli_bad_value(const char *cmd, const char *opt, const char *s, const char *expected) {
@@ -83,4 +85,59 @@ int cli_parse_list(const char *cmd, const char *opt, const char *s, char sep, ui
         if (!*end) return 0;
         p = end;
     }
+}
+
+/* ---- sampling ------------------------------------------------------------------------------------------------ */
+
+void cli_sampling_init(cli_sampling *s) {
+    memset(s, 0, sizeof *s);
+    vkattn_sampler_desc_default(&s->d);
+}
+
+/* --seed -1 (llama.cpp's "random seed"): a different seed every run. */
+static uint64_t random_seed(void) {
+    struct timespec ts;
+    timespec_get(&ts, TIME_UTC);
+    return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 40;
+}
+
+int cli_sampling_option(const char *cmd, const char *opt, const char *v, cli_sampling *s, int *rc) {
+    static const char *const names[] = {"--temp", "--top-k", "--top-p", "--min-p", "--repeat-penalty", "--repeat-last-n",
+                                        "--frequency-penalty", "--presence-penalty", "--seed"};
+    size_t k = 0;
+    while (k < sizeof names / sizeof names[0] && strcmp(opt, names[k]) != 0) k++;
+    if (k == sizeof names / sizeof names[0]) return 0;
+    if (!v) {
+        fprintf(stderr, "vkattn %s: %s needs a value (see --help)\n", cmd, opt);
+        return *rc = 2, 1;
+    }
+    double f = 0;
+    long long x = 0;
+    vkattn_sampler_desc *d = &s->d;
+    switch (k) {
+    case 0: *rc = cli_parse_float(cmd, opt, v, 0, 1e6, &f), d->temperature = (float)f; break;
+    case 1: *rc = cli_parse_uint(cmd, opt, v, 0, INT32_MAX, &d->top_k); break;
+    case 2: *rc = cli_parse_float(cmd, opt, v, 0, 1, &f), d->top_p = (float)f; break;
+    case 3: *rc = cli_parse_float(cmd, opt, v, 0, 1, &f), d->min_p = (float)f; break;
+    case 4: *rc = cli_parse_float(cmd, opt, v, 0, 1e6, &f), d->repeat_penalty = (float)f; break;
+    case 5:
+        *rc = cli_parse_int(cmd, opt, v, -1, 1 << 24, &x);
+        s->last_n_ctx = x < 0;
+        d->penalty_last_n = x < 0 ? 0 : (uint32_t)x;
+        break;
+    case 6: *rc = cli_parse_float(cmd, opt, v, -2, 2, &f), d->frequency_penalty = (float)f; break;
+    case 7: *rc = cli_parse_float(cmd, opt, v, -2, 2, &f), d->presence_penalty = (float)f; break;
+    default:
+        *rc = cli_parse_int(cmd, opt, v, -1, INT64_MAX, &x);
+        s->seed_set = x >= 0;
+        d->seed = x < 0 ? random_seed() : (uint64_t)x;
+        break;
+    }
+    return 1;
+}
+
+vkattn_sampler_desc cli_sampling_desc(const cli_sampling *s, uint32_t n_ctx) {
+    vkattn_sampler_desc d = s->d;
+    if (s->last_n_ctx) d.penalty_last_n = n_ctx;
+    return d;
 }

@@ -13,6 +13,7 @@ static const struct {
     {"gemm", bench_gemm, "GEMM/GEMV in f32/f16/Q8_0/Q4_0 vs OpenBLAS, copy bandwidth vs memcpy"},
     {"model", bench_model, "GGUF model: prompt processing (pp512) and generation (tg128) tok/s, as llama-bench"},
     {"compare", bench_compare, "ratios between two result files (runs, devices, commits); regressions flagged"},
+    {"plot", bench_plot, "SVG charts of an attention or gemm result file (time against L, GFLOP/s against M, GEMV GB/s)"},
     {"encoder", bench_encoder, "BERT-base sentences/s (seq 128/512, batch 1/32), ViT-B/16 images/s"},
 };
 

@@ -19,7 +19,7 @@
 typedef struct chat_opts {
     const char *model, *system, *template_override, *device;
     uint32_t n_ctx, n_predict;
-    vkattn_sampler_desc sampling;
+    cli_sampling sampling;
     int verbose, no_reuse, ignore_eos;
 } chat_opts;
 
@@ -51,7 +51,7 @@ static void on_sigint(int sig) {
 
 static void usage(FILE *f) {
     fprintf(f, "usage: vkattn chat [-m MODEL.gguf] [-sys TEXT] [--chat-template NAME|FILE] [-c CTX] [-n N]\n"
-               "                   [--temp T] [--top-k K] [--top-p P] [--min-p P] [--seed S] [--device D] [-v]\n\n"
+               "                   [sampling options] [--device D] [-v]\n\n"
                "A conversation with a chat model: type a message, the reply streams back. The conversation is\n"
                "formatted with the model's chat template (tokenizer.chat_template) and kept in the KV cache, so each\n"
                "turn computes only its new tokens. Without -m: the built-in demo model (not a chat model).\n\n"
@@ -59,8 +59,10 @@ static void usage(FILE *f) {
                "  --chat-template T       override the template: a built-in (%s) or a Jinja file\n"
                "  -c N                    context length (default: min(model's, 4096)); when it fills, the oldest\n"
                "                          turns after the system prompt are dropped\n"
-               "  -n N                    most tokens per reply (default: until the end-of-turn token)\n"
-               "  --temp, --top-k, --top-p, --min-p, --seed   sampling, as vkattn run (defaults 0.8, 40, 0.95, 0.05, 0)\n"
+               "  -n N                    most tokens per reply (default 0 or -1: until the end-of-turn token)\n"
+               "sampling, as vkattn run (the penalties' window spans the conversation's tokens):\n"
+               CLI_SAMPLING_USAGE
+               "other:\n"
                "  -v                      per turn: cached tokens reused and tokens prefilled (stderr)\n"
                "  --no-reuse              prefill the whole conversation every turn (for testing the cache reuse)\n"
                "  --ignore-eos            do not stop a reply at the end-of-turn token (testing)\n\n"
@@ -70,7 +72,7 @@ static void usage(FILE *f) {
 }
 
 static int parse_args(int argc, char **argv, chat_opts *o) {
-    vkattn_sampler_desc_default(&o->sampling);
+    cli_sampling_init(&o->sampling);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
@@ -80,6 +82,12 @@ static int parse_args(int argc, char **argv, chat_opts *o) {
         if (strcmp(a, "-v") == 0) { o->verbose = 1; continue; }
         if (strcmp(a, "--no-reuse") == 0) { o->no_reuse = 1; continue; }
         if (strcmp(a, "--ignore-eos") == 0) { o->ignore_eos = 1; continue; }
+        int rc = 0;
+        if (cli_sampling_option("chat", a, v, &o->sampling, &rc)) {
+            if (rc) return rc;
+            i++;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "vkattn chat: %s needs a value (see --help)\n", a);
             return 2;
@@ -89,17 +97,17 @@ static int parse_args(int argc, char **argv, chat_opts *o) {
         else if (strcmp(a, "-sys") == 0 || strcmp(a, "--system") == 0) o->system = v;
         else if (strcmp(a, "--chat-template") == 0) o->template_override = v;
         else if (strcmp(a, "--device") == 0) o->device = v;
-        else if (strcmp(a, "-c") == 0) o->n_ctx = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "-n") == 0) o->n_predict = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--temp") == 0) o->sampling.temperature = strtof(v, NULL);
-        else if (strcmp(a, "--top-k") == 0) o->sampling.top_k = (uint32_t)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--top-p") == 0) o->sampling.top_p = strtof(v, NULL);
-        else if (strcmp(a, "--min-p") == 0) o->sampling.min_p = strtof(v, NULL);
-        else if (strcmp(a, "--seed") == 0) o->sampling.seed = strtoull(v, NULL, 10);
+        else if (strcmp(a, "-c") == 0) rc = cli_parse_uint("chat", a, v, 0, INT32_MAX, &o->n_ctx);
+        else if (strcmp(a, "-n") == 0) { /* -1 (llama.cpp's "no limit") = 0 */
+            long long x = 0;
+            rc = cli_parse_int("chat", a, v, -1, INT32_MAX, &x);
+            o->n_predict = x < 0 ? 0 : (uint32_t)x;
+        }
         else {
             fprintf(stderr, "vkattn chat: unknown option %s (see --help)\n", a);
             return 2;
         }
+        if (rc) return rc;
     }
     return 0;
 }
@@ -218,6 +226,8 @@ static int turn(chat *c) {
     double t_prefill = bench_now_ms() - t0;
     memcpy(c->cache, ids, n * sizeof *ids);
     c->n_cache = st ? 0 : (uint32_t)n;
+    /* the penalties' window: the tokens as they enter the cache (the prompt's too, as llama-server) */
+    for (size_t i = keep; !st && i < n; i++) vkattn_sampler_accept(c->smp, ids[i]);
     free(ids);
     if (st) return cli_fail("prefill", st, c->ctx);
 
@@ -387,8 +397,11 @@ int cmd_chat(int argc, char **argv) {
         c.cache = malloc((size_t)c.n_ctx * sizeof *c.cache);
         c.logits = malloc((size_t)c.n_vocab * sizeof *c.logits);
         if (!c.bos || !c.eos || !c.cache || !c.logits) rc = cli_fail("chat", VKATTN_ERROR_OUT_OF_HOST_MEMORY, NULL);
-        else if ((st = vkattn_sampler_create(&c.o.sampling, &c.smp))) rc = cli_fail("sampler", st, NULL);
-        else rc = conversation(&c);
+        else {
+            const vkattn_sampler_desc sd = cli_sampling_desc(&c.o.sampling, c.n_ctx);
+            if ((st = vkattn_sampler_create(&sd, &c.smp))) rc = cli_fail("sampler", st, NULL);
+        }
+        if (!rc) rc = conversation(&c);
     }
     drop_msgs(&c, 0, c.n_msgs);
     free(c.msgs);

@@ -1,4 +1,4 @@
-/* vkattn embed -m DIR [--pooling cls|mean|max|mean_sqrt_len] [--normalize|--no-normalize] [--similarity] TEXT...:
+/* vkattn embed -m DIR [--pooling cls|mean|max|mean_sqrt_len|lasttoken] [--normalize|--no-normalize] [--similarity] TEXT...:
  * sentence embeddings as JSON, pooled and normalised as the directory's sentence-transformers modules say unless
  * the flags override;
  * --similarity adds the cosine similarity matrix; --tokens prints the token ids instead; --out FILE.safetensors
@@ -10,8 +10,9 @@
 #include <string.h>
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: vkattn embed -m MODEL_DIR [--pooling cls|mean|max|mean_sqrt_len] [--normalize|--no-normalize]\n"
-               "                    [--similarity] [--tokens] [--out FILE.safetensors] [--device D] TEXT...\n"
+    fprintf(f, "usage: vkattn embed -m MODEL_DIR [--pooling cls|mean|max|mean_sqrt_len|lasttoken]\n"
+               "                    [--normalize|--no-normalize] [--similarity] [--tokens] [--out FILE.safetensors]\n"
+               "                    [--device D] TEXT...\n"
                "BERT-style encoder (Hugging Face directory: config.json, model.safetensors, vocab.txt).\n"
                "A sentence-transformers directory (modules.json, 1_Pooling/config.json, Normalize, sentence_bert_config.json)\n"
                "gives its pooling, normalisation and max_seq_length by default (all-MiniLM-L6-v2: mean, normalised);\n"
@@ -34,8 +35,9 @@ static int embed_option(int argc, char **argv, int *i, void *user) {
         else if (strcmp(p, "mean") == 0) e->pooling = VKATTN_POOL_MEAN;
         else if (strcmp(p, "max") == 0) e->pooling = VKATTN_POOL_MAX;
         else if (strcmp(p, "mean_sqrt_len") == 0) e->pooling = VKATTN_POOL_MEAN_SQRT_LEN;
+        else if (strcmp(p, "lasttoken") == 0) e->pooling = VKATTN_POOL_LAST;
         else {
-            fprintf(stderr, "vkattn embed: --pooling takes cls, mean, max or mean_sqrt_len\n");
+            fprintf(stderr, "vkattn embed: --pooling takes cls, mean, max, mean_sqrt_len or lasttoken\n");
             return -1;
         }
     } else if (strcmp(a, "--normalize") == 0) e->normalize = 1;
@@ -58,10 +60,13 @@ int cmd_embed(int argc, char **argv) {
     const char *dir = args.dir, *out_path = args.out;
     const uint32_t n = args.n;
     char **texts = args.inputs;
-    const vkattn_pooling pooling = (vkattn_pooling)(e.pooling >= 0 ? e.pooling : info.st_pooling >= 0 ? info.st_pooling : VKATTN_POOL_CLS);
-    const int normalize = e.normalize >= 0 ? e.normalize : info.st_normalize;
+    vkattn_pooling pooling;
+    int normalize;
+    vkattn_encoder_default_pooling(enc, &pooling, &normalize); /* as the directory says, unless the flags override */
+    if (e.pooling >= 0) pooling = (vkattn_pooling)e.pooling;
+    if (e.normalize >= 0) normalize = e.normalize;
     const int similarity = e.similarity, tokens_only = e.tokens_only;
-    static const char *const pool_names[] = {"cls", "mean", "max", "mean_sqrt_len"};
+    static const char *const pool_names[] = {"cls", "mean", "max", "mean_sqrt_len", "lasttoken"};
     enc_texts t = {0};
     float *hidden = NULL, *pooled = NULL, *lens = NULL;
     if (info.arch != VKATTN_ENCODER_BERT) {

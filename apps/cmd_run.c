@@ -6,19 +6,19 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 typedef struct run_opts {
     const char *model, *prompt, *ids, *device, *dump_logits;
     uint32_t n_predict, n_ctx, n_batch;
-    vkattn_sampler_desc sampling;
+    cli_sampling sampling;
     int ignore_eos, print_ids, kv_f32, load_memory;
 } run_opts;
 
 static void usage(FILE *f) {
     fprintf(f, "usage: vkattn run [-m MODEL.gguf] [-p PROMPT] [-n N] [-c CTX] [--temp T] [--top-k K] [--top-p P]\n"
-               "                  [--min-p P] [--repeat-penalty R] [--seed S] [--device D]\n\n"
+               "                  [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--frequency-penalty F]\n"
+               "                  [--presence-penalty P] [--seed S] [--device D]\n\n"
                "Generates text: the prompt's tokens in one prefill, then one token at a time until an end-of-\n"
                "generation token or N tokens. Without -m runs the built-in demo model.\n\n"
                "  -m FILE               GGUF model (llama, qwen2, gpt2; F32/F16/BF16, Q4_0..Q8_0, K-quants, IQ4)\n"
@@ -26,10 +26,9 @@ static void usage(FILE *f) {
                "  -n N                  tokens to generate (default 128; -1 = until end of generation or a full context)\n"
                "  -c N                  context length, the KV cache size (default: min(model's, 4096); 0 = model's)\n"
                "  -b N                  most tokens per forward chunk (default 512)\n"
-               "  --temp T              temperature (default 0.8; 0 = greedy, argmax on the device)\n"
-               "  --top-k K, --top-p P, --min-p P   (defaults 40, 0.95, 0.05; 0 = off)\n"
-               "  --repeat-penalty R    (default 1 = off) over the last 64 tokens\n"
-               "  --seed S              sampling seed (default 0; -1 = random)\n"
+               "sampling (llama.cpp's chain: penalties, top-k, top-p, min-p, temperature; --temp 0 without penalties:\n"
+               "argmax on the device):\n"
+               CLI_SAMPLING_USAGE
                "  --device D            device index, type or name substring\n"
                "  --ignore-eos          do not stop at end-of-generation tokens\n"
                "  --kv-f32              f32 KV cache even with 16-bit storage\n"
@@ -53,15 +52,8 @@ static int parse_ids(const char *s, int32_t **out, size_t *n) {
     return rc;
 }
 
-/* --seed -1 (llama.cpp's "random seed"): a different seed every run. */
-static uint64_t random_seed(void) {
-    struct timespec ts;
-    timespec_get(&ts, TIME_UTC);
-    return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid() << 40;
-}
-
 static int parse_args(int argc, char **argv, run_opts *o) {
-    vkattn_sampler_desc_default(&o->sampling);
+    cli_sampling_init(&o->sampling);
     o->n_predict = 128;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -74,14 +66,18 @@ static int parse_args(int argc, char **argv, run_opts *o) {
         if (strcmp(a, "--print-ids") == 0) { o->print_ids = 1; continue; }
         if (strcmp(a, "--kv-f32") == 0) { o->kv_f32 = 1; continue; }
         if (strcmp(a, "--load-memory") == 0) { o->load_memory = 1; continue; }
+        int rc = 0;
+        if (cli_sampling_option("run", a, v, &o->sampling, &rc)) {
+            if (rc) return rc;
+            i++;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "vkattn run: %s needs a value (see --help)\n", a);
             return 2;
         }
         i++;
         long long x = 0;
-        double f = 0;
-        int rc = 0;
         if (strcmp(a, "-m") == 0 || strcmp(a, "--model") == 0) o->model = v;
         else if (strcmp(a, "-p") == 0 || strcmp(a, "--prompt") == 0) o->prompt = v;
         else if (strcmp(a, "--ids") == 0) {
@@ -95,12 +91,6 @@ static int parse_args(int argc, char **argv, run_opts *o) {
         else if (strcmp(a, "-n") == 0) rc = cli_parse_int("run", a, v, -1, INT32_MAX, &x), o->n_predict = x < 0 ? UINT32_MAX : (uint32_t)x;
         else if (strcmp(a, "-c") == 0) rc = cli_parse_int("run", a, v, 0, INT32_MAX, &x), o->n_ctx = x ? (uint32_t)x : VKATTN_N_CTX_TRAIN;
         else if (strcmp(a, "-b") == 0) rc = cli_parse_uint("run", a, v, 1, INT32_MAX, &o->n_batch);
-        else if (strcmp(a, "--temp") == 0) rc = cli_parse_float("run", a, v, 0, 1e6, &f), o->sampling.temperature = (float)f;
-        else if (strcmp(a, "--top-k") == 0) rc = cli_parse_uint("run", a, v, 0, INT32_MAX, &o->sampling.top_k);
-        else if (strcmp(a, "--top-p") == 0) rc = cli_parse_float("run", a, v, 0, 1, &f), o->sampling.top_p = (float)f;
-        else if (strcmp(a, "--min-p") == 0) rc = cli_parse_float("run", a, v, 0, 1, &f), o->sampling.min_p = (float)f;
-        else if (strcmp(a, "--repeat-penalty") == 0) rc = cli_parse_float("run", a, v, 0, 1e6, &f), o->sampling.repeat_penalty = (float)f;
-        else if (strcmp(a, "--seed") == 0) rc = cli_parse_int("run", a, v, -1, INT64_MAX, &x), o->sampling.seed = x < 0 ? random_seed() : (uint64_t)x;
         else {
             fprintf(stderr, "vkattn run: unknown option %s (see --help)\n", a);
             return 2;
@@ -172,13 +162,15 @@ static int generate(const run_opts *o, vkattn_context *ctx, vkattn_model *m, dou
     int rc = prompt_tokens(o, m, &prompt, &n_prompt);
     if (rc) return rc;
     const uint32_t V = mi.n_vocab;
-    const int greedy = o->sampling.temperature <= 0 && !(o->sampling.repeat_penalty > 0 && o->sampling.repeat_penalty != 1) &&
-                       o->sampling.frequency_penalty == 0 && o->sampling.presence_penalty == 0 && !o->dump_logits;
+    const vkattn_sampler_desc sd = cli_sampling_desc(&o->sampling, mi.n_ctx);
+    const int penalties = sd.penalty_last_n && ((sd.repeat_penalty > 0 && sd.repeat_penalty != 1) ||
+                                                sd.frequency_penalty != 0 || sd.presence_penalty != 0);
+    const int greedy = sd.temperature <= 0 && !penalties && !o->dump_logits;
     float *logits = malloc((size_t)V * (n_prompt > 0 ? n_prompt : 1) * sizeof *logits);
     FILE *dump = o->dump_logits ? fopen(o->dump_logits, "wb") : NULL;
     vkattn_sampler *smp = NULL;
     vkattn_detok *dt = NULL;
-    vkattn_status st = logits ? vkattn_sampler_create(&o->sampling, &smp) : VKATTN_ERROR_OUT_OF_HOST_MEMORY;
+    vkattn_status st = logits ? vkattn_sampler_create(&sd, &smp) : VKATTN_ERROR_OUT_OF_HOST_MEMORY;
     if (st) rc = cli_fail("sampler", st, NULL);
     if (!rc && o->dump_logits && !dump) rc = (fprintf(stderr, "vkattn run: cannot write %s\n", o->dump_logits), 1);
     if (!rc && tok && (st = vkattn_detok_create(tok, VKATTN_DETOK_STRIP_PREFIX, &dt))) rc = cli_fail("detokenizer", st, NULL);

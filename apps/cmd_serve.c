@@ -25,15 +25,19 @@ static void usage(FILE *f) {
                "  -b N                   most tokens in one forward pass (default 512)\n"
                "  --api-key KEY          require \"Authorization: Bearer KEY\" on every endpoint but /health\n"
                "                         (or set VKATTN_API_KEY)\n"
-               "  --embedding-model DIR  BERT-style Hugging Face directory for /v1/embeddings (mean pooling,\n"
-               "                         L2-normalised)\n"
+               "  --embedding-model DIR  BERT-style Hugging Face directory for /v1/embeddings, pooled and normalised\n"
+               "                         as its sentence-transformers modules say (as vkattn embed; else [CLS])\n"
                "  --chat-template NAME|FILE  chat template: a built-in (%s) or a Jinja file\n"
                "                         (default: the model's tokenizer.chat_template, else chatml)\n"
                "  --alias NAME           model id in /v1/models and replies (default: the file name)\n"
                "  --queue N              requests that may wait for a slot; beyond, 503 (default 64)\n"
                "  --max-body BYTES       largest request body; beyond, 413 (default 4194304)\n"
                "  --device D             device index, type or name substring\n"
-               "  --kv-f32               f32 KV cache even with 16-bit storage\n",
+               "  --kv-f32               f32 KV cache even with 16-bit storage\n"
+               "sampling: the defaults of requests that do not set temperature, top_k, top_p, min_p, repeat_penalty,\n"
+               "repeat_last_n, frequency_penalty, presence_penalty, seed (as llama-server; without --seed, a random\n"
+               "seed per request):\n"
+               CLI_SAMPLING_USAGE,
             vkattn_chat_builtin_names());
 }
 
@@ -41,6 +45,7 @@ typedef struct serve_opts {
     const char *model, *host, *api_key, *embedding, *alias, *device, *chat_template;
     unsigned long port, parallel, n_ctx, n_batch, queue, max_body;
     int kv_f32;
+    cli_sampling sampling;
 } serve_opts;
 
 static int parse_ulong(const char *opt, const char *v, unsigned long lo, unsigned long hi, unsigned long *out) {
@@ -61,6 +66,7 @@ static int parse_args(int argc, char **argv, serve_opts *o) {
     o->queue = 64;
     o->max_body = 4u << 20;
     o->api_key = getenv("VKATTN_API_KEY");
+    cli_sampling_init(&o->sampling);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
@@ -71,12 +77,17 @@ static int parse_args(int argc, char **argv, serve_opts *o) {
             o->kv_f32 = 1;
             continue;
         }
+        int rc = 0;
+        if (cli_sampling_option("serve", a, v, &o->sampling, &rc)) {
+            if (rc) return rc;
+            i++;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "vkattn serve: %s needs a value (see --help)\n", a);
             return 2;
         }
         i++;
-        int rc = 0;
         if (strcmp(a, "-m") == 0 || strcmp(a, "--model") == 0) o->model = v;
         else if (strcmp(a, "--host") == 0) o->host = v;
         else if (strcmp(a, "--api-key") == 0) o->api_key = v;
@@ -144,7 +155,9 @@ int cmd_serve(int argc, char **argv) {
         }
     }
     m = cli_load_model(ctx, o.model, data, size, &md, NULL);
+    vkattn_model_info mi = {0};
     if (!m) rc = 1;
+    else vkattn_model_get_info(m, &mi);
     if (!rc && !vkattn_model_tokenizer(m)) {
         fprintf(stderr, "vkattn serve: %s has no tokenizer (tokenizer.ggml.* metadata): a server needs one\n", o.model);
         rc = 1;
@@ -174,12 +187,11 @@ int cmd_serve(int argc, char **argv) {
     if (!rc) {
         const srv_config cfg = {.host = o.host, .port = (uint16_t)o.port, .api_key = o.api_key, .model_id = model_id(&o),
                                 .max_body = o.max_body, .max_connections = (uint32_t)(o.parallel + o.queue + 64),
-                                .chat = {tmpl, bos, eos}};
+                                .chat = {tmpl, bos, eos}, .sampling = cli_sampling_desc(&o.sampling, mi.n_ctx),
+                                .seed_set = o.sampling.seed_set};
         if (srv_http_start(&cfg, e, m, &h)) rc = 1;
     }
     if (!rc) {
-        vkattn_model_info mi;
-        vkattn_model_get_info(m, &mi);
         fprintf(stderr, "vkattn serve: %s (%s, %s) on %s: %lu slots of %u tokens, batch %u%s%s\n", model_id(&o), mi.arch,
                 mi.weight_type, vkattn_context_device(ctx)->name, o.parallel, mi.n_ctx, mi.n_batch,
                 o.api_key && *o.api_key ? ", API key required" : "", enc ? ", embeddings" : "");

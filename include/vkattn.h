@@ -997,16 +997,21 @@ vkattn_status vkattn_encoder_tokenize(const vkattn_encoder *enc, const char *tex
                                       size_t *n);
 
 /* Sentence-embedding pooling, as sentence-transformers' Pooling module: the [CLS] row, the mean, the
- * element-wise max, or the sum / sqrt(length) over the real tokens. */
+ * element-wise max, or the sum / sqrt(length) over the real tokens, or the last real token's row (lasttoken). */
 typedef enum vkattn_pooling {
-    VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1, VKATTN_POOL_MAX = 2, VKATTN_POOL_MEAN_SQRT_LEN = 3
+    VKATTN_POOL_CLS = 0, VKATTN_POOL_MEAN = 1, VKATTN_POOL_MAX = 2, VKATTN_POOL_MEAN_SQRT_LEN = 3, VKATTN_POOL_LAST = 4
 } vkattn_pooling;
+
+/* The sentence embedding a directory prescribes: its sentence-transformers Pooling mode and Normalize module
+ * (info.st_pooling / st_normalize), else the [CLS] row without normalisation. What `vkattn embed` and
+ * `vkattn serve`'s /v1/embeddings use unless told otherwise. */
+void vkattn_encoder_default_pooling(const vkattn_encoder *enc, vkattn_pooling *pooling, int *normalize);
 
 /* What a forward pass returns; every pointer may be NULL (not computed). Caller-allocated, f32, row-major.
  * L = the longest input (tokens; ViT: 1 + patches), D = hidden_size. */
 typedef struct vkattn_encoder_outputs {
     float *hidden;        /* [B, L, D] last hidden states (padded rows of shorter inputs: unspecified) */
-    float *pooled;        /* [B, D] sentence embedding: the [CLS] row or the mean over the real tokens */
+    float *pooled;        /* [B, D] sentence embedding, pooled as `pooling` says */
     vkattn_pooling pooling;
     int normalize;        /* L2-normalise pooled */
     float *logits;        /* [B, num_labels] classifier (BERT: on the pooler output; ViT: on the final [CLS]) */

@@ -266,7 +266,8 @@ def bert_reference(cfg, w, ids_list, prefix="bert."):
 # ---- sentence-transformers layout ------------------------------------------------------------------------------
 
 ST_MODES = {"cls": "pooling_mode_cls_token", "mean": "pooling_mode_mean_tokens", "max": "pooling_mode_max_tokens",
-            "mean_sqrt_len": "pooling_mode_mean_sqrt_len_tokens", "weightedmean": "pooling_mode_weightedmean_tokens"}
+            "mean_sqrt_len": "pooling_mode_mean_sqrt_len_tokens", "lasttoken": "pooling_mode_lasttoken",
+            "weightedmean": "pooling_mode_weightedmean_tokens"}
 
 
 def write_sentence_transformers(path, dim, pooling="mean", normalize=True, max_seq_length=None):
@@ -279,8 +280,7 @@ def write_sentence_transformers(path, dim, pooling="mean", normalize=True, max_s
     with open(os.path.join(path, "modules.json"), "w") as f:
         json.dump(modules, f, indent=2)
     os.makedirs(os.path.join(path, "1_Pooling"), exist_ok=True)
-    cfg = {"word_embedding_dimension": dim, **{k: m == pooling for m, k in ST_MODES.items()},
-           "pooling_mode_lasttoken": False, "include_prompt": True}
+    cfg = {"word_embedding_dimension": dim, **{k: m == pooling for m, k in ST_MODES.items()}, "include_prompt": True}
     with open(os.path.join(path, "1_Pooling", "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     with open(os.path.join(path, "sentence_bert_config.json"), "w") as f:
@@ -296,6 +296,8 @@ def st_pool(hidden, lens, pooling, normalize):
     m = mask[..., None].expand(x.shape)
     if pooling == "cls":
         out = x[:, 0]
+    elif pooling == "lasttoken":  # right padding: the last real token's row
+        out = x[torch.arange(x.shape[0]), torch.tensor(lens) - 1]
     elif pooling == "max":
         out = torch.where(m == 0, torch.full_like(x, -1e9), x).max(1).values
     else:

@@ -200,8 +200,24 @@ static void test_devices(void) {
     }
 }
 
+/* Per-vendor choices (vendor ids from the PCI-SIG / Khronos registry as drivers report them):
+ * Mali's shared memory is main memory, so no shared-memory tiles there unless forced; the same
+ * device info under another mobile vendor keeps the tiled kernel. */
+static void test_vendors(void) {
+    vkattn_device_info mali = dev("Mali-G78", VKATTN_DEVICE_INTEGRATED, 16, 16, 16, 1, 1, 512, 512, 32768, 128, 8388606, 0);
+    vkattn_device_info adreno = mali;
+    mali.vendor_id = 0x13B5;   /* Arm */
+    adreno.vendor_id = 0x5143; /* Qualcomm */
+    check_profile(&mali, 64, NULL, "gemm");
+    check_profile(&mali, 512, NULL, "gemm");
+    check_profile(&mali, 1, NULL, "gemm_ks"); /* decode: no shared memory in gemm_ks either */
+    check_profile(&mali, 64, "tiled", "gemm_tiled");
+    check_profile(&adreno, 64, NULL, "gemm_tiled");
+}
+
 int main(void) {
     test_memory();
     test_devices();
+    test_vendors();
     return th_finish(NULL);
 }

@@ -1,7 +1,8 @@
 /* Host-only: vkattn serve's request parser (src/server/request.c) without a socket or a model: routes (404,
  * 405), the API key (401 on every endpoint but /health, constant-time compare), body limit (413), malformed JSON,
  * wrong types, unknown roles, max_tokens beyond the context (400 naming the field), defaults and every field
- * of chat / completions / tokenize / detokenize / embeddings; stop-string scanning (cut at the first stop, a
+ * of chat / completions / tokenize / detokenize / embeddings; penalties (llama-server's fields, -1 = the context,
+ * the server's defaults) and unimplemented fields (400 unless neutral); stop-string scanning (cut at the first stop, a
  * possible stop prefix held back); base64 of f32 vectors against a known encoding; the OpenAI error object;
  * and 20000 random mutations of valid bodies that must each give 0 or a 4xx, never a crash (run under ASan). */
 #include "harness.h"
@@ -139,8 +140,11 @@ static void test_fields(void) {
         CHECK(r.ep == SRV_CHAT && r.n_messages == 3, "ep %d, %zu messages", r.ep, r.n_messages);
         CHECK(strcmp(r.messages[1].content, "hello") == 0, "text parts joined: %s", r.messages[1].content);
         CHECK(strcmp(r.messages[2].content, "") == 0, "null content");
-        CHECK(r.max_tokens == 256 && r.temperature == 0 && r.top_p == 0.5f && r.top_k == 7 && r.min_p == 0.1f, "sampling");
-        CHECK(r.has_seed && r.seed == 42, "seed");
+        const vkattn_sampler_desc *d = &r.sampling;
+        CHECK(r.max_tokens == 256 && d->temperature == 0 && d->top_p == 0.5f && d->top_k == 7 && d->min_p == 0.1f, "sampling");
+        CHECK(r.has_seed && d->seed == 42, "seed");
+        CHECK(d->frequency_penalty == 0 && d->presence_penalty == 0 && d->repeat_penalty == 1 && d->penalty_last_n == 64,
+              "penalties: neutral / llama-server's defaults");
         CHECK(r.n_stop == 2 && strcmp(r.stop[0], "\n") == 0 && strcmp(r.stop[1], "END") == 0, "stop: %zu", r.n_stop);
         CHECK(r.stream && r.include_usage, "stream");
         srv_request_free(&r);
@@ -150,7 +154,8 @@ static void test_fields(void) {
     if (!st) {
         CHECK(strcmp(r.prompt, "once") == 0 && r.n_stop == 1 && r.max_tokens == -1, "prompt array, stop string");
         /* llama-server's defaults */
-        CHECK(r.temperature == 0.8f && r.top_k == 40 && r.top_p == 0.95f && r.min_p == 0.05f && !r.has_seed && !r.stream,
+        const vkattn_sampler_desc *d = &r.sampling;
+        CHECK(d->temperature == 0.8f && d->top_k == 40 && d->top_p == 0.95f && d->min_p == 0.05f && !r.has_seed && !r.stream,
               "defaults");
         srv_request_free(&r);
     }
@@ -166,6 +171,63 @@ static void test_fields(void) {
     st = parse(&LIM, "POST", "/apply-template", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}", &r, &e);
     CHECK(st == 0 && r.ep == SRV_APPLY_TEMPLATE, "apply-template: %d", st);
     if (!st) srv_request_free(&r);
+}
+
+/* Penalties as llama-server reads them (repeat_penalty, repeat_last_n with -1 = the context, frequency_penalty,
+ * presence_penalty), the server's own defaults (--repeat-penalty ... / --seed), and fields this server does not
+ * implement: a 400 naming them unless they are neutral. */
+static void test_penalties_and_unsupported(void) {
+    srv_request r;
+    srv_error e;
+    int st = parse(&LIM, "POST", "/v1/completions", "{\"prompt\": \"x\", \"repeat_penalty\": 1.3, \"repeat_last_n\": 16, "
+                   "\"frequency_penalty\": -0.5, \"presence_penalty\": 1.25}", &r, &e);
+    CHECK(st == 0, "penalties: %d %s", st, e.message);
+    if (!st) {
+        const vkattn_sampler_desc *d = &r.sampling;
+        CHECK(d->repeat_penalty == 1.3f && d->penalty_last_n == 16 && d->frequency_penalty == -0.5f &&
+                  d->presence_penalty == 1.25f, "penalties parsed: %g %u %g %g", d->repeat_penalty, d->penalty_last_n,
+              d->frequency_penalty, d->presence_penalty);
+        srv_request_free(&r);
+    }
+    st = parse(&LIM, "POST", "/v1/completions", "{\"prompt\": \"x\", \"repeat_last_n\": -1}", &r, &e);
+    CHECK(st == 0 && r.sampling.penalty_last_n == LIM.n_ctx, "repeat_last_n -1 = the context (%u)", r.sampling.penalty_last_n);
+    if (!st) srv_request_free(&r);
+    st = parse(&LIM, "POST", "/v1/completions", "{\"prompt\": \"x\", \"penalty_last_n\": 0}", &r, &e);
+    CHECK(st == 0 && r.sampling.penalty_last_n == 0, "penalty_last_n alias");
+    if (!st) srv_request_free(&r);
+    /* the server's defaults and its --seed */
+    vkattn_sampler_desc dflt;
+    vkattn_sampler_desc_default(&dflt);
+    dflt.repeat_penalty = 1.1f, dflt.frequency_penalty = 0.25f, dflt.temperature = 0, dflt.seed = 77;
+    const srv_limits lim = {.max_body = 4096, .n_ctx = 256, .sampling = &dflt, .seed_set = 1};
+    st = parse(&lim, "POST", "/v1/completions", "{\"prompt\": \"x\", \"presence_penalty\": 0.5}", &r, &e);
+    CHECK(st == 0 && r.sampling.repeat_penalty == 1.1f && r.sampling.frequency_penalty == 0.25f &&
+              r.sampling.presence_penalty == 0.5f && r.sampling.temperature == 0 && r.has_seed && r.sampling.seed == 77,
+          "server defaults under the request's fields");
+    if (!st) srv_request_free(&r);
+    st = parse(&lim, "POST", "/v1/completions", "{\"prompt\": \"x\", \"seed\": -1}", &r, &e);
+    CHECK(st == 0 && !r.has_seed, "seed -1: random even with a server seed");
+    if (!st) srv_request_free(&r);
+    /* bad values */
+    const char *P = "{\"prompt\": \"x\", ";
+    char body[256];
+    const struct { const char *field, *param; } bad[] = {
+        {"\"frequency_penalty\": 2.5}", "frequency_penalty"}, {"\"presence_penalty\": \"high\"}", "presence_penalty"},
+        {"\"repeat_penalty\": -1}", "repeat_penalty"},       {"\"repeat_last_n\": -2}", "repeat_last_n"},
+        {"\"repeat_last_n\": 1.5}", "repeat_last_n"},        {"\"logit_bias\": {\"5\": -100}}", "logit_bias"},
+        {"\"typical_p\": 0.5}", "typical_p"},                {"\"mirostat\": 2}", "mirostat"},
+        {"\"logprobs\": true}", "logprobs"},                  {"\"grammar\": \"root ::= x\"}", "grammar"},
+        {"\"response_format\": {\"type\": \"json_object\"}}", "response_format"},
+        {"\"tools\": [{\"type\": \"function\"}]}", "tools"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body, "%s%s", P, bad[i].field);
+        expect("POST", "/v1/completions", body, 400, bad[i].param);
+    }
+    /* neutral values of the unsupported fields are accepted (SDKs send them) */
+    expect("POST", "/v1/chat/completions",
+           "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logit_bias\": {}, \"logprobs\": false, "
+           "\"tools\": [], \"typical_p\": 1, \"response_format\": {\"type\": \"text\"}, \"grammar\": \"\"}", 0, NULL);
 }
 
 static void test_stop_scan(void) {
@@ -242,6 +304,7 @@ int main(void) {
     test_auth();
     test_errors();
     test_fields();
+    test_penalties_and_unsupported();
     test_stop_scan();
     test_replies();
     test_mutations();

@@ -11,7 +11,8 @@ bos_token=..., eos_token=...). `vkattn template` must give the same bytes for:
   * the built-in templates (chatml, llama2, llama3, gemma, gemma2, phi3, mistral, qwen2.5),
 over several conversations (system / user / assistant turns, multi-turn, non-ASCII, surrounding whitespace,
 reasoning in <think>, tool calls, a tools list), with and without add_generation_prompt; when Jinja2 raises
-(raise_exception, type errors) vkattn must fail too, with the template's message. Then a set of small
+(raise_exception, type errors) vkattn must fail too, with the template's message. These renders run in one
+`vkattn template --batch` process (JSON lines); the hostile ones and the override error each run alone. Then a set of small
 templates exercising the Jinja features one at a time (whitespace control, loops, filters, tests, methods,
 macros, namespaces, slicing, Python str()/repr of values), and hostile templates that must fail cleanly
 (bounded time, output and nesting), and --chat-template errors that name the override.
@@ -53,9 +54,14 @@ def hf_render(source, messages, add_generation_prompt, bos="", eos="", extra=Non
 
 
 class Runner:
+    """compare() queues a check (Jinja2's result now, vkattn's later); flush() renders all queued ones in one
+    `vkattn template --batch` run. render() runs the CLI once, for what needs its own process (exit status,
+    time, hostile templates)."""
+
     def __init__(self, vkattn, work):
         self.vkattn, self.work = vkattn, work
         self.fails, self.checked = 0, 0
+        self.pending = []
 
     def render(self, source=None, name=None, messages=(), add_gen=False, bos="", eos="", extra=None):
         msg_path = os.path.join(self.work, "messages.json")
@@ -83,14 +89,45 @@ class Runner:
             want, want_err = None, str(e)
         except (TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError) as e:
             want, want_err = None, str(e)
-        rc, got, err, _ = self.render(source if name is None else None, name, messages, add_gen, bos, eos, extra)
+        req = {"messages": list(messages), "add_generation_prompt": add_gen, "bos_token": bos, "eos_token": eos}
+        if name is None:
+            req["template"] = source
+        else:
+            req["chat_template"] = name
+        if extra is not None:
+            req["extra"] = extra
+        self.pending.append((label, want, want_err, req))
+
+    def flush(self):
+        """vkattn's renders of the queued checks, in one process: one JSON request per line in, one reply out."""
+        if not self.pending:
+            return
+        path = os.path.join(self.work, "batch.jsonl")
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            for *_, req in self.pending:
+                f.write(json.dumps(req, ensure_ascii=False) + "\n")
+        p = subprocess.run([self.vkattn, "template", "--batch", path], capture_output=True, timeout=600)
+        lines = p.stdout.decode("utf-8", "surrogateescape").split("\n")  # not splitlines(): U+2028 is text
+        if lines and lines[-1] == "":
+            lines.pop()
+        pending, self.pending = self.pending, []
+        if p.returncode not in (0, 1) or len(lines) != len(pending):
+            for label, *_ in pending:
+                self.fail(label, "vkattn template --batch exited %d with %d lines for %d requests: %s" % (
+                    p.returncode, len(lines), len(pending), p.stderr.decode("utf-8", "replace").strip()[-300:]))
+            return
+        for (label, want, want_err, _), line in zip(pending, lines):
+            r = json.loads(line)
+            self.judge(label, want, want_err, r.get("prompt"), r.get("error", ""))
+
+    def judge(self, label, want, want_err, got, err):
         if want_err is not None:
-            if rc == 0:
+            if got is not None:
                 self.fail(label, "Jinja2 raised %r but vkattn rendered %r" % (want_err, got[:300]))
             elif "raise_exception" in err and want_err not in err:
                 self.fail(label, "message differs: Jinja2 %r, vkattn %r" % (want_err, err.strip()))
             return
-        if rc != 0:
+        if got is None:
             self.fail(label, "vkattn failed: %s (Jinja2 gave %r)" % (err.strip(), want[:300]))
         elif got != want:
             i = next((k for k in range(min(len(got), len(want))) if got[k] != want[k]), min(len(got), len(want)))
@@ -282,6 +319,11 @@ def main():
 
     for i, src in enumerate(FEATURES):
         run.compare("feature %d %r" % (i, src[:50]), src, CONVERSATIONS["multi-turn"], True, "<s>", "</s>")
+    # the queued checks by name too: a built-in through "chat_template" in the batch
+    if "built-in chatml" in templates:
+        run.compare("built-in chatml by name", templates["built-in chatml"][0], [SYS, U1], True, "", "<|im_end|>",
+                    name="chatml")
+    run.flush()
 
     for label, src in HOSTILE:
         rc, out, err, secs = run.render(source=src, messages=[U1])

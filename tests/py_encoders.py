@@ -203,7 +203,7 @@ def test_sentence_transformers(ctx, root):
     lens = [len(i) for i in ids]
     ref = gen.bert_reference(cfg, w, ids, prefix="")
     ok = True
-    for mode, norm in (("mean", True), ("cls", False), ("max", True), ("mean_sqrt_len", False)):
+    for mode, norm in (("mean", True), ("cls", False), ("max", True), ("mean_sqrt_len", False), ("lasttoken", True)):
         gen.write_sentence_transformers(path, cfg["hidden_size"], mode, norm, msl)
         j, got = embed(ctx, path, TEXTS)
         want = gen.st_pool(ref["hidden"], lens, mode, norm)

@@ -1,8 +1,10 @@
 """`vkattn serve` driven by real clients on loopback: curl and the official OpenAI SDK (npm "openai", installed
 into the build tree by `scripts/npm-deps.sh openai`; without npm or a registry that part is skipped). One server with the built-in demo model, 8 slots, an API key, a
-small queue, a small body limit and a tiny BERT encoder (scripts/gen_hf_models.py) for /v1/embeddings:
+small queue, a small body limit and a tiny BERT encoder (scripts/gen_hf_models.py; sentence-transformers layout,
+mean pooling + Normalize; the other poolings: py_serve_embed) for /v1/embeddings:
   - /health without the key, /v1/models, /metrics; every other endpoint 401 without the key or with a wrong one;
-  - greedy completion = `vkattn run --temp 0` on the same prompt (text), SSE stream = the whole reply, [DONE]
+  - greedy completion = `vkattn run --temp 0` on the same prompt (text), also with repeat / frequency / presence
+    penalties (llama-server's fields = run's flags; they change the text), SSE stream = the whole reply, [DONE]
     last, usage = /tokenize's count, finish_reason length / stop; stop strings cut the text;
   - /tokenize, /detokenize round trip, /apply-template;
   - a greedy request gives the same text alone as among seven others sent at the same time (batched decoding);
@@ -143,6 +145,15 @@ def test_generation(vk, srv):
     rc, out, err = vk.cli("run", "-p", prompt, "-n", "12", "--temp", "0")
     check(rc == 0 and out.startswith(prompt) and out[len(prompt):].rstrip("\n") == text,
           f"greedy completion = vkattn run: {text!r} vs {out[len(prompt):]!r}")
+    # penalties, llama-server's fields: the same greedy text as `vkattn run` with the same flags, and not the plain one
+    pen = {"repeat_penalty": 1.5, "repeat_last_n": 16, "frequency_penalty": 0.5, "presence_penalty": 0.25}
+    st, jp = cjson(srv, "POST", "/v1/completions", completion(prompt, 12, **pen))
+    ptext = jp["choices"][0]["text"] if st == 200 else None
+    rc, out, err = vk.cli("run", "-p", prompt, "-n", "12", "--temp", "0", "--repeat-penalty", "1.5", "--repeat-last-n", "16",
+                          "--frequency-penalty", "0.5", "--presence-penalty", "0.25")
+    check(st == 200 and rc == 0 and out[len(prompt):].rstrip("\n") == ptext,
+          f"penalized greedy completion = vkattn run with the same penalties: {ptext!r} vs {out[len(prompt):]!r}")
+    check(ptext != text, f"the penalties change the greedy text ({text!r} -> {ptext!r})")
     st, tk = cjson(srv, "POST", "/tokenize", {"content": prompt, "add_special": True})
     check(st == 200 and j["usage"]["prompt_tokens"] == len(tk["tokens"]) and j["usage"]["completion_tokens"] == 12
           and j["usage"]["total_tokens"] == 12 + len(tk["tokens"]), f"usage {j['usage']} vs {len(tk['tokens'])} tokens")
@@ -251,6 +262,8 @@ def test_errors(vk, srv):
          "max_tokens"),
         ("prompt beyond the context", "/v1/completions", {"prompt": "word " * 400}, "prompt"),
         ("stream wrong type", "/v1/completions", {"prompt": "x", "stream": "yes"}, "stream"),
+        ("frequency_penalty out of range", "/v1/completions", {"prompt": "x", "frequency_penalty": 3}, "frequency_penalty"),
+        ("logit_bias (not implemented)", "/v1/completions", {"prompt": "x", "logit_bias": {"5": -100}}, "logit_bias"),
     ]
     for what, path, body, param in cases:
         raw = body if isinstance(body, str) else None
@@ -314,6 +327,7 @@ def main(vk):
     cfg = gen.bert_config()
     w = gen.write_dir(emb_dir, cfg, gen.bert_weights(cfg, 5, classifier=False, prefix=""),
                       tokenizer_config={"do_lower_case": True})
+    gen.write_sentence_transformers(emb_dir, cfg["hidden_size"], "mean", True)  # as all-MiniLM-L6-v2
     ids = [gen.bert_ids(t, gen.VOCAB) for t in ("first text", "second text")]
     ref = gen.bert_reference(cfg, w, ids, prefix="")["mean"]
     ref = ref / np.linalg.norm(ref, axis=1, keepdims=True)

@@ -1,11 +1,11 @@
 #!/bin/bash
 # Side by side on one machine and one Vulkan driver: llama.cpp's Vulkan backend (node-llama-cpp's
 # prebuilt binaries) and vkattn, on the same synthetic llama GGUF files (201M parameters, F16 and
-# Q8_0), pp512 and tg128 tok/s as llama-bench reports them. Also llama.cpp's CPU backend for
+# Q8_0; Q4_K_M, Q6_K and other llama-quantize types on request), pp512 and tg128 tok/s as llama-bench reports them. Also llama.cpp's CPU backend for
 # reference, and vkattn alone on SwiftShader (llama.cpp refuses it: no 16-bit storage).
 # Writes bench/results/model-vs-llamacpp-lavapipe.{json,md}.
 #
-#   bash bench/peer-llamacpp/run.sh [--reps N] [--types "F16 Q8_0"] [--no-cpu] [--no-swiftshader] [--resume]
+#   bash bench/peer-llamacpp/run.sh [--reps N] [--types "F16 Q8_0 Q4_K_M Q6_K"] [--no-cpu] [--no-swiftshader] [--resume]
 #
 # Order per type: llama.cpp Vulkan, vkattn (lavapipe), llama.cpp CPU, vkattn (SwiftShader); the
 # report is rewritten after each measurement, so an interrupted run still leaves its results, and
@@ -54,13 +54,21 @@ cat > "$WORK/versions.json" <<JSON
 {"node": "$(node --version)", "npm": "$(npm --version)", "node_llama_cpp": "$NLC",
  "llama_cpp_source_bundle_head": "${BUNDLE_HEAD:-unknown}",
  "vkattn_commit": "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)",
- "mesa": "$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo unknown)",
+ "mesa": "$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers:$(dpkg --print-architecture) 2>/dev/null || echo unknown)",
  "swiftshader_chromium": "$(dpkg-query -W -f='${Version}' chromium-common 2>/dev/null || echo unknown)"}
 JSON
 
+# F16, Q8_0 and F32 are written directly; other types (Q4_K_M, Q6_K, ...) by llama.cpp's own quantizer
+# from the F16 file, so they hold the tensor type mix llama-quantize writes
 for t in $TYPES; do
     m=$WORK/synth-llama-201m-${t,,}.gguf
-    [ -f "$m" ] || run $PY "$ROOT/bench/peer-llamacpp/make_model.py" "$m" --type "$t"
+    [ -f "$m" ] && continue
+    case $t in
+        F16|Q8_0|F32) run $PY "$ROOT/bench/peer-llamacpp/make_model.py" "$m" --type "$t" ;;
+        *) f16=$WORK/synth-llama-201m-f16.gguf
+           [ -f "$f16" ] || run $PY "$ROOT/bench/peer-llamacpp/make_model.py" "$f16" --type F16
+           run $PY "$ROOT/scripts/quantize_gguf.py" "$f16" "$m" "$t" ;;
+    esac
 done
 
 # ---- measurements: per weight type, the two Vulkan implementations back to back on lavapipe ----

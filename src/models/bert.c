@@ -1,7 +1,7 @@
 /* BERT (BertModel / BertForSequenceClassification parameter names, bert-base and MiniLM-style):
  *   x = LN(word[id] + position[t] + token_type[0])        vkattn_embedding, one broadcast add, LayerNorm
  *   12 x post-LN encoder layers (encoder.c)               one batch, padding masked through kv_len
- *   pooled = [CLS] row or mean over real tokens (+ L2)    host
+ *   pooled = [CLS] / mean / max / last row (+ L2)         host
  *   logits = classifier(tanh(pooler(h[CLS])))            host: B x D, and tanh is not a device op
  * Tensor names with or without the "bert." prefix (BertModel saves them bare). */
 #include "core/core.h"

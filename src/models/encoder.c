@@ -143,6 +143,8 @@ void vkattn__enc_pool(const vkattn_encoder *enc, const float *hidden, uint32_t B
             } else if (pooling == VKATTN_POOL_MAX) {
                 s = n ? h[d] : 0;
                 for (uint32_t t = 1; t < n; t++) s = h[(size_t)t * D + d] > s ? h[(size_t)t * D + d] : s;
+            } else if (pooling == VKATTN_POOL_LAST) { /* right padding: the row of the last real token */
+                s = h[(size_t)(n ? n - 1 : 0) * D + d];
             } else {
                 s = h[d];
             }
@@ -313,6 +315,12 @@ void vkattn_encoder_destroy(vkattn_encoder *enc) {
 
 void vkattn_encoder_get_info(const vkattn_encoder *enc, vkattn_encoder_info *info) {
     if (enc && info) *info = enc->info;
+}
+
+void vkattn_encoder_default_pooling(const vkattn_encoder *enc, vkattn_pooling *pooling, int *normalize) {
+    const int st = enc && enc->info.st_pooling >= 0;
+    if (pooling) *pooling = st ? (vkattn_pooling)enc->info.st_pooling : VKATTN_POOL_CLS;
+    if (normalize) *normalize = st ? enc->info.st_normalize : 0;
 }
 
 const char *vkattn_encoder_label(const vkattn_encoder *enc, uint32_t i) {

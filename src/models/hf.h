@@ -34,7 +34,7 @@ int vkattn__hf_bool(const cJSON *obj, const char *key, int dflt);
 const char *vkattn__hf_str(const cJSON *obj, const char *key); /* NULL when absent or not a string */
 /* sentence-transformers: info->st_pooling / st_normalize / max_seq_length from modules.json, the Pooling
  * module's config.json and sentence_bert_config.json (all optional; max_tokens must be set). A pooling mode this
- * engine lacks (several modes concatenated, weighted mean, last token) is VKATTN_ERROR_UNSUPPORTED. */
+ * engine lacks (several modes concatenated, weighted mean) is VKATTN_ERROR_UNSUPPORTED. */
 vkattn_status vkattn__st_config(vkattn__hf *hf, vkattn_encoder_info *info);
 /* Whether the model has tensor `name`. */
 int vkattn__hf_has(const vkattn__hf *hf, const char *name);

@@ -222,21 +222,21 @@ vkattn_status vkattn__st_config(vkattn__hf *hf, vkattn_encoder_info *info) {
         static const struct { const char *key; int mode; } modes[] = {
             {"pooling_mode_cls_token", VKATTN_POOL_CLS}, {"pooling_mode_mean_tokens", VKATTN_POOL_MEAN},
             {"pooling_mode_max_tokens", VKATTN_POOL_MAX}, {"pooling_mode_mean_sqrt_len_tokens", VKATTN_POOL_MEAN_SQRT_LEN},
-            {"pooling_mode_weightedmean_tokens", -2}, {"pooling_mode_lasttoken", -2}};
+            {"pooling_mode_lasttoken", VKATTN_POOL_LAST}, {"pooling_mode_weightedmean_tokens", -2}};
         int n_on = 0;
         for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
             if (!vkattn__hf_bool(pool, modes[i].key, 0)) continue;
             n_on++;
             if (modes[i].mode == -2) {
                 st = vkattn__fail(hf->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/%s: %s is not supported (cls, mean, max, "
-                                  "mean_sqrt_len are)", hf->dir, name, modes[i].key);
+                                  "mean_sqrt_len, lasttoken are)", hf->dir, name, modes[i].key);
                 goto done;
             }
             info->st_pooling = modes[i].mode;
         }
         if (n_on > 1) {
             st = vkattn__fail(hf->ctx, VKATTN_ERROR_UNSUPPORTED, "%s/%s: %d pooling modes at once (concatenated) are not "
-                              "supported: one of cls, mean, max, mean_sqrt_len", hf->dir, name, n_on);
+                              "supported: one of cls, mean, max, mean_sqrt_len, lasttoken", hf->dir, name, n_on);
             goto done;
         }
         if (n_on == 0) info->st_pooling = VKATTN_POOL_MEAN; /* sentence-transformers' default */

@@ -48,8 +48,8 @@ static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profil
  *   lanes share the K loop instead of idling.
  * - gemm (register blocks without shared memory, 4 x 4 per invocation, 64 lanes) elsewhere:
  *   CPU drivers without subgroup arithmetic or 64-bit integers (SwiftShader; shared memory is
- *   emulated and slow there), M = 1 without gemm_ks, and "other" devices. A GPU whose shared
- *   memory is ordinary memory (Mali) may do better with it too: VKATTN_GEMM=blocked.
+ *   emulated and slow there), M = 1 without gemm_ks, "other" devices, and M > 1 on Arm Mali,
+ *   whose shared memory is ordinary memory.
  * VKATTN_GEMM=tiled|blocked|ks forces a kernel (ks only where the device has what it needs,
  * else blocked); any other non-empty value is an error. */
 int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *force, gemm_profile *out) {
@@ -60,7 +60,11 @@ int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *fo
     const int gpu = info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
                     info->type == VKATTN_DEVICE_VIRTUAL;
     if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks")) return 0;
-    const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1;
+    /* Arm Mali (vendor 0x13B5; Bifrost, Valhall): workgroup shared memory is main memory behind the
+     * same caches (Arm's Mali guides: do not use local memory as a cache), so staging tiles there
+     * only adds copies and barriers: the register-blocked kernel instead */
+    const int shared_is_main_memory = info->vendor_id == 0x13B5;
+    const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1 && !shared_is_main_memory;
     const int want_ks = force && *force ? !strcmp(force, "ks") : cpu || M == 1;
     if (want_tiled && tiled_profile(info, M, out)) return 1;
     if (ks && want_ks) {

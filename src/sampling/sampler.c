@@ -137,7 +137,7 @@ static void penalize(vkattn_sampler *s, cand *c, uint32_t n_vocab) {
         if ((uint32_t)t >= n_vocab) continue;
         float x = c[t].logit;
         if (repeat) x = x <= 0 ? x * rp : x / rp;
-        c[t].logit = x - (float)count * fp - pp;
+        c[t].logit = x - ((float)count * fp + pp); /* one rounding, as llama.cpp */
     }
 }
 

@@ -389,6 +389,9 @@ int srv_engine_embed(srv_engine *e, char *const *texts, size_t n, float **vecs, 
     if (info.arch != VKATTN_ENCODER_BERT)
         return srv_fail(err, 501, "not_implemented_error", NULL, "the embedding model is not a text encoder");
     const uint32_t D = info.hidden_size, L = info.max_tokens;
+    vkattn_pooling pooling;
+    int normalize;
+    vkattn_encoder_default_pooling(e->encoder, &pooling, &normalize); /* as `vkattn embed` on the same directory */
     float *out = malloc(n * D * sizeof *out);
     int32_t *ids = malloc(n * L * sizeof *ids);
     const int32_t **rows = malloc(n * sizeof *rows);
@@ -407,7 +410,7 @@ int srv_engine_embed(srv_engine *e, char *const *texts, size_t n, float **vecs, 
     pthread_mutex_lock(&e->gpu_mu);
     for (size_t i = 0; i < n && !rc; i += chunk) {
         uint32_t b = (uint32_t)(n - i < chunk ? n - i : chunk);
-        vkattn_encoder_outputs o = {.pooled = out + i * D, .pooling = VKATTN_POOL_MEAN, .normalize = 1};
+        vkattn_encoder_outputs o = {.pooled = out + i * D, .pooling = pooling, .normalize = normalize};
         vkattn_status st = vkattn_encoder_forward(e->encoder, rows + i, lens + i, b, &o);
         if (st) rc = srv_fail(err, 500, "server_error", NULL, "embedding failed: %s", vkattn_context_error(e->ctx));
     }

@@ -335,14 +335,8 @@ static enum MHD_Result do_completion(srv_http *h, struct MHD_Connection *c, cons
     srv_job_desc d = {0};
     if (prompt_tokens(h, r, &d.prompt, &d.n_prompt, &err)) return send_error(c, &err);
     d.max_tokens = r->max_tokens > 0 ? (uint32_t)r->max_tokens : h->info.n_ctx - d.n_prompt;
-    vkattn_sampler_desc_default(&d.sampling);
-    d.sampling.temperature = r->temperature;
-    d.sampling.top_k = r->top_k;
-    d.sampling.top_p = r->top_p;
-    d.sampling.min_p = r->min_p;
-    if (r->has_seed) {
-        d.sampling.seed = r->seed;
-    } else {
+    d.sampling = r->sampling;
+    if (!r->has_seed) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         d.sampling.seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)(uintptr_t)c;
@@ -451,7 +445,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     srv_engine_count_request(h->e);
     header_list hl = {.n = 0};
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
-    const srv_limits lim = {.api_key = h->cfg.api_key, .max_body = h->cfg.max_body, .n_ctx = h->info.n_ctx};
+    const srv_limits lim = {.api_key = h->cfg.api_key, .max_body = h->cfg.max_body, .n_ctx = h->info.n_ctx,
+                            .sampling = &h->cfg.sampling, .seed_set = h->cfg.seed_set};
     srv_request r;
     srv_error err;
     /* an over-limit body is not kept: parse as if it had max_body + 1 bytes (the parser answers 413) */

@@ -231,15 +231,50 @@ static int get_stop(const cJSON *o, srv_request *r, srv_error *err) {
     return 0;
 }
 
+/* A float field into *out (left alone when absent). */
+static int get_float(const cJSON *o, const char *name, double lo, double hi, float *out, srv_error *err) {
+    double d = *out;
+    int st = get_number(o, name, lo, hi, &d, err);
+    if (!st) *out = (float)d;
+    return st;
+}
+
+/* Fields of llama-server or the OpenAI API that change the output but that this server does not implement: set to
+ * anything but their neutral value, they are a 400, never a silently different reply. */
+static int unsupported(const cJSON *o, srv_error *err) {
+    static const struct { const char *name; double neutral; } numbers[] = {
+        {"typical_p", 1}, {"tfs_z", 1}, {"mirostat", 0}, {"dynatemp_range", 0}, {"dry_multiplier", 0},
+        {"xtc_probability", 0}, {"top_n_sigma", -1}, {"n_probs", 0}, {"top_logprobs", 0}};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, numbers[i].name);
+        if (v && !cJSON_IsNull(v) && !(cJSON_IsNumber(v) && v->valuedouble == numbers[i].neutral))
+            return BAD(numbers[i].name, "'%s' is not supported by this server (omit it, or send %g)", numbers[i].name,
+                       numbers[i].neutral);
+    }
+    static const char *const empty_ok[] = {"logit_bias", "grammar", "json_schema", "tools"};
+    for (size_t i = 0; i < sizeof empty_ok / sizeof empty_ok[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, empty_ok[i]);
+        if (v && !cJSON_IsNull(v) && !((cJSON_IsObject(v) || cJSON_IsArray(v)) && !v->child) &&
+            !(cJSON_IsString(v) && !*v->valuestring))
+            return BAD(empty_ok[i], "'%s' is not supported by this server (omit it)", empty_ok[i]);
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "logprobs");
+    if (v && !cJSON_IsNull(v) && !cJSON_IsFalse(v) && !(cJSON_IsNumber(v) && v->valuedouble == 0))
+        return BAD("logprobs", "'logprobs' is not supported by this server (omit it, or send false)");
+    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(o, "response_format");
+    const cJSON *type = cJSON_IsObject(rf) ? cJSON_GetObjectItemCaseSensitive(rf, "type") : NULL;
+    if (rf && !cJSON_IsNull(rf) && !(cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0))
+        return BAD("response_format", "'response_format' other than {\"type\": \"text\"} is not supported by this server");
+    return 0;
+}
+
 static int get_sampling(const cJSON *o, const srv_limits *lim, srv_request *r, srv_error *err) {
-    double d;
     int64_t i = -1;
     int st;
-    /* llama-server's defaults */
-    r->temperature = 0.8f;
-    r->top_k = 40;
-    r->top_p = 0.95f;
-    r->min_p = 0.05f;
+    if (lim->sampling) r->sampling = *lim->sampling;
+    else vkattn_sampler_desc_default(&r->sampling); /* llama-server's defaults */
+    r->has_seed = lim->sampling && lim->seed_set;
+    vkattn_sampler_desc *d = &r->sampling;
     r->max_tokens = -1;
     const char *names[] = {"max_tokens", "max_completion_tokens", "n_predict"};
     for (size_t k = 0; k < 3; k++) {
@@ -250,26 +285,34 @@ static int get_sampling(const cJSON *o, const srv_limits *lim, srv_request *r, s
             return BAD(names[k], "'%s' = %lld is beyond the context of %u tokens", names[k], (long long)i, lim->n_ctx);
         r->max_tokens = i;
     }
-    d = r->temperature;
-    if ((st = get_number(o, "temperature", 0, 100, &d, err))) return st;
-    r->temperature = (float)d;
-    d = r->top_p;
-    if ((st = get_number(o, "top_p", 0, 1, &d, err))) return st;
-    r->top_p = (float)d;
-    d = r->min_p;
-    if ((st = get_number(o, "min_p", 0, 1, &d, err))) return st;
-    r->min_p = (float)d;
-    i = r->top_k;
+    if ((st = get_float(o, "temperature", 0, 100, &d->temperature, err)) || (st = get_float(o, "top_p", 0, 1, &d->top_p, err)) ||
+        (st = get_float(o, "min_p", 0, 1, &d->min_p, err)))
+        return st;
+    i = d->top_k;
     if ((st = get_int(o, "top_k", 0, 1e9, &i, err))) return st;
-    r->top_k = (uint32_t)i;
+    d->top_k = (uint32_t)i;
+    /* penalties, as llama-server: over the last repeat_last_n tokens, prompt included (-1: the whole context) */
+    if ((st = get_float(o, "repeat_penalty", 0, 1e6, &d->repeat_penalty, err)) ||
+        (st = get_float(o, "frequency_penalty", -2, 2, &d->frequency_penalty, err)) ||
+        (st = get_float(o, "presence_penalty", -2, 2, &d->presence_penalty, err)))
+        return st;
+    const char *last_n[] = {"repeat_last_n", "penalty_last_n"};
+    for (size_t k = 0; k < 2; k++) {
+        i = -2;
+        if ((st = get_int(o, last_n[k], -1, 1 << 24, &i, err))) return st;
+        if (i != -2) d->penalty_last_n = i < 0 ? lim->n_ctx : (uint32_t)i;
+    }
     i = -1;
     if ((st = get_int(o, "seed", -9.2e18, 9.2e18, &i, err))) return st;
     if (i >= 0) {
-        r->seed = (uint64_t)i;
+        d->seed = (uint64_t)i;
         r->has_seed = 1;
+    } else if (cJSON_GetObjectItemCaseSensitive(o, "seed") && !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "seed"))) {
+        r->has_seed = 0; /* seed -1: random, as llama-server */
     }
     i = 1;
     if ((st = get_int(o, "n", 1, 1, &i, err))) return st;
+    if ((st = unsupported(o, err))) return st;
     if ((st = get_stop(o, r, err)) || (st = get_bool(o, "stream", &r->stream, err))) return st;
     const cJSON *so = cJSON_GetObjectItemCaseSensitive(o, "stream_options");
     if (so && !cJSON_IsNull(so)) {

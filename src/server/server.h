@@ -41,10 +41,8 @@ typedef struct srv_request {
     char *prompt;
     /* generation */
     int64_t max_tokens;      /* -1: until the context is full */
-    float temperature, top_p, min_p;
-    uint32_t top_k;
-    uint64_t seed;
-    int has_seed;
+    vkattn_sampler_desc sampling; /* the server's defaults (srv_limits.sampling), then the request's fields */
+    int has_seed;            /* sampling.seed was given (by the request or the server's --seed); else random */
     char *stop[SRV_MAX_STOP];
     size_t n_stop;
     int stream, include_usage;
@@ -67,7 +65,9 @@ typedef struct srv_header {
 typedef struct srv_limits {
     const char *api_key;     /* NULL: no authentication */
     size_t max_body;         /* bytes */
-    uint32_t n_ctx;          /* per slot: max_tokens beyond it is a 400 */
+    uint32_t n_ctx;          /* per slot: max_tokens beyond it is a 400; repeat_last_n -1 means it */
+    const vkattn_sampler_desc *sampling; /* defaults for what a request leaves out; NULL: llama-server's */
+    int seed_set;            /* sampling->seed is the default seed (else each request gets a random one) */
 } srv_limits;
 
 /* An HTTP error with an OpenAI-style body: {"error": {"code", "message", "type", "param"}}. */
@@ -175,8 +175,9 @@ void srv_job_release(srv_job *j);
  * where the first one starts); otherwise a tail that could begin a stop string is held back. */
 size_t srv_stop_scan(const char *text, size_t len, char *const *stop, size_t n_stop, int *found);
 
-/* Embeddings of n texts with the encoder (mean-pooled, L2-normalised rows of dim floats, malloc'ed into
- * *vecs); *n_tokens = tokens over all inputs. 0, or an HTTP status with *err. */
+/* Embeddings of n texts with the encoder, pooled and normalised as its directory prescribes (sentence-transformers
+ * modules; vkattn_encoder_default_pooling, as `vkattn embed`): rows of dim floats malloc'ed into *vecs;
+ * *n_tokens = tokens over all inputs. 0, or an HTTP status with *err. */
 int srv_engine_embed(srv_engine *e, char *const *texts, size_t n, float **vecs, uint32_t *dim, uint64_t *n_tokens,
                      srv_error *err);
 
@@ -197,6 +198,8 @@ typedef struct srv_config {
     const char *api_key;
     const char *model_id;     /* what /v1/models lists */
     srv_chat chat;
+    vkattn_sampler_desc sampling; /* request defaults (the sampling flags) */
+    int seed_set;             /* --seed S given: requests without a seed use it */
     size_t max_body;
     uint32_t max_connections;
 } srv_config;
