@@ -23,6 +23,16 @@ int cmd_classify(int argc, char **argv);
 int cmd_attn_map(int argc, char **argv);
 int cmd_classify_image(int argc, char **argv);
 int cmd_seq2seq(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
+
+/* ---- devices (cmd_info.c) ---- */
+/* "NVIDIA", "AMD", ... for a PCI vendor id ("other" when unknown). */
+const char *cli_vendor_name(uint32_t id);
+/* A device's capabilities as `vkattn info` prints them: an indented table, or one JSON object. */
+void cli_device_table(FILE *f, const vkattn_device_info *info);
+void cli_device_json(FILE *f, const vkattn_device_info *info);
+/* s as a JSON string literal (quotes and escapes). */
+void cli_json_string(FILE *f, const char *s);
 
 /* Prints "vkattn: <what>: <status>: <message>" to stderr; returns 1. */
 int cli_fail(const char *what, vkattn_status st, const vkattn_context *ctx);

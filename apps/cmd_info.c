@@ -4,17 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_json_string(const char *s) {
-    putchar('"');
+void cli_json_string(FILE *f, const char *s) {
+    fputc('"', f);
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
+        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
+        else fputc(*s, f);
     }
-    putchar('"');
+    fputc('"', f);
 }
 
-static const char *vendor_name(uint32_t id) {
+const char *cli_vendor_name(uint32_t id) {
     switch (id) {
     case 0x10de: return "NVIDIA";
     case 0x1002: return "AMD";
@@ -31,68 +31,67 @@ static const char *vendor_name(uint32_t id) {
 
 #define MIB(x) ((double)(x) / 1048576.0)
 
-static void print_table(const vkattn_device_info *d, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) {
-        const vkattn_device_info *x = &d[i];
-        printf("device %u: %s\n", x->index, x->name);
-        printf("  %-28s %s (0x%04x), %s\n", "vendor, type", vendor_name(x->vendor_id), x->vendor_id,
-               vkattn_device_type_string(x->type));
-        printf("  %-28s %s %s\n", "driver", x->driver_name[0] ? x->driver_name : "?", x->driver_info);
-        printf("  %-28s %u.%u.%u\n", "Vulkan API", (x->api_version >> 22), ((x->api_version >> 12) & 0x3ff),
-               (x->api_version & 0xfff));
-        printf("  %-28s %u (min %u, max %u; size control %s)\n", "subgroup size", x->subgroup_size, x->subgroup_min,
-               x->subgroup_max, x->subgroup_size_control ? "yes" : "no");
-        printf("  %-28s %s\n", "subgroup arithmetic", x->subgroup_arithmetic ? "yes" : "no");
-        printf("  %-28s fp16 arith %s, 16-bit storage %s, 8-bit storage %s, int8 %s\n", "types",
-               x->fp16_arithmetic ? "yes" : "no", x->storage16 ? "yes" : "no", x->storage8 ? "yes" : "no",
-               x->int8_arithmetic ? "yes" : "no");
-        printf("  %-28s int8 dot %s, cooperative matrix %s, timestamps %s\n", "", x->int8_dot ? "yes" : "no",
-               x->cooperative_matrix ? "yes" : "no", x->timestamps ? "yes" : "no");
-        printf("  %-28s %u bytes\n", "shared memory", x->shared_memory_bytes);
-        printf("  %-28s %u invocations, size %u x %u x %u\n", "max workgroup", x->max_workgroup_invocations,
-               x->max_workgroup_size[0], x->max_workgroup_size[1], x->max_workgroup_size[2]);
-        printf("  %-28s %.0f MiB\n", "maxStorageBufferRange", MIB(x->max_storage_buffer_range));
-        printf("  %-28s %.0f MiB (buffer %.0f MiB)\n", "maxMemoryAllocationSize", MIB(x->max_allocation_size),
-               MIB(x->max_buffer_size));
-        printf("  %-28s %.0f MiB device-local, %.0f MiB of it host-visible (%s memory)\n", "memory",
-               MIB(x->device_local_bytes), MIB(x->host_visible_device_local_bytes), x->unified_memory ? "unified" : "discrete");
-        printf("  %-28s %u\n", "compute units", x->compute_units);
-    }
+void cli_device_table(FILE *f, const vkattn_device_info *x) {
+    fprintf(f, "device %u: %s\n", x->index, x->name);
+    fprintf(f, "  %-28s %s (0x%04x), %s\n", "vendor, type", cli_vendor_name(x->vendor_id), x->vendor_id,
+           vkattn_device_type_string(x->type));
+    fprintf(f, "  %-28s %s %s\n", "driver", x->driver_name[0] ? x->driver_name : "?", x->driver_info);
+    fprintf(f, "  %-28s %u.%u.%u\n", "Vulkan API", (x->api_version >> 22), ((x->api_version >> 12) & 0x3ff),
+           (x->api_version & 0xfff));
+    fprintf(f, "  %-28s %u (min %u, max %u; size control %s)\n", "subgroup size", x->subgroup_size, x->subgroup_min,
+           x->subgroup_max, x->subgroup_size_control ? "yes" : "no");
+    fprintf(f, "  %-28s %s (full subgroups %s)\n", "subgroup arithmetic", x->subgroup_arithmetic ? "yes" : "no",
+            x->full_subgroups ? "yes" : "no");
+    fprintf(f, "  %-28s fp16 arith %s, 16-bit storage %s, 8-bit storage %s, int8 %s\n", "types",
+           x->fp16_arithmetic ? "yes" : "no", x->storage16 ? "yes" : "no", x->storage8 ? "yes" : "no",
+           x->int8_arithmetic ? "yes" : "no");
+    fprintf(f, "  %-28s int8 dot %s, cooperative matrix %s, timestamps %s\n", "", x->int8_dot ? "yes" : "no",
+           x->cooperative_matrix ? "yes" : "no", x->timestamps ? "yes" : "no");
+    fprintf(f, "  %-28s %u bytes\n", "shared memory", x->shared_memory_bytes);
+    fprintf(f, "  %-28s %u invocations, size %u x %u x %u\n", "max workgroup", x->max_workgroup_invocations,
+           x->max_workgroup_size[0], x->max_workgroup_size[1], x->max_workgroup_size[2]);
+    fprintf(f, "  %-28s %.0f MiB\n", "maxStorageBufferRange", MIB(x->max_storage_buffer_range));
+    fprintf(f, "  %-28s %.0f MiB (buffer %.0f MiB)\n", "maxMemoryAllocationSize", MIB(x->max_allocation_size),
+           MIB(x->max_buffer_size));
+    fprintf(f, "  %-28s %.0f MiB device-local, %.0f MiB of it host-visible (%s memory)\n", "memory",
+           MIB(x->device_local_bytes), MIB(x->host_visible_device_local_bytes), x->unified_memory ? "unified" : "discrete");
+    fprintf(f, "  %-28s %u storage buffers per stage, %u bytes of push constants, 64-bit integers %s\n", "limits",
+            x->max_storage_buffers, x->max_push_constants, x->shader_int64 ? "yes" : "no");
+    fprintf(f, "  %-28s %u\n", "compute units", x->compute_units);
 }
 
-static void print_json(const vkattn_device_info *d, uint32_t n) {
-    printf("[\n");
-    for (uint32_t i = 0; i < n; i++) {
-        const vkattn_device_info *x = &d[i];
-        printf("  {\"index\": %u, \"name\": ", x->index);
-        print_json_string(x->name);
-        printf(", \"type\": \"%s\", \"vendor_id\": %u, \"vendor\": \"%s\", \"device_id\": %u, \"driver\": ",
-               vkattn_device_type_string(x->type), x->vendor_id, vendor_name(x->vendor_id), x->device_id);
-        print_json_string(x->driver_name);
-        printf(", \"driver_info\": ");
-        print_json_string(x->driver_info);
-        printf(", \"api_version\": \"%u.%u.%u\", \"driver_version\": %u,\n", (x->api_version >> 22),
-               ((x->api_version >> 12) & 0x3ff), (x->api_version & 0xfff), x->driver_version);
-        printf("   \"subgroup_size\": %u, \"subgroup_min\": %u, \"subgroup_max\": %u, \"subgroup_size_control\": %s, "
-               "\"subgroup_arithmetic\": %s,\n",
-               x->subgroup_size, x->subgroup_min, x->subgroup_max, x->subgroup_size_control ? "true" : "false",
-               x->subgroup_arithmetic ? "true" : "false");
-        printf("   \"fp16_arithmetic\": %s, \"storage16\": %s, \"storage8\": %s, \"int8_arithmetic\": %s, \"int8_dot\": %s, "
-               "\"cooperative_matrix\": %s, \"timestamps\": %s,\n",
-               x->fp16_arithmetic ? "true" : "false", x->storage16 ? "true" : "false", x->storage8 ? "true" : "false",
-               x->int8_arithmetic ? "true" : "false", x->int8_dot ? "true" : "false", x->cooperative_matrix ? "true" : "false",
-               x->timestamps ? "true" : "false");
-        printf("   \"shared_memory_bytes\": %u, \"max_workgroup_invocations\": %u, \"max_workgroup_size\": [%u, %u, %u], "
-               "\"max_storage_buffer_range\": %llu, \"max_allocation_size\": %llu, \"max_buffer_size\": %llu,\n",
-               x->shared_memory_bytes, x->max_workgroup_invocations, x->max_workgroup_size[0], x->max_workgroup_size[1],
-               x->max_workgroup_size[2], (unsigned long long)x->max_storage_buffer_range,
-               (unsigned long long)x->max_allocation_size, (unsigned long long)x->max_buffer_size);
-        printf("   \"device_local_bytes\": %llu, \"host_visible_device_local_bytes\": %llu, \"unified_memory\": %s, "
-               "\"compute_units\": %u}%s\n",
-               (unsigned long long)x->device_local_bytes, (unsigned long long)x->host_visible_device_local_bytes,
-               x->unified_memory ? "true" : "false", x->compute_units, i + 1 < n ? "," : "");
-    }
-    printf("]\n");
+void cli_device_json(FILE *f, const vkattn_device_info *x) {
+    fprintf(f, "{\"index\": %u, \"name\": ", x->index);
+    cli_json_string(f, x->name);
+    fprintf(f, ", \"type\": \"%s\", \"vendor_id\": %u, \"vendor\": \"%s\", \"device_id\": %u, \"driver\": ",
+           vkattn_device_type_string(x->type), x->vendor_id, cli_vendor_name(x->vendor_id), x->device_id);
+    cli_json_string(f, x->driver_name);
+    fprintf(f, ", \"driver_info\": ");
+    cli_json_string(f, x->driver_info);
+    fprintf(f, ", \"api_version\": \"%u.%u.%u\", \"driver_version\": %u,\n", (x->api_version >> 22),
+           ((x->api_version >> 12) & 0x3ff), (x->api_version & 0xfff), x->driver_version);
+    fprintf(f, "   \"subgroup_size\": %u, \"subgroup_min\": %u, \"subgroup_max\": %u, \"subgroup_size_control\": %s, "
+           "\"subgroup_arithmetic\": %s,\n",
+           x->subgroup_size, x->subgroup_min, x->subgroup_max, x->subgroup_size_control ? "true" : "false",
+           x->subgroup_arithmetic ? "true" : "false");
+    fprintf(f, "   \"fp16_arithmetic\": %s, \"storage16\": %s, \"storage8\": %s, \"int8_arithmetic\": %s, \"int8_dot\": %s, "
+           "\"cooperative_matrix\": %s, \"timestamps\": %s,\n",
+           x->fp16_arithmetic ? "true" : "false", x->storage16 ? "true" : "false", x->storage8 ? "true" : "false",
+           x->int8_arithmetic ? "true" : "false", x->int8_dot ? "true" : "false", x->cooperative_matrix ? "true" : "false",
+           x->timestamps ? "true" : "false");
+    fprintf(f, "   \"shared_memory_bytes\": %u, \"max_workgroup_invocations\": %u, \"max_workgroup_size\": [%u, %u, %u], "
+           "\"max_storage_buffer_range\": %llu, \"max_allocation_size\": %llu, \"max_buffer_size\": %llu,\n",
+           x->shared_memory_bytes, x->max_workgroup_invocations, x->max_workgroup_size[0], x->max_workgroup_size[1],
+           x->max_workgroup_size[2], (unsigned long long)x->max_storage_buffer_range,
+           (unsigned long long)x->max_allocation_size, (unsigned long long)x->max_buffer_size);
+    fprintf(f, "   \"device_local_bytes\": %llu, \"host_visible_device_local_bytes\": %llu, \"unified_memory\": %s, "
+            "\"compute_units\": %u,\n",
+            (unsigned long long)x->device_local_bytes, (unsigned long long)x->host_visible_device_local_bytes,
+            x->unified_memory ? "true" : "false", x->compute_units);
+    fprintf(f, "   \"shader_int64\": %s, \"full_subgroups\": %s, \"max_workgroup_subgroups\": %u, \"max_storage_buffers\": %u, "
+            "\"max_push_constants\": %u, \"min_storage_offset_alignment\": %llu}",
+            x->shader_int64 ? "true" : "false", x->full_subgroups ? "true" : "false", x->max_workgroup_subgroups,
+            x->max_storage_buffers, x->max_push_constants, (unsigned long long)x->min_storage_offset_alignment);
 }
 
 int cmd_info(int argc, char **argv) {
@@ -121,8 +120,17 @@ int cmd_info(int argc, char **argv) {
         free(d);
         return cli_fail("listing devices", st, NULL);
     }
-    if (json) print_json(d, n);
-    else print_table(d, n);
+    if (json) printf("[\n");
+    for (uint32_t i = 0; i < n; i++) {
+        if (json) {
+            printf("  ");
+            cli_device_json(stdout, &d[i]);
+            printf("%s\n", i + 1 < n ? "," : "");
+        } else {
+            cli_device_table(stdout, &d[i]);
+        }
+    }
+    if (json) printf("]\n");
     free(d);
     return 0;
 }

@@ -10,6 +10,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"info", cmd_info, "list Vulkan devices and their capabilities"},
+    {"selftest", cmd_selftest, "check every kernel on this device against the C references (run it first on a new GPU)"},
     {"bench", cmd_bench, "benchmarks: startup, attention, gemm (JSON + Markdown reports)"},
     {"inspect", cmd_inspect, "list the metadata and tensors of a .gguf or .safetensors file"},
     {"op", cmd_op, "run one op on tensors from a safetensors file (tests, debugging)"},

@@ -165,6 +165,26 @@ void vkattn_context_reset_peak(vkattn_context *ctx);
 /* Writes the pipeline cache to disk now (also done by _destroy). */
 vkattn_status vkattn_context_save_cache(vkattn_context *ctx);
 
+/* What a context chose for its device: where memory goes and which GEMM kernel runs (for
+ * reports such as `vkattn selftest` and bug reports). Memory flags are VkMemoryPropertyFlags. */
+typedef struct vkattn_context_plan {
+    uint32_t tensor_memory_type, tensor_memory_flags;   /* memory type index (and its flags) of tensors */
+    uint32_t staging_memory_type, staging_memory_flags; /* host-visible type of upload/download copies */
+    int unified_memory;        /* tensors are mapped: uploads and downloads are a memcpy, no staging copy */
+    uint64_t block_bytes;      /* device memory is allocated in blocks of this size and suballocated */
+    const char *gemm_m1;       /* vkattn_linear's kernel for one row of x (token generation) and for */
+    const char *gemm_mn;       /* 64 rows (prefill), $VKATTN_GEMM applied: "gemm_ks", "gemm_tiled", "gemm" */
+    int gemm_ks_available;     /* the device has what gemm_ks needs (subgroup arithmetic, 64-bit integers) */
+    uint32_t subgroup_planned; /* subgroup size the subgroup kernels are planned for (0: none run) */
+    uint32_t subgroup_required;/* the size their pipelines require (0: the driver's choice; the kernels
+                                * then stride by the lanes that are active) */
+    int full_subgroups;        /* ... and they also require full subgroups */
+    int test_idle_lanes;       /* $VKATTN_TEST_IDLE_LANES (a test knob) is on */
+} vkattn_context_plan;
+
+/* Fills *plan for ctx (zeros for NULL). */
+void vkattn_context_get_plan(const vkattn_context *ctx, vkattn_context_plan *plan);
+
 /* ------------------------------------------------------------------------ */
 /* Batches                                                                   */
 /* ------------------------------------------------------------------------ */

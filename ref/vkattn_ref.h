@@ -4,6 +4,8 @@
 #ifndef VKATTN_REF_H
 #define VKATTN_REF_H
 
+#include "vkattn.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +58,12 @@ void ref_topk(const float *x, size_t rows, size_t v, size_t k, float *values, in
 
 /* y[M, N] = x[M, K] w[N, K]^T (+ bias[N] when non-NULL), row-major. */
 void ref_linear(const float *x, const float *w, const float *bias, float *y, int64_t M, int64_t N, int64_t K);
+
+/* cnt values (a multiple of the block) of block type dt as random blocks at q: random bytes, then every
+ * f16 field (scales, mins; ggml's block_<type> offsets) set to a value of magnitude up to amp / div, div
+ * about the largest |quant x sub-scale| of the type, so the values fall roughly into [-amp, amp] (a small
+ * amp gives f16 subnormal scales). uniform(lo, hi) draws the random numbers. Non-block types: nothing. */
+void ref_random_blocks(vkattn_dtype dt, uint64_t cnt, uint8_t *q, float amp, float (*uniform)(float lo, float hi));
 
 /* ---- token embedding (ref/embedding_ref.c) ---------------------------------- */
 

@@ -3,10 +3,13 @@
  * kernel (linear.c's vkattn__gemm_pick), the required subgroup size and the limit checks
  * (pipeline.c), the attention implementation (attention.h).
  *
- * The devices are written down after their public reports on vulkan.gpuinfo.org (memory type
- * order and flags as those drivers list them; heap sizes rounded; limits as reported to the
- * best of our transcription, without access to the site from here), plus one device at the
- * Vulkan spec's minimum limits. */
+ * The devices: memory layouts and limits as their drivers report them, each with its source
+ * (checked against published vulkaninfo output and the Mesa drivers' code, see the comments at
+ * each device), plus one device at the Vulkan spec's minimum limits. Where a value could not be
+ * checked it says so; the choices tested here depend only on thresholds (>= 9 storage buffers,
+ * 128 bytes of push constants, 256 invocations in x, shaderInt64, subgroup arithmetic and size
+ * control, the shared memory a GEMM tile needs), which those values clear by far.
+ */
 #include "harness.h"
 #include "core/core.h"
 #include "ops/attention.h"
@@ -40,20 +43,35 @@ typedef struct {
 
 #define END 0xffff
 static const mem_case mem_cases[] = {
-    {"NVIDIA GeForce RTX 3070 (no resizable BAR: 256 MiB BAR heap)", VKATTN_DEVICE_DISCRETE, {8 * GIB, 32 * GIB, 256 * MIB}, 0x5,
+    /* NVIDIA's layout, type for type: github.com/stolk/MinimalVulkanCompute README (an RTX 3070: 5 types,
+     * 3 heaps, the DL|HV|HC type on a 246 MiB BAR heap); the same 3 heaps / 5 types on an RTX 5080
+     * (KhronosGroup/Vulkan-ValidationLayers#9499). */
+    {"NVIDIA GeForce RTX 3070 (no resizable BAR: 256 MiB BAR heap)", VKATTN_DEVICE_DISCRETE, {8 * GIB, 24 * GIB, 246 * MIB}, 0x5,
      {{0, DL, HV | HC, HV | HC | CA, DL | HV | HC, END}, {1, 0, 1, 1, 2}}, 0x1f, 1, 3, 0},
-    {"NVIDIA GeForce RTX 4090 (resizable BAR: all of VRAM host-visible)", VKATTN_DEVICE_DISCRETE, {24 * GIB, 64 * GIB}, 0x1,
-     {{0, DL, DL, HV | HC, HV | HC | CA, DL | HV | HC, END}, {1, 0, 0, 1, 1, 0}}, 0x3f, 1, 4, 0},
-    {"AMD Radeon RX 6800 XT (RADV, Smart Access Memory: one VRAM heap, host-visible, device-coherent types)",
-     VKATTN_DEVICE_DISCRETE, {16 * GIB, 32 * GIB}, 0x1,
-     {{DL | HV | HC, DL, HV | HC, HV | HC | CA, DL | DC | DU, HV | HC | DC | DU, DL | HV | HC | DC | DU, HV | HC | CA | DC | DU, END},
-      {0, 0, 1, 1, 0, 1, 0, 1}}, 0xff, 1, 3, 0},
-    {"AMD Radeon RX 6800 XT, host-cached type 3 not allowed for the buffer: skip the device-coherent cached one",
-     VKATTN_DEVICE_DISCRETE, {16 * GIB, 32 * GIB}, 0x1,
-     {{DL | HV | HC, DL, HV | HC, HV | HC | CA, DL | DC | DU, HV | HC | DC | DU, DL | HV | HC | DC | DU, HV | HC | CA | DC | DU, END},
-      {0, 0, 1, 1, 0, 1, 0, 1}}, 0xf7, 1, 2, 0},
+    /* With resizable BAR NVIDIA keeps that layout and the BAR heap grows to all of VRAM ("8 GB of coherent
+     * memory" on a 3070: GPUOpen VulkanMemoryAllocator#390; an 8 GiB DL|HV|HC heap on a 3060 Ti:
+     * dust-engine/dust#11). */
+    {"NVIDIA GeForce RTX 4090 (resizable BAR: the BAR heap spans VRAM)", VKATTN_DEVICE_DISCRETE, {24 * GIB, 64 * GIB, 24 * GIB}, 0x5,
+     {{0, DL, HV | HC, HV | HC | CA, DL | HV | HC, END}, {1, 0, 1, 1, 2}}, 0x1f, 1, 3, 0},
+    /* RADV (Mesa radv_physical_device_init_mem_types): with all VRAM CPU-visible (Smart Access Memory) the
+     * heaps are GTT then VRAM; types DL, DL(32-bit), HV|HC, DL|HV|HC, DL|HV|HC(32-bit), HV|HC|CA,
+     * HV|HC|CA(32-bit), then on GFX9+ (has_l2_uncached) the non-32-bit ones again with DEVICE_COHERENT |
+     * DEVICE_UNCACHED: 11 types, as the RADV listing in stolk/MinimalVulkanCompute's README shows. A buffer's
+     * memoryTypeBits exclude the 32-bit types (radv_get_buffer_memory_requirements): 0x7ad. */
+    {"AMD Radeon RX 6800 XT (RADV, Smart Access Memory: GTT + one VRAM heap, device-coherent types)",
+     VKATTN_DEVICE_DISCRETE, {32 * GIB, 16 * GIB}, 0x2,
+     {{DL, DL, HV | HC, DL | HV | HC, DL | HV | HC, HV | HC | CA, HV | HC | CA, DL | DC | DU, HV | HC | DC | DU,
+       DL | HV | HC | DC | DU, HV | HC | CA | DC | DU, END},
+      {1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 0}}, 0x7ad, 0, 5, 0},
+    {"AMD Radeon RX 6800 XT, host-cached type 5 not allowed for the buffer: skip the device-coherent cached one",
+     VKATTN_DEVICE_DISCRETE, {32 * GIB, 16 * GIB}, 0x2,
+     {{DL, DL, HV | HC, DL | HV | HC, DL | HV | HC, HV | HC | CA, HV | HC | CA, DL | DC | DU, HV | HC | DC | DU,
+       DL | HV | HC | DC | DU, HV | HC | CA | DC | DU, END},
+      {1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 0}}, 0x78d, 0, 2, 0},
+    /* ANV on an LLC part: one heap, one type (an Intel Xe TGL GT2 in stolk/MinimalVulkanCompute's README) */
     {"Intel UHD Graphics 630 (ANV: one heap, one type)", VKATTN_DEVICE_INTEGRATED, {12 * GIB}, 0x1,
      {{DL | HV | HC | CA, END}, {0}}, 0x1, 0, 0, 1},
+    /* Adreno and Mali: type lists as transcribed from vulkan.gpuinfo.org reports (not re-checked here) */
     {"Adreno 640 (Qualcomm)", VKATTN_DEVICE_INTEGRATED, {4 * GIB}, 0x1,
      {{DL, DL | HV | HC, DL | HV | CA, DL | HV | HC | CA, DL | LZ, END}, {0, 0, 0, 0, 0}}, 0x1f, 3, 3, 1},
     {"Adreno 640 without a coherent cached type: skip the non-coherent one", VKATTN_DEVICE_INTEGRATED, {4 * GIB}, 0x1,
@@ -140,15 +158,29 @@ static void check_profile(const vkattn_device_info *d, uint32_t M, const char *f
 }
 
 static void test_devices(void) {
+    /* name, type, subgroupSize, minSubgroupSize, maxSubgroupSize, shaderInt64, subgroup arithmetic,
+     * maxComputeWorkGroupInvocations, maxComputeWorkGroupSize.x, maxComputeSharedMemorySize,
+     * maxPushConstantsSize, maxPerStageDescriptorStorageBuffers, maxComputeWorkgroupSubgroups */
     const vkattn_device_info devs[] = {
+        /* NVIDIA: wave 32 only, 48 KiB shared memory, 256 push bytes (gpuinfo reports; not re-checked here) */
         dev("NVIDIA GeForce RTX 3070", VKATTN_DEVICE_DISCRETE, 32, 32, 32, 1, 1, 1024, 1024, 49152, 256, 1048576, 32),
-        dev("AMD Radeon RX 6800 XT (RADV)", VKATTN_DEVICE_DISCRETE, 64, 32, 64, 1, 1, 1024, 1024, 65536, 256, 8388606, 16),
-        dev("Intel UHD Graphics 630 (ANV)", VKATTN_DEVICE_INTEGRATED, 32, 8, 32, 1, 1, 1024, 1024, 65536, 128, 8388606, 64),
-        dev("Adreno 640", VKATTN_DEVICE_INTEGRATED, 64, 64, 128, 0, 1, 1024, 1024, 32768, 128, 24, 0),
+        /* RADV: subgroup 64, min 32 on GFX10+, maxComputeWorkgroupSubgroups UINT32_MAX (Mesa radv
+         * get_physical_device_properties_1_3; vulkaninfo of an RX 6500 XT in KomputeProject/kompute#275) */
+        dev("AMD Radeon RX 6800 XT (RADV)", VKATTN_DEVICE_DISCRETE, 64, 32, 64, 1, 1, 1024, 1024, 65536, 256, 8388606, UINT32_MAX),
+        /* ANV: subgroups 8..32, invocations min(1024, 32 x max_cs_workgroup_threads), maxComputeWorkgroupSubgroups =
+         * max_cs_workgroup_threads, 56 on Gen9 (Mesa anv_physical_device.c get_properties_1_3, intel_device_info.c
+         * GFX9_HW_INFO); storage buffers: the descriptor heap / descriptor size, far above 9 */
+        dev("Intel UHD Graphics 630 (ANV)", VKATTN_DEVICE_INTEGRATED, 32, 8, 32, 1, 1, 1024, 1024, 65536, 128, 8388606, 56),
+        /* Qualcomm: subgroup 64, min 64, max 128, maxComputeWorkgroupSubgroups 16 (vulkaninfo of an Adreno 620 in
+         * termux/termux-packages#7165; Turnip reports the same 16); no shaderInt64, 24 storage buffers (gpuinfo
+         * reports; not re-checked here) */
+        dev("Adreno 640", VKATTN_DEVICE_INTEGRATED, 64, 64, 128, 0, 1, 1024, 1024, 32768, 128, 24, 16),
+        /* Arm Valhall: subgroup 16, 512 invocations (gpuinfo reports; not re-checked here) */
         dev("Mali-G78", VKATTN_DEVICE_INTEGRATED, 16, 16, 16, 1, 1, 512, 512, 32768, 128, 8388606, 0),
         dev("spec minimum", VKATTN_DEVICE_OTHER, 1, 1, 1, 0, 0, 128, 128, 16384, 128, 4, 0),
-        dev("llvmpipe", VKATTN_DEVICE_CPU, 8, 8, 8, 1, 1, 1024, 1024, 32768, 256, 1000000, 0),
-        dev("SwiftShader", VKATTN_DEVICE_CPU, 4, 4, 4, 0, 1, 256, 256, 32768, 128, 1048576, 0),
+        /* the two CPU drivers as vulkaninfo reports them here (Mesa 22.3.6 llvmpipe, Debian 12's SwiftShader) */
+        dev("llvmpipe", VKATTN_DEVICE_CPU, 8, 8, 8, 1, 1, 1024, 1024, 32768, 128, 32, 32),
+        dev("SwiftShader", VKATTN_DEVICE_CPU, 4, 4, 4, 0, 1, 256, 256, 32768, 128, 30, 64),
     };
     const gemm_want want[] = {
         {"gemm_ks", "gemm_tiled", 32, 32},
@@ -157,7 +189,7 @@ static void test_devices(void) {
         {"gemm", "gemm_tiled", 0, 0},       /* no shaderInt64 */
         {"gemm_ks", "gemm_tiled", 16, 0},   /* no subgroup size control: the shader strides by the active lanes */
         {"gemm", "gemm", 0, 0},             /* "other" type, no subgroup arithmetic */
-        {"gemm_ks", "gemm_ks", 8, 0},
+        {"gemm_ks", "gemm_ks", 8, 8},       /* lavapipe has subgroup size control: 8 required, full */
         {"gemm", "gemm", 0, 0},             /* no shaderInt64 */
     };
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
