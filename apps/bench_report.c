@@ -42,6 +42,15 @@ double bench_now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* A note for the saved files only (not printed: a --json run's stdout may not be redirected yet). */
+static void keep_note(bench_report *r, const char *text) {
+    char **n = realloc(r->notes, (size_t)(r->n_notes + 1) * sizeof *n);
+    if (!n) return;
+    r->notes = n;
+    r->notes[r->n_notes] = strdup(text);
+    if (r->notes[r->n_notes]) r->n_notes++;
+}
+
 bench_report *bench_report_create(const char *name, const vkattn_context *ctx) {
     bench_report *r = calloc(1, sizeof *r);
     if (!r) return NULL;
@@ -56,8 +65,11 @@ bench_report *bench_report_create(const char *name, const vkattn_context *ctx) {
 #if defined(__GLIBC__)
     /* a benchmark on a loaded machine measures the load: keep the evidence with the figures */
     double la[3];
-    if (getloadavg(la, 3) == 3)
-        bench_note(r, "load average when the benchmark started (1, 5, 15 min): %.2f, %.2f, %.2f", la[0], la[1], la[2]);
+    char buf[128];
+    if (getloadavg(la, 3) == 3) {
+        snprintf(buf, sizeof buf, "load average when the benchmark started (1, 5, 15 min): %.2f, %.2f, %.2f", la[0], la[1], la[2]);
+        keep_note(r, buf);
+    }
 #endif
     return r;
 }
@@ -123,11 +135,7 @@ void bench_note(bench_report *r, const char *fmt, ...) {
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     printf("%s\n", buf);
-    char **n = realloc(r->notes, (size_t)(r->n_notes + 1) * sizeof *n);
-    if (!n) return;
-    r->notes = n;
-    r->notes[r->n_notes] = strdup(buf);
-    if (r->notes[r->n_notes]) r->n_notes++;
+    keep_note(r, buf);
 }
 
 static void json_str(FILE *f, const char *s) {

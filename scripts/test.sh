@@ -12,6 +12,9 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$JOBS"
 echo "== tests: both drivers, validation on =="
 ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1500
+# Opt-in (VKATTN_TEST_SYNC=1): every GPU C test again with synchronization validation (about as long
+# again as the GPU C tests; the *.lavapipe-sync tests above cover the batching-heavy ones every run).
+if [ "${VKATTN_TEST_SYNC:-0}" = 1 ]; then bash scripts/test-sync.sh build; fi
 
 echo "== build with clang (warnings are errors) =="
 cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DVKATTN_BUILD_TESTS=ON >/dev/null
