@@ -221,9 +221,10 @@ static int generate(const run_opts *o, vkattn_context *ctx, vkattn_model *m, dou
     printf("\n");
     fflush(stdout);
     if (!rc) {
-        fprintf(stderr, "\nmodel: %s %s, %u layers, %u dim, %u/%u heads, vocab %u, %.1fM params, weights %s; KV cache %s, %u tokens\n",
+        fprintf(stderr, "\nmodel: %s %s, %u layers, %u dim, %u/%u heads, vocab %u, %.1fM params, weights %s (%.3f MiB on the "
+                "device); KV cache %s, %u tokens\n",
                 mi.arch, mi.name, mi.n_layer, mi.n_embd, mi.n_head, mi.n_head_kv, mi.n_vocab, mi.n_params / 1e6, mi.weight_type,
-                vkattn_dtype_string(mi.kv_dtype), mi.n_ctx);
+                mi.weight_bytes / 1048576.0, vkattn_dtype_string(mi.kv_dtype), mi.n_ctx);
         fprintf(stderr, "load time:   %10.2f ms\n", load_ms);
         fprintf(stderr, "prompt eval: %10.2f ms / %4zu tokens (%8.2f tok/s)\n", t_prompt, n_prompt,
                 t_prompt > 0 ? n_prompt * 1e3 / t_prompt : 0);

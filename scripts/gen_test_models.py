@@ -170,6 +170,16 @@ def llama3_rope_factors(hp):
     return np.array(out, np.float32)
 
 
+# ttype "MIX": every stacked projection's parts in different types (attn_q | attn_k | attn_v, ffn_gate | ffn_up),
+# which vkattn keeps apart as stored (one GEMM per part) instead of stacking.
+MIX_TYPES = {"attn_q": "Q8_0", "attn_k": "F16", "attn_v": "Q4_0", "ffn_gate": "Q4_0", "ffn_up": "Q8_0"}
+
+
+def mixed_type(name):
+    part = name.split(".")[-2] if name.count(".") >= 2 else name.split(".")[0]
+    return MIX_TYPES.get(part, "Q8_0")
+
+
 def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
     """(GGUFWriter, reference weights dict, hparams) for a seeded random model of architecture or variant
     `arch` (shape: hparams other than its own; with n_vocab in it the file gets no tokenizer)."""
@@ -229,8 +239,9 @@ def make_model(arch, ttype, seed, tied=None, writer_hook=None, shape=None):
         """A matrix stored as ttype; file_rows transforms it before storing (llama's permute)."""
         a = rng.standard_normal((rows, cols), dtype=np.float32) * np.float32(scale)
         fa = file_rows(a) if file_rows else a
-        w.add_tensor(name, fa, ttype)
-        return None if no_ref else stored(fa, ttype)
+        tt = mixed_type(name) if ttype == "MIX" else ttype
+        w.add_tensor(name, fa, tt)
+        return None if no_ref else stored(fa, tt)
 
     def vec(name, n, mean, scale):
         a = (mean + rng.standard_normal(n) * scale).astype(np.float32)
@@ -554,7 +565,7 @@ def generate(arch, ttype, out, ref_path=None, prompt_len=8, n_gen=20, seed=1, ti
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", choices=sorted(SHAPES) + sorted(VARIANTS), required=True)
-    ap.add_argument("--type", default="f32", choices=["f32", "f16", "bf16", "q8_0", "q4_0"])
+    ap.add_argument("--type", default="f32", choices=["f32", "f16", "bf16", "q8_0", "q4_0", "mix"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--ref", help="write reference logits (.npz)")
     ap.add_argument("--prompt-len", type=int, default=8)

@@ -1,10 +1,12 @@
 /* linear (y = x W^T + b) against ref_linear on odd shapes, for every storage
  * combination the device supports; block-quantized weights (Q8_0/Q4_0 from the host
  * quantizer, the other GGUF block types as random blocks) against the reference on the
- * dequantized weights; argument errors. */
+ * dequantized weights; a stacked projection's parts of different types writing their columns of
+ * one output (vkattn__linear_cols); argument errors. */
 #include "harness.h"
 #include "vkattn_ref.h"
 #include "weights.h"
+#include "ops/linear.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +156,44 @@ static void test_f16_bytes(vkattn_context *ctx, const vkattn_device_info *info) 
            (unsigned long long)used[0], info->storage16 ? "yes" : "no");
 }
 
+/* vkattn__linear_cols (the model loader's stacks whose parts differ in type): parts q4_K, q6_K and f32 each
+ * write their columns of one y [M, 16] with one bias [16]; equal to one linear over the stacked rows. A
+ * column range outside y is an argument error. */
+static void test_cols(vkattn_context *ctx, int64_t M) {
+    enum { K = 256, NP = 3, NY = 16 };
+    static const vkattn_dtype types[NP] = {VKATTN_Q4_K, VKATTN_Q6_K, VKATTN_F32};
+    static const int64_t rows[NP] = {9, 4, 3};
+    float *x = th_alloc((size_t)(M * K)), *w = th_alloc(NY * K), *b = th_alloc(NY), *want = th_alloc((size_t)(M * NY));
+    th_fill_uniform(x, (size_t)(M * K), -1, 1);
+    th_fill_uniform(w, NY * K, -1, 1);
+    th_fill_uniform(b, NY, -1, 1);
+    int64_t xs[2] = {M, K}, ys[2] = {M, NY}, bs[1] = {NY};
+    vkattn_tensor *tx = th_tensor(ctx, VKATTN_F32, 2, xs, x), *tb = th_tensor(ctx, VKATTN_F32, 1, bs, b);
+    vkattn_tensor *ty = th_tensor(ctx, VKATTN_F32, 2, ys, NULL), *tw[NP];
+    int64_t col = 0;
+    for (int i = 0; i < NP; i++) {
+        tw[i] = th_weight(ctx, types[i], rows[i], K, w + col * K); /* w holds the decoded values afterwards */
+        col += rows[i];
+    }
+    col = 0;
+    CHECK_OK(ctx, vkattn_begin(ctx));
+    for (int i = 0; i < NP; i++) {
+        CHECK_OK(ctx, vkattn__linear_cols(ctx, tx, tw[i], tb, ty, col));
+        col += rows[i];
+    }
+    CHECK_OK(ctx, vkattn_submit(ctx));
+    ref_linear(x, w, b, want, M, NY, K);
+    float *got = th_download(ctx, ty);
+    char what[64];
+    snprintf(what, sizeof what, "linear_cols M=%lld: q4_K | q6_K | f32 parts, one bias", (long long)M);
+    th_expect_close(what, got, want, (size_t)(M * NY), TOL_F32);
+    CHECK_STATUS(ctx, vkattn__linear_cols(ctx, tx, tw[0], tb, ty, NY - rows[0] + 1), VKATTN_ERROR_INVALID_ARGUMENT);
+    CHECK_STATUS(ctx, vkattn__linear_cols(ctx, tx, tw[0], tb, ty, -1), VKATTN_ERROR_INVALID_ARGUMENT);
+    free(x), free(w), free(b), free(want), free(got);
+    for (int i = 0; i < NP; i++) vkattn_tensor_destroy(tw[i]);
+    vkattn_tensor_destroy(tx), vkattn_tensor_destroy(tb), vkattn_tensor_destroy(ty);
+}
+
 /* The whole case list, with the kernel vkattn_linear picks for the device or the one forced by VKATTN_GEMM. */
 static void test_all(vkattn_context *ctx) {
     test_views_batch(ctx);
@@ -162,6 +202,8 @@ static void test_all(vkattn_context *ctx) {
     test_quant(ctx, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32);
     run_case(ctx, 3, 12, 20, 9, VKATTN_F32, VKATTN_F32, VKATTN_F32, 1); /* 3-D x */
     test_block_types(ctx);
+    test_cols(ctx, 7);
+    test_cols(ctx, 1);
     w_scale = 1e-3f; /* subnormal block scales */
     run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q8_0, VKATTN_F32, 0);
     run_case(ctx, 1, 5, 9, 64, VKATTN_F32, VKATTN_Q4_0, VKATTN_F32, 0);

@@ -1,6 +1,8 @@
 """Decoder-only GGUF models through `vkattn run` / `perplexity` / `bench model` against an independent
 PyTorch implementation (scripts/gen_test_models.py, float64):
   - llama (GQA, permuted Q/K), qwen2 (biases, NEOX), gpt2 (fused QKV, learned positions) in F32, F16, Q8_0
+    (and qwen2 "MIX": attn_q / attn_k / attn_v and ffn_gate / ffn_up each in a different type, run as one GEMM
+    per part, the weights on the device as many bytes as in the file)
     (references use the dequantized values the file stores): logits of every prompt position (prefill) and
     of 19 decode steps, max abs error relative to the largest |logit| <= TOL[type]; and the greedy
     continuation (argmax on the device) identical to the reference for 20 tokens;
@@ -27,7 +29,7 @@ import gen_test_models as gen  # noqa: E402
 # Logit tolerance relative to max |logit|. Errors come from f32 GEMM accumulation order and, on devices
 # with 16-bit storage, the f16 KV cache / attention inputs (measured <= 5e-4 relative on lavapipe); weights are compared
 # against their stored values, so F16 and Q8_0 need no extra allowance.
-TOL = {"F32": 2e-3, "F16": 2e-3, "BF16": 2e-3, "Q8_0": 2e-3, "Q4_0": 2e-3}
+TOL = {"F32": 2e-3, "F16": 2e-3, "BF16": 2e-3, "Q8_0": 2e-3, "Q4_0": 2e-3, "MIX": 2e-3}
 TOL_KV_F32 = 2e-5
 N_GEN = 20
 
@@ -52,6 +54,8 @@ def check_model(vk, arch, ttype, prompt_len=8, extra=(), tol=None, label=""):
     if rc != 0:
         print(f"FAIL {name}: vkattn run exited {rc}: {err.strip()}")
         return False
+    if ttype == "MIX":
+        ok &= runner.device_bytes_ok(name, path, err)
     V = ref["prompt_logits"].shape[1]
     got = np.fromfile(dump, dtype=np.float32).reshape(-1, V)
     L = len(prompt)
@@ -241,6 +245,9 @@ def main(vk):
     # the other stored types, and loading from memory (the built-in model's path)
     ok &= check_model(vk, "llama", "BF16", extra=("--load-memory",))
     ok &= check_model(vk, "gpt2", "Q4_0")
+    # stacked projections whose parts differ in type (q8_0 | f16 | q4_0 q/k/v with biases, q4_0 | q8_0 gate/up):
+    # one GEMM per part, each part as stored
+    ok &= check_model(vk, "qwen2", "MIX")
     ok &= check_memory_limit(vk)
     ok &= check_eos(vk)
     ok &= check_perplexity(vk)

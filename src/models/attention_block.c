@@ -12,7 +12,7 @@ vkattn_status vkattn__attention_block(vkattn_model *m, uint32_t l, uint32_t n) {
     const int64_t hd = h->head_dim, Hq = h->n_head, Hkv = h->n_head_kv, Q = Hq * hd, KV = Hkv * hd, W = Q + 2 * KV;
     vkattn_tensor xn = vkattn__rows(a->xn, 0, n), qkv = vkattn__rows(a->qkv, 0, n);
     vkattn_status st;
-    if ((st = vkattn_linear(ctx, &xn, L->wqkv, L->bqkv, &qkv))) return st; /* qkv = xn Wqkv^T (+ b)  [n, Q+2KV] */
+    if ((st = vkattn__linear_stack(ctx, &xn, &L->wqkv, L->bqkv, &qkv))) return st; /* qkv = xn Wqkv^T (+ b)  [n, Q+2KV] */
     for (uint32_t s = 0; s < m->n_seqs; s++) {
         const uint32_t r0 = m->seqs[s].row, ns = m->seqs[s].n, pos = m->seqs[s].pos, seq = m->seqs[s].seq;
         const uint64_t qoff = (uint64_t)r0 * W; /* the sequence's rows of qkv and att */

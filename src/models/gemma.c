@@ -73,7 +73,7 @@ static vkattn_status gemma_forward(vkattn_model *m, uint32_t n) {
             (st = vkattn_rms_norm(ctx, &tmp, L->post_attn_norm, eps, &tmp)) ||/* post_attention_norm */
             (st = vkattn_add(ctx, &x, &tmp, &x)) ||                           /* residual */
             (st = vkattn_rms_norm(ctx, &x, L->ffn_norm, eps, &xn)) ||         /* ffn_norm */
-            (st = vkattn_linear(ctx, &xn, L->ffn_gate_up, NULL, &gu)) ||      /* ffn_gate | ffn_up */
+            (st = vkattn__linear_stack(ctx, &xn, &L->ffn_gate_up, NULL, &gu)) || /* ffn_gate | ffn_up */
             (st = vkattn_geglu(ctx, &gate, &up, &hid, 1)) ||                  /* gelu_tanh(gate) * up */
             (st = vkattn_linear(ctx, &hid, L->ffn_down, NULL, &tmp)) ||       /* ffn_down */
             (st = vkattn_rms_norm(ctx, &tmp, L->post_ffn_norm, eps, &tmp)) || /* post_ffw_norm */

@@ -23,7 +23,7 @@ static vkattn_status gpt2_tensors(vkattn_model *m, vkattn__wtable *t) {
         vkattn__layer *L = &m->layers[l];
         if ((st = vkattn__w_vec(m, t, &L->attn_norm, D, "blk.%d.attn_norm.weight", l)) ||
             (st = vkattn__w_vec(m, t, &L->attn_norm_b, D, "blk.%d.attn_norm.bias", l)) ||
-            (st = vkattn__w_mat(m, t, &L->wqkv, 3 * D, D, "blk.%d.attn_qkv.weight", l)) ||
+            (st = vkattn__w_mat(m, t, &L->wqkv.w, 3 * D, D, "blk.%d.attn_qkv.weight", l)) ||
             (st = vkattn__w_vec(m, t, &L->bqkv, 3 * D, "blk.%d.attn_qkv.bias", l)) ||
             (st = vkattn__w_mat(m, t, &L->wo, D, D, "blk.%d.attn_output.weight", l)) ||
             (st = vkattn__w_vec(m, t, &L->bo, D, "blk.%d.attn_output.bias", l)) ||

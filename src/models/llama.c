@@ -28,17 +28,17 @@ vkattn_status vkattn__llama_tensors(vkattn_model *m, vkattn__wtable *t) {
     for (int l = 0; l < (int)h->n_layer; l++) {
         vkattn__layer *L = &m->layers[l];
         if ((st = vkattn__w_vec(m, t, &L->attn_norm, D, "blk.%d.attn_norm.weight", l)) ||
-            (st = vkattn__w_mat(m, t, &L->wqkv, Q, D, "blk.%d.attn_q.weight", l)) ||
-            (st = vkattn__w_mat(m, t, &L->wqkv, KV, D, "blk.%d.attn_k.weight", l)) ||
-            (st = vkattn__w_mat(m, t, &L->wqkv, KV, D, "blk.%d.attn_v.weight", l)))
+            (st = vkattn__w_mat(m, t, &L->wqkv.w, Q, D, "blk.%d.attn_q.weight", l)) ||
+            (st = vkattn__w_mat(m, t, &L->wqkv.w, KV, D, "blk.%d.attn_k.weight", l)) ||
+            (st = vkattn__w_mat(m, t, &L->wqkv.w, KV, D, "blk.%d.attn_v.weight", l)))
             return st;
-        vkattn__w_stack(t, 3, &L->wqkv);
+        vkattn__w_stack(t, 3, &L->wqkv.w, L->wqkv.part);
         if ((st = vkattn__w_mat(m, t, &L->wo, D, Q, "blk.%d.attn_output.weight", l)) ||
             (st = vkattn__w_vec(m, t, &L->ffn_norm, D, "blk.%d.ffn_norm.weight", l)) ||
-            (st = vkattn__w_mat(m, t, &L->ffn_gate_up, F, D, "blk.%d.ffn_gate.weight", l)) ||
-            (st = vkattn__w_mat(m, t, &L->ffn_gate_up, F, D, "blk.%d.ffn_up.weight", l)))
+            (st = vkattn__w_mat(m, t, &L->ffn_gate_up.w, F, D, "blk.%d.ffn_gate.weight", l)) ||
+            (st = vkattn__w_mat(m, t, &L->ffn_gate_up.w, F, D, "blk.%d.ffn_up.weight", l)))
             return st;
-        vkattn__w_stack(t, 2, &L->ffn_gate_up);
+        vkattn__w_stack(t, 2, &L->ffn_gate_up.w, L->ffn_gate_up.part);
         if ((st = vkattn__w_mat(m, t, &L->ffn_down, D, F, "blk.%d.ffn_down.weight", l))) return st;
     }
     return VKATTN_OK;
@@ -59,7 +59,7 @@ vkattn_status vkattn__llama_forward(vkattn_model *m, uint32_t n) {
             (st = vkattn__attention_block(m, l, n)) ||                  /* q k v, rope, attention, attn_output */
             (st = vkattn_add(ctx, &x, &tmp, &x)) ||                     /* residual */
             (st = vkattn_rms_norm(ctx, &x, L->ffn_norm, eps, &xn)) ||   /* ffn_norm */
-            (st = vkattn_linear(ctx, &xn, L->ffn_gate_up, NULL, &gu)) ||/* ffn_gate | ffn_up */
+            (st = vkattn__linear_stack(ctx, &xn, &L->ffn_gate_up, NULL, &gu)) || /* ffn_gate | ffn_up */
             (st = vkattn_swiglu(ctx, &gate, &up, &hid)) ||              /* silu(gate) * up */
             (st = vkattn_linear(ctx, &hid, L->ffn_down, NULL, &tmp)) || /* ffn_down */
             (st = vkattn_add(ctx, &x, &tmp, &x)))                       /* residual */

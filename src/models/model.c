@@ -2,6 +2,7 @@
  * other, device memory checked, weights uploaded (with progress), tokenizer from tokenizer.ggml.*,
  * KV cache and activations; eval runs chunks through the architecture's forward pass. */
 #include "model.h"
+#include "../ops/linear.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -117,6 +118,7 @@ typedef struct wspec {
     int64_t dst_row0;    /* first row inside the device tensor */
     uint32_t stack_n;    /* on the first of a stack: how many specs it holds */
     int member;          /* a later part of a stack */
+    vkattn_tensor **part_dst; /* in a stack: where this part goes if the parts' types differ (NULL: to f32) */
     int optional;
     int param;           /* a table ops take as a parameter (position_embd): f32 on the device */
     vkattn_gguf_tensor src;
@@ -166,16 +168,29 @@ vkattn_status vkattn__w_vec(vkattn_model *m, wtable *t, vkattn_tensor **dst, int
 
 void vkattn__w_param(wtable *t) { t->w[t->n - 1].param = 1; }
 
-void vkattn__w_stack(wtable *t, uint32_t k, vkattn_tensor **dst) {
+void vkattn__w_stack(wtable *t, uint32_t k, vkattn_tensor **dst, vkattn_tensor **parts) {
     int64_t row = 0;
     for (uint32_t i = 0; i < k; i++) {
         wspec *s = &t->w[t->n - k + i];
         s->dst = dst;
         s->dst_row0 = row;
         s->member = i > 0;
+        s->part_dst = parts ? &parts[i] : NULL;
         row += s->shape[0];
     }
     t->w[t->n - k].stack_n = k;
+}
+
+vkattn_status vkattn__linear_stack(vkattn_context *ctx, const vkattn_tensor *x, const vkattn__stack *w,
+                                   const vkattn_tensor *bias, vkattn_tensor *y) {
+    if (w->w) return vkattn_linear(ctx, x, w->w, bias, y);
+    int64_t col = 0;
+    vkattn_status st = VKATTN_OK;
+    for (int i = 0; i < 3 && w->part[i] && !st; i++) {
+        st = vkattn__linear_cols(ctx, x, w->part[i], bias, y, col);
+        col += w->part[i]->shape[0];
+    }
+    return st;
 }
 
 /* Finds, type-checks and shape-checks every spec; picks the device dtype. */
@@ -208,12 +223,23 @@ static vkattn_status resolve_table(vkattn_model *m, wtable *t) {
         else if (f == VKATTN_F16 || f == VKATTN_BF16) s->dev_dtype = VKATTN_F16; /* packed words without 16-bit storage */
         else s->dev_dtype = f;
     }
-    /* one dtype per stack: as stored when its parts agree, else everything converted to f32 */
+    /* one dtype per stack: as stored when its parts agree; else each part alone as stored (or, for a stack
+     * without part slots, everything converted to f32) */
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t k = t->w[i].stack_n;
         int same = 1;
         for (uint32_t j = 1; j < k; j++) same &= t->w[i + j].dev_dtype == t->w[i].dev_dtype;
-        for (uint32_t j = 0; j < k && !same; j++) t->w[i + j].dev_dtype = VKATTN_F32;
+        for (uint32_t j = 0; j < k && !same; j++) {
+            wspec *s = &t->w[i + j];
+            if (!s->part_dst) {
+                s->dev_dtype = VKATTN_F32;
+                continue;
+            }
+            s->dst = s->part_dst;
+            s->dst_row0 = 0;
+            s->member = 0;
+            s->stack_n = 0;
+        }
     }
     return VKATTN_OK;
 }

@@ -33,13 +33,21 @@ typedef struct vkattn__hparams {
 
 /* One transformer block. Shapes are [out, in] as vkattn_linear takes them
  * (D = n_embd, Q = n_head * head_dim, KV = n_head_kv * head_dim, F = n_ff). Projections that read the
- * same input are stacked at load into one weight (one GEMM, more parallel work per dispatch). */
+ * same input are stacked at load into one weight (one GEMM, more parallel work per dispatch) when their
+ * file types agree; a file that mixes them (Q4_K_M: attn_v q6_K beside q4_K attn_q / attn_k) keeps each
+ * part as stored and runs one GEMM per part into its columns (vkattn__linear_stack). */
+typedef struct vkattn__stack {
+    vkattn_tensor *w;       /* all rows in one tensor (the parts share a type, or the file holds them fused) */
+    vkattn_tensor *part[3]; /* else (w NULL) each part in its own file type, rows in this order: one GEMM each */
+} vkattn__stack;
+
 typedef struct vkattn__layer {
     vkattn_tensor *attn_norm, *attn_norm_b; /* [D] (bias: gpt2) */
-    vkattn_tensor *wqkv, *bqkv;             /* [Q + 2 KV, D]: attn_q | attn_k | attn_v rows (gpt2: attn_qkv); bias or NULL */
+    vkattn__stack wqkv;                     /* [Q + 2 KV, D]: attn_q | attn_k | attn_v rows (gpt2, phi3: attn_qkv) */
+    vkattn_tensor *bqkv;                    /* [Q + 2 KV] bias (gpt2, qwen2) or NULL */
     vkattn_tensor *wo, *bo;                 /* [D, Q], [D] (gpt2) */
     vkattn_tensor *ffn_norm, *ffn_norm_b;   /* [D] */
-    vkattn_tensor *ffn_gate_up;             /* [2F, D]: ffn_gate | ffn_up rows (llama, qwen2) */
+    vkattn__stack ffn_gate_up;              /* [2F, D]: ffn_gate | ffn_up rows (llama, qwen2; phi3: ffn_up) */
     vkattn_tensor *ffn_up, *ffn_up_b;       /* [F, D], [F] (gpt2) */
     vkattn_tensor *ffn_down, *ffn_down_b;   /* [D, F], [D] (gpt2) */
     vkattn_tensor *attn_q_norm, *attn_k_norm; /* [head_dim]: per-head RMSNorm of q and k before RoPE (qwen3, gemma3) */
@@ -157,9 +165,13 @@ vkattn_status vkattn__w_vec(vkattn_model *m, vkattn__wtable *t, vkattn_tensor **
                             int layer);
 /* The last added tensor is a table ops take as a parameter (position_embd): f32 on the device. */
 void vkattn__w_param(vkattn__wtable *t);
-/* The last k added tensors become one device tensor *dst, their rows one after another (attn_q | attn_k |
- * attn_v, ffn_gate | ffn_up: one GEMM instead of several). */
-void vkattn__w_stack(vkattn__wtable *t, uint32_t k, vkattn_tensor **dst);
+/* The last k (<= 3) added tensors become one device tensor *dst, their rows one after another (attn_q | attn_k |
+ * attn_v, ffn_gate | ffn_up: one GEMM instead of several) when their device types agree. When they differ, each
+ * goes to parts[i] in its own type (parts NULL: everything converted to f32 into *dst). */
+void vkattn__w_stack(vkattn__wtable *t, uint32_t k, vkattn_tensor **dst, vkattn_tensor **parts);
+/* y = x W^T (+ bias) for a stacked projection: one GEMM, or one per part into its columns of y. */
+vkattn_status vkattn__linear_stack(vkattn_context *ctx, const vkattn_tensor *x, const vkattn__stack *w,
+                                   const vkattn_tensor *bias, vkattn_tensor *y);
 
 /* rope_freq.c: hp.rope_inv_freq and the attention factor from rope.scaling.* (linear, yarn, longrope) and
  * the frequency factors tensor hp.rope_factors, as llama.cpp applies them. */

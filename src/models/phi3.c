@@ -25,10 +25,10 @@ static vkattn_status phi3_tensors(vkattn_model *m, vkattn__wtable *t) {
     for (int l = 0; l < (int)h->n_layer; l++) {
         vkattn__layer *L = &m->layers[l];
         if ((st = vkattn__w_vec(m, t, &L->attn_norm, D, "blk.%d.attn_norm.weight", l)) ||
-            (st = vkattn__w_mat(m, t, &L->wqkv, Q + 2 * KV, D, "blk.%d.attn_qkv.weight", l)) ||
+            (st = vkattn__w_mat(m, t, &L->wqkv.w, Q + 2 * KV, D, "blk.%d.attn_qkv.weight", l)) ||
             (st = vkattn__w_mat(m, t, &L->wo, D, Q, "blk.%d.attn_output.weight", l)) ||
             (st = vkattn__w_vec(m, t, &L->ffn_norm, D, "blk.%d.ffn_norm.weight", l)) ||
-            (st = vkattn__w_mat(m, t, &L->ffn_gate_up, 2 * F, D, "blk.%d.ffn_up.weight", l)) ||
+            (st = vkattn__w_mat(m, t, &L->ffn_gate_up.w, 2 * F, D, "blk.%d.ffn_up.weight", l)) ||
             (st = vkattn__w_mat(m, t, &L->ffn_down, D, F, "blk.%d.ffn_down.weight", l)))
             return st;
     }

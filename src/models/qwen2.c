@@ -11,7 +11,7 @@ static vkattn_status qwen2_tensors(vkattn_model *m, vkattn__wtable *t) {
             (st = vkattn__w_vec(m, t, &L->bqkv, KV, "blk.%d.attn_k.bias", l)) ||
             (st = vkattn__w_vec(m, t, &L->bqkv, KV, "blk.%d.attn_v.bias", l)))
             break;
-        vkattn__w_stack(t, 3, &L->bqkv); /* attn_q.bias | attn_k.bias | attn_v.bias */
+        vkattn__w_stack(t, 3, &L->bqkv, NULL); /* attn_q.bias | attn_k.bias | attn_v.bias */
     }
     return st;
 }

@@ -109,8 +109,9 @@ static const char *variant_name(char *buf, size_t n, const char *base, vkattn_dt
 
 static int is_float(vkattn_dtype d) { return d == VKATTN_F32 || d == VKATTN_F16; }
 
+/* cols: w's N rows make columns [col0, col0 + N) of y (and index bias there), else all of y's columns. */
 static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
-                                const vkattn_tensor *y) {
+                                const vkattn_tensor *y, int cols, int64_t col0) {
     vkattn_status st;
     if ((st = vkattn__check_tensor(ctx, x, "linear", "x")) || (st = vkattn__check_tensor(ctx, w, "linear", "w")) ||
         (st = vkattn__check_tensor(ctx, y, "linear", "y")))
@@ -124,15 +125,18 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
                             vkattn_dtype_string(w->dtype));
     if (w->ndim != 2)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: w must be 2-D [N, K] (has %u dims)", w->ndim);
-    int64_t K = w->shape[1], N = w->shape[0];
+    const int64_t K = w->shape[1], N = w->shape[0], Ny = y->shape[y->ndim - 1];
     if (x->shape[x->ndim - 1] != K)
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: x's last dim %lld != w's K = %lld",
                             (long long)x->shape[x->ndim - 1], (long long)K);
-    if (y->ndim != x->ndim || memcmp(y->shape, x->shape, (x->ndim - 1) * sizeof x->shape[0]) || y->shape[y->ndim - 1] != N)
+    if (y->ndim != x->ndim || memcmp(y->shape, x->shape, (x->ndim - 1) * sizeof x->shape[0]) || (!cols && Ny != N))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
                             "linear: y must have x's leading dims and a last dim of N = %lld", (long long)N);
-    if (bias && (bias->dtype != VKATTN_F32 || bias->ndim != 1 || bias->shape[0] != N))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: bias must be f32 [N = %lld]", (long long)N);
+    if (cols && (col0 < 0 || col0 + N > Ny))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: columns [%lld, %lld) are outside y's %lld",
+                            (long long)col0, (long long)(col0 + N), (long long)Ny);
+    if (bias && (bias->dtype != VKATTN_F32 || bias->ndim != 1 || bias->shape[0] != Ny))
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: bias must be f32 [%lld]", (long long)Ny);
     if (!vkattn_tensor_is_contiguous(x) || !vkattn_tensor_is_contiguous(w) || !vkattn_tensor_is_contiguous(y) ||
         (bias && !vkattn_tensor_is_contiguous(bias)))
         return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
@@ -144,10 +148,11 @@ static vkattn_status check_args(vkattn_context *ctx, const vkattn_tensor *x, con
     return VKATTN_OK;
 }
 
-/* Records the dispatches for W rows [0, N), in slices that each fit one binding. */
+/* Records the dispatches for W rows [0, N) into columns [col0, col0 + N) of y, in slices that each fit one
+ * binding. */
 static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
-                            vkattn_tensor *y) {
-    const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0];
+                            vkattn_tensor *y, int64_t col0) {
+    const uint32_t K = (uint32_t)w->shape[1], N = (uint32_t)w->shape[0], Ny = (uint32_t)y->shape[y->ndim - 1];
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
     const int quant = vkattn_dtype_block(w->dtype) > 1;
     /* f16 tensors without 16-bit storage: packed words (the "_pk" variants of gemm and gemm_tiled;
@@ -184,7 +189,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
         if (bind + size > w->alloc.size) size = w->alloc.size - bind;
         linear_push p = {.M = M, .N = (uint32_t)cnt, .K = K, .x_off = (uint32_t)x->offset, .y_off = (uint32_t)y->offset,
                          .w_off = (uint32_t)(quant ? start - bind : (start - bind) / vkattn_dtype_bytes(w->dtype, 1)),
-                         .n0 = (uint32_t)n0, .ldy = N, .has_bias = bias != NULL};
+                         .n0 = (uint32_t)(col0 + n0), .ldy = Ny, .has_bias = bias != NULL};
         /* whole-vec4 loads when every row of x (and of a float W) starts 4-element aligned */
         d.spec[3] = K % 4 == 0 && p.x_off % 4 == 0 && (quant || p.w_off % 4 == 0);
         /* gemm_ks: Q8_0/Q4_0 rows of whole 4-block groups, 8-byte aligned in the binding
@@ -208,9 +213,19 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
 vkattn_status vkattn_linear(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
                             vkattn_tensor *y) {
     if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "linear: ctx is NULL");
-    vkattn_status st = check_args(ctx, x, w, bias, y);
+    vkattn_status st = check_args(ctx, x, w, bias, y, 0, 0);
     if (st) return st;
     int implicit;
     if ((st = vkattn__op_begin(ctx, &implicit))) return st;
-    return vkattn__op_end(ctx, implicit, record(ctx, x, w, bias, y));
+    return vkattn__op_end(ctx, implicit, record(ctx, x, w, bias, y, 0));
+}
+
+vkattn_status vkattn__linear_cols(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
+                                  vkattn_tensor *y, int64_t col0) {
+    if (!ctx) return vkattn__fail(NULL, VKATTN_ERROR_INVALID_ARGUMENT, "linear: ctx is NULL");
+    vkattn_status st = check_args(ctx, x, w, bias, y, 1, col0);
+    if (st) return st;
+    int implicit;
+    if ((st = vkattn__op_begin(ctx, &implicit))) return st;
+    return vkattn__op_end(ctx, implicit, record(ctx, x, w, bias, y, col0));
 }

@@ -1,5 +1,6 @@
 /* Internal to vkattn_linear: the GEMM kernel choice, a pure function of the device info so
- * that tests can drive it with the infos of real GPUs (tests/host_device_plan.c). */
+ * that tests can drive it with the infos of real GPUs (tests/host_device_plan.c); and the
+ * column-slice form the model loader's mixed-type stacks use. */
 #ifndef VKATTN_OPS_LINEAR_H
 #define VKATTN_OPS_LINEAR_H
 
@@ -18,5 +19,11 @@ typedef struct vkattn__gemm_profile {
 /* The profile for M rows of x on `info`; `force` is $VKATTN_GEMM (tiled | blocked | ks, or
  * NULL / "" for the device's choice). Returns 0 if force names no kernel. */
 int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *force, vkattn__gemm_profile *out);
+
+/* y[:, col0 : col0 + N] = x W^T (+ bias[col0 : col0 + N]) for W of N rows: the columns of a stacked
+ * projection one part of it computes, when the parts are stored in different types (model.c). y and
+ * bias span all of y's columns; the other columns are left as they are. */
+vkattn_status vkattn__linear_cols(vkattn_context *ctx, const vkattn_tensor *x, const vkattn_tensor *w, const vkattn_tensor *bias,
+                                  vkattn_tensor *y, int64_t col0);
 
 #endif

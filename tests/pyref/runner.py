@@ -83,6 +83,30 @@ def compare(name, got, want, tol):
     return ok
 
 
+def device_bytes_ok(name, path, err):
+    """The weights on the device take the bytes the file stores them in (f16/bf16 matrices twice that as f32 on
+    devices without 16-bit storage, which then keep an f32 KV cache): nothing was converted to f32 at load.
+    Checks the "(X MiB on the device)" of `vkattn run`'s summary."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
+    from gguf_reader import read_gguf
+    storage16 = "KV cache f16" in err
+    want = 0
+    for data, tname, shape in read_gguf(path, raw=True)[1].values():
+        if len(shape) == 1:
+            want += 4 * shape[0]  # norms, biases: f32 parameters
+        else:
+            want += len(data) * (2 if tname in ("F16", "BF16") and not storage16 else 1)
+    try:
+        got = float(err.split("MiB on the device")[0].rsplit("(", 1)[1]) * 1048576
+    except (IndexError, ValueError):
+        print(f"FAIL {name}: no device weight size in vkattn run's summary: {err.strip()[-300:]}")
+        return False
+    ok = abs(got - want) <= 0.0005 * 1048576
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: {got / 1048576:.3f} MiB of weights on the device, the file's "
+          f"{want / 1048576:.3f} MiB as stored")
+    return ok
+
+
 class Ctx:
     """What a test's main gets: the CLI path, the work directory, and run_op bound to them."""
 
