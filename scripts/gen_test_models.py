@@ -456,6 +456,24 @@ def rope_inv_freq(hp, hd):
     raise ValueError(rs["type"])
 
 
+def reference_perplexity(arch, ref, hp, ids, ctx, chunks=None, bos=None):
+    """llama-perplexity over ids from the float64 reference: windows of ctx tokens (at most `chunks`),
+    each from an empty cache with its first token replaced by `bos` when given, scoring the second half."""
+    nll, count = 0.0, 0
+    n = len(ids) // ctx if chunks is None else min(len(ids) // ctx, chunks)
+    for c in range(n):
+        win = list(ids[c * ctx:(c + 1) * ctx])
+        if bos is not None:
+            win[0] = bos
+        lg = reference_logits(arch, ref, hp, win)
+        lg = lg - lg.max(-1, keepdims=True)
+        lp = lg - np.log(np.exp(lg).sum(-1, keepdims=True))
+        for j in range(ctx // 2, ctx - 1):
+            nll -= lp[j, win[j + 1]]
+            count += 1
+    return float(np.exp(nll / count))
+
+
 def reference_logits(arch, ref, hp, ids):
     """Logits [len(ids), V] of the whole sequence, causal, positions 0.."""
     arch = base_arch(arch)

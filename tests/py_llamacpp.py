@@ -131,21 +131,6 @@ def build_reference(workdir, node_dir):
     subprocess.run(["node", script, jp, os.path.join(workdir, "llamacpp.json")], check=True, cwd=node_dir)
 
 
-def ref_perplexity(rw, hp, ids):
-    """llama-perplexity's windows over ids, from the float64 reference."""
-    nll, count = 0.0, 0
-    for c in range(min(len(ids) // CTX, CHUNKS)):
-        win = list(ids[c * CTX:(c + 1) * CTX])
-        win[0] = 1  # BOS
-        lg = gen.reference_logits("llama", rw, hp, win)
-        lg = lg - lg.max(-1, keepdims=True)
-        lp = lg - np.log(np.exp(lg).sum(-1, keepdims=True))
-        for j in range(CTX // 2, CTX - 1):
-            nll -= lp[j, win[j + 1]]
-            count += 1
-    return float(np.exp(nll / count))
-
-
 def rel_err(a, b):
     return float(np.abs(a - b).max() / np.abs(b).max())
 
@@ -201,7 +186,7 @@ def check_file(vk, t, path, ref, text_path):
     got = float(out.split("PPL = ")[1].split()[0])
     rel = abs(got - ref["ppl"]) / ref["ppl"]
     good = rel <= TOL_PPL and f"({ref['count']} tokens scored)" in out
-    exact_ppl = ref_perplexity(rw, hp, ref["tokens"])
+    exact_ppl = gen.reference_perplexity("llama", rw, hp, ref["tokens"], CTX, CHUNKS, bos=1)
     print(f"{'ok  ' if good else 'FAIL'} {name} perplexity: {got:.2f} vs llama.cpp {ref['ppl']:.2f} (rel {rel:.2g}, "
           f"tol {TOL_PPL}; {ref['count']} tokens in {CHUNKS} windows of {CTX}); float64 reference {exact_ppl:.2f}: "
           f"vkattn rel {abs(got - exact_ppl) / exact_ppl:.2g}, llama.cpp rel {abs(ref['ppl'] - exact_ppl) / exact_ppl:.2g}")
