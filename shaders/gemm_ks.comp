@@ -20,8 +20,9 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint RM = 4;
 layout(constant_id = 2) const uint RN = 4;
 // constant_id 3: VEC4 (linear.glsl)
-// QG: Q8_0/Q4_0 rows are whole groups of 4 blocks starting 8-byte aligned (K % 128 == 0 and an
-// aligned W), so blocks are read as 64-bit words
+// QG: blocks are read as 64-bit words. Q8_0/Q4_0: rows are whole groups of 4 blocks starting
+// 8-byte aligned (K % 128 == 0 and an aligned W). Q4_K/Q5_K/Q6_K (M = 1): the binding starts
+// 8-byte aligned, and the rows too for Q4_K/Q5_K (kquant64.glsl).
 layout(constant_id = 4) const bool QG = false;
 // Test only ($VKATTN_TEST_IDLE_LANES): odd lanes sit out, so CPU drivers run partial subgroups.
 layout(constant_id = 99) const bool IDLE_LANES = false;
@@ -36,6 +37,7 @@ layout(std430, binding = 1) readonly buffer WQ64 { uint64_t wq64[]; };
 uint bits32(uint64_t a, uint64_t b, uint bit) {
     return bit <= 32u ? uint(a >> bit) : uint(a >> bit) | uint(b << (64u - bit));
 }
+#include "kquant64.glsl"
 #endif
 
 void main() {
@@ -85,6 +87,38 @@ void main() {
                     }
                 }
                 [[unroll]] for (uint i = 0u; i < RM * RN; i++) acc[i] += part[i];
+            }
+        }
+    } else
+#elif defined(KQ_WIDE)
+    if (QG) {
+        // half a super-block (128 values) per lane at a time: its words read once per row, the
+        // scales decoded once per 16 values, sum(x (raw a + b)) = a dot(x, raw) + b sum(x)
+        for (uint u = lane; u < p.K / 128u; u += SG) {
+            uint h = u % 2u, boff = u / 2u * WQ_BYTES, k0 = u * 128u;
+            vec4 xv[RM * 32u], xs[RM * 2u];
+            [[unroll]] for (uint r = 0u; r < RM; r++) {
+                [[unroll]] for (uint q = 0u; q < 32u; q++) xv[r * 32u + q] = load_x4(xrow[r] + k0 + 4u * q);
+                [[unroll]] for (uint s = 0u; s < 8u; s++) {
+                    uint q = r * 32u + 4u * s;
+                    xs[r * 2u + s / 4u][s % 4u] = dot(xv[q] + xv[q + 1u] + xv[q + 2u] + xv[q + 3u], vec4(1.0));
+                }
+            }
+            [[unroll]] for (uint j = 0u; j < RN; j++) {
+                uint blk = wblk[j] + boff;
+                uint64_t w[KQ_WORDS];
+                kq_load(blk, h, w);
+                vec4 a[2], b[2];
+                kq_scales(blk, h, w, a, b);
+                [[unroll]] for (uint s = 0u; s < 8u; s++) {
+                    vec4 raw[4];
+                    [[unroll]] for (uint i = 0u; i < 4u; i++) raw[i] = kq_raw4(w, h, s, i);
+                    [[unroll]] for (uint r = 0u; r < RM; r++) {
+                        uint q = r * 32u + 4u * s;
+                        float dq = dot(xv[q], raw[0]) + dot(xv[q + 1u], raw[1]) + dot(xv[q + 2u], raw[2]) + dot(xv[q + 3u], raw[3]);
+                        acc[r * RN + j] += a[s / 4u][s % 4u] * dq + b[s / 4u][s % 4u] * xs[r * 2u + s / 4u][s % 4u];
+                    }
+                }
             }
         }
     } else
