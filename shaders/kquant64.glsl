@@ -1,13 +1,13 @@
-// Q4_K, Q5_K and Q6_K read as 64-bit words, half a super-block (128 values) at a time: gemm_ks's
+// Q4_K, Q5_K, Q6_K and IQ4_XS read as 64-bit words, half a super-block (128 values) at a time: gemm_ks's
 // wide path for M = 1 (QG). Layouts as in quant.glsl; needs `wq64` (the weights as uint64_t)
-// beside quant.glsl's `wq`, a binding that starts 8-byte aligned, and for Q4_K / Q5_K (whose
-// blocks are whole words) a block at a multiple of 8 bytes. Q6_K blocks (210 bytes) start at
+// beside quant.glsl's `wq`, a binding that starts 8-byte aligned, and for Q4_K / Q5_K / IQ4_XS
+// (whose blocks are whole words) a block at a multiple of 8 bytes. Q6_K blocks (210 bytes) start at
 // any even offset: its runs are read one word longer and shifted into place.
 //
 // kq_load reads half h of the block at byte `blk` into w[KQ_WORDS]; kq_scales gives, per group
 // s of 16 values, a[s / 4][s % 4] and b[s / 4][s % 4] with value = raw * a + b; kq_raw4 gives
 // the raw values 16 s + 4 i .. + 3 of the half (every index but blk and h known when compiling).
-#if defined(VT_Q4K) || defined(VT_Q5K) || defined(VT_Q6K)
+#if defined(VT_Q4K) || defined(VT_Q5K) || defined(VT_Q6K) || defined(VT_IQ4XS)
 #define KQ_WIDE 1
 
 // a's bytes from byte o8 / 8 on, then b's: the 64-bit word at an even byte offset (o8 < 64)
@@ -50,6 +50,25 @@ vec4 kq_raw4(uint64_t w[KQ_WORDS], uint h, uint s, uint i) {
     uint c = s / 2u, l = 16u * (s % 2u) + 4u * i;
     vec4 q = q_nibbles(uint(w[6u + c / 2u * 4u + l / 8u] >> (l % 8u * 8u)) >> (c % 2u * 4u));
     return q + vec4(q_bytes(uint(w[2u + l / 8u] >> (l % 8u * 8u)) >> (4u * h + c)) & 1u) * 16.0;
+}
+#elif defined(VT_IQ4XS)
+const uint KQ_WORDS = 9u; // d/scales_h/scales_l (1), qs of the half (8)
+void kq_load(uint blk, uint h, out uint64_t w[KQ_WORDS]) {
+    uint base = blk / 8u;
+    w[0] = wq64[base];
+    [[unroll]] for (uint t = 0u; t < 8u; t++) w[1u + t] = wq64[base + 1u + 8u * h + t];
+}
+// sub-block 4 h + c: d (ls - 32), ls = 4 bits of scales_l[(4 h + c) / 2] | 2 bits of scales_h << 4
+void kq_scales(uint blk, uint h, uint64_t w[KQ_WORDS], out vec4 a[2], out vec4 b[2]) {
+    uint sh = uint(w[0]) >> (16u + 8u * h), sl = uint(w[0] >> 32) >> (16u * h);
+    uvec4 ls = (uvec4(sl, sl >> 4, sl >> 8, sl >> 12) & 15u) | (uvec4(sh, sh >> 2, sh >> 4, sh >> 6) & 3u) << 4;
+    vec4 ac = unpackHalf2x16(uint(w[0])).x * (vec4(ls) - 32.0);
+    a[0] = ac.xxyy, a[1] = ac.zzww, b[0] = vec4(0.0), b[1] = vec4(0.0);
+}
+// chunk c = s / 2 of the half is IQ4_NL's 16 bytes qs[16 c ..]: low nibbles first, then high
+vec4 kq_raw4(uint64_t w[KQ_WORDS], uint h, uint s, uint i) {
+    uint c = s / 2u;
+    return q_iq4(uint(w[1u + 2u * c + i / 2u] >> (i % 2u * 32u)) >> (s % 2u * 4u));
 }
 #else
 const uint KQ_WORDS = 12u; // ql of the half (8), qh of the half (4)
