@@ -18,7 +18,8 @@ static void usage(FILE *f) {
                "gives its pooling, normalisation and max_seq_length by default (all-MiniLM-L6-v2: mean, normalised);\n"
                "otherwise the default is [CLS] pooling without normalisation. The flags override.\n"
                "Prints {\"embeddings\": [[...], ...]} (one vector per text), with --similarity also the cosine\n"
-               "similarity matrix; --tokens prints the token ids of each text and runs nothing.\n");
+               "similarity matrix, and weight_bytes (device memory of the loaded weights: F16 files stay f16);\n"
+               "--tokens prints the token ids of each text and runs nothing.\n");
 }
 
 typedef struct embed_opts {
@@ -58,6 +59,8 @@ int cmd_embed(int argc, char **argv) {
     vkattn_encoder *enc = cmd.enc;
     vkattn_encoder_info info = cmd.info;
     const char *dir = args.dir, *out_path = args.out;
+    vkattn_stats stats;
+    vkattn_context_stats(ctx, &stats); /* after loading, before any activation: the weights' device bytes */
     const uint32_t n = args.n;
     char **texts = args.inputs;
     vkattn_pooling pooling;
@@ -101,8 +104,8 @@ int cmd_embed(int argc, char **argv) {
             rc = enc_save(out_path, 3, names, data, nd, shapes);
         }
         if (!rc) {
-            printf("{\"dim\": %u, \"pooling\": \"%s\", \"normalized\": %s,\n \"embeddings\": [", D,
-                   pool_names[pooling], normalize ? "true" : "false");
+            printf("{\"dim\": %u, \"pooling\": \"%s\", \"normalized\": %s, \"weight_bytes\": %llu,\n \"embeddings\": [", D,
+                   pool_names[pooling], normalize ? "true" : "false", (unsigned long long)stats.device_bytes_in_use);
             for (uint32_t i = 0; i < n; i++) {
                 printf(i ? ",\n  [" : "\n  [");
                 for (uint32_t d = 0; d < D; d++) printf(d ? ", %.7g" : "%.7g", pooled[(size_t)i * D + d]);

@@ -3,6 +3,11 @@
 # twins, see "//! packed-f16") to SPIR-V for
 # Vulkan 1.1, validates it with spirv-val, and embeds it as C arrays in the
 # library: the built library needs no files at run time.
+#
+# VKATTN_SPIRV_DIR=<another build>/shaders embeds that build's SPIR-V instead of compiling it
+# again (SPIR-V does not depend on the C compiler or its flags): scripts/test.sh builds the
+# shaders once for its Release, clang and sanitizer builds. That build must be up to date.
+set(VKATTN_SPIRV_DIR "" CACHE PATH "Embed the SPIR-V already built in this directory (another build's shaders/)")
 
 find_program(GLSLANG_VALIDATOR glslangValidator REQUIRED)
 find_program(SPIRV_VAL spirv-val REQUIRED)
@@ -50,18 +55,25 @@ function(vkattn_embed_shaders out_source)
           list(APPEND defs -DVT_${part}=1)
         endforeach()
       endif()
-      set(spv ${outdir}/${name}.spv)
-      set(hdr ${outdir}/${name}.h)
-      add_custom_command(
-        OUTPUT ${hdr}
-        COMMAND ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 -S comp -I${PROJECT_SOURCE_DIR}/shaders ${defs} --quiet -o ${spv} ${src}
-        COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${spv}
-        COMMAND ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 -S comp -I${PROJECT_SOURCE_DIR}/shaders ${defs} --vn vkattn_spv_${name} --quiet -o ${hdr} ${src}
-        DEPENDS ${src} ${shader_includes}
-        COMMENT "GLSL ${name}"
-        VERBATIM)
+      if(VKATTN_SPIRV_DIR)
+        set(hdr ${VKATTN_SPIRV_DIR}/${name}.h)
+        if(NOT EXISTS ${hdr})
+          message(FATAL_ERROR "VKATTN_SPIRV_DIR: ${hdr} is missing; build that tree first, or leave VKATTN_SPIRV_DIR empty")
+        endif()
+      else()
+        set(spv ${outdir}/${name}.spv)
+        set(hdr ${outdir}/${name}.h)
+        add_custom_command(
+          OUTPUT ${hdr}
+          COMMAND ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 -S comp -I${PROJECT_SOURCE_DIR}/shaders ${defs} --quiet -o ${spv} ${src}
+          COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${spv}
+          COMMAND ${CMAKE_COMMAND} -DSPV=${spv} -DHDR=${hdr} -DNAME=vkattn_spv_${name} -P ${PROJECT_SOURCE_DIR}/cmake/spv_to_c.cmake
+          DEPENDS ${src} ${shader_includes} ${PROJECT_SOURCE_DIR}/cmake/spv_to_c.cmake
+          COMMENT "GLSL ${name}"
+          VERBATIM)
+      endif()
       list(APPEND headers ${hdr})
-      string(APPEND includes_c "#include \"${name}.h\"\n")
+      string(APPEND includes_c "#include \"${hdr}\"\n")
       string(APPEND entries_c "    {\"${name}\", vkattn_spv_${name}, sizeof vkattn_spv_${name}},\n")
     endforeach()
   endforeach()

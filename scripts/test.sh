@@ -16,12 +16,14 @@ ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1500
 # again as the GPU C tests; the *.lavapipe-sync tests above cover the batching-heavy ones every run).
 if [ "${VKATTN_TEST_SYNC:-0}" = 1 ]; then bash scripts/test-sync.sh build; fi
 
+# The other builds embed the Release build's SPIR-V rather than compile every shader again.
+SPIRV="-DVKATTN_SPIRV_DIR=$PWD/build/shaders"
 echo "== build with clang (warnings are errors) =="
-cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DVKATTN_BUILD_TESTS=ON >/dev/null
+cmake -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DVKATTN_BUILD_TESTS=ON "$SPIRV" >/dev/null
 cmake --build build-clang -j"$JOBS" >/dev/null
 
 echo "== build (ASan + UBSan) =="
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVKATTN_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVKATTN_SANITIZE=ON "$SPIRV" >/dev/null
 cmake --build build-asan -j"$JOBS"
 echo "== tests under ASan + UBSan (host tests, and GPU tests on lavapipe) =="
 # The drivers themselves are not instrumented and keep some allocations for the

@@ -95,15 +95,23 @@ def test_bert_classifier(ctx, root):
 def test_bert_dtypes(ctx, root):
     ok = True
     cfg = gen.bert_config(hidden=48, heads=3, inter=80, act="gelu_new")
-    for dtype, shards in (("f16", 1), ("bf16", 2)):
+    nbytes = {}
+    for dtype, shards in (("f32", 1), ("f16", 1), ("bf16", 2)):
         path = os.path.join(root, f"bert-{dtype}")
         w = gen.write_dir(path, cfg, gen.bert_weights(cfg, 3, classifier=False, prefix=""), dtype=dtype, shards=shards)
         ids = [gen.bert_ids(t, gen.VOCAB) for t in TEXTS[:3]]
         ref = gen.bert_reference(cfg, w, ids, prefix="")
-        _, got = embed(ctx, path, TEXTS[:3], "--pooling", "mean")
+        j, got = embed(ctx, path, TEXTS[:3], "--pooling", "mean")
+        nbytes[dtype] = j["weight_bytes"]
         ok &= check_hidden(f"BertModel {dtype} weights, {shards} shard(s)", got, ref)
         ok &= runner.compare(f"{dtype}: mean pooling", got["pooled"], ref["mean"], TOL)
-    return ok
+    # F16 files keep f16 matrices (word embeddings, q|k|v, o, up, down) on the device; BF16 becomes f32
+    mats = [v.size for k, v in w.items() if v.ndim == 2 and ("word_embeddings" in k or "encoder.layer" in k)]
+    want = nbytes["f32"] - 2 * sum(mats)
+    good = nbytes["bf16"] == nbytes["f32"] and abs(nbytes["f16"] - want) <= 256 * len(mats)  # allocation alignment
+    print(f"{'ok  ' if good else 'FAIL'} device bytes of the weights: f32 {nbytes['f32']}, bf16 {nbytes['bf16']}, "
+          f"f16 {nbytes['f16']} (f32 - 2 bytes x {sum(mats)} elements of {len(mats)} matrices = {want})")
+    return ok and good
 
 
 KNOWN = [  # (text, do_lower_case, tokens): hand-checked against Hugging Face's BertTokenizer rules

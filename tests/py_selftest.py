@@ -69,8 +69,6 @@ def main():
     # the device's choice, then (full) tiled, blocked and ks forced
     kernels = 1 if not full else 4 if plan["gemm_ks_available"] else 3
     for w in WEIGHTS:
-        if w == "f16" and not f16:
-            continue
         n = sum(n.startswith("linear") and f" w {w} " in n for n in names)
         ok &= check(n >= kernels * (3 if w == "f32" else 2), f"linear with {w} weights: {n} GEMV and GEMM checks")
     ks = [n for n in names if n.startswith("linear gemm_ks")]
@@ -78,9 +76,10 @@ def main():
         ok &= check(all(any(n.startswith(f"linear {k} ") for n in names) for k in ("gemm_tiled", "gemm"))
                     and (ks if plan["gemm_ks_available"] else "linear gemm_ks (forced)" in names),
                     "forced kernels: gemm_tiled, gemm and gemm_ks (or its skip, with the reason)")
-    ok &= check(f16 or "f16 tensors (every f16 check)" in names, "no 16-bit storage is reported as a skip")
-    ok &= check(f16 == any(" f16 " in n or n.endswith(" f16") for n in names if n.startswith("attention")),
-                "f16 attention checked exactly when the device has 16-bit storage")
+    # f16 everywhere: with 16-bit storage, or as packed words (the "_pk" kernels) without it
+    ok &= check(any(" f16 " in n or n.endswith(" f16") for n in names if n.startswith("attention"))
+                and any(n.startswith("linear") and " x f16 " in n for n in names),
+                f"f16 attention and linear checked ({'16-bit storage' if f16 else 'packed words'})")
     idle = os.environ.get("VKATTN_TEST_IDLE_LANES", "") not in ("", "0")
     ok &= check(plan["test_idle_lanes"] == idle, f"plan: test_idle_lanes = {plan['test_idle_lanes']}")
     ok &= check(plan["subgroup_planned"] == 0 or dev["subgroup_arithmetic"],

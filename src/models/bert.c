@@ -78,7 +78,7 @@ vkattn_status vkattn__bert_create(vkattn__hf *hf, vkattn_encoder *enc) {
     const char *prefix = vkattn__hf_has(hf, "bert.embeddings.word_embeddings.weight") ? "bert." : "";
     char name[256];
     snprintf(name, sizeof name, "%sembeddings.word_embeddings.weight", prefix);
-    if ((st = vkattn__hf_tensor(hf, name, 2, (int64_t[]){enc->vocab_size, D}, &enc->word_emb))) return st;
+    if ((st = vkattn__hf_weight(hf, name, 2, (int64_t[]){enc->vocab_size, D}, &enc->word_emb))) return st;
     float *pos = NULL, *type = NULL;
     snprintf(name, sizeof name, "%sembeddings.position_embeddings.weight", prefix);
     if (!(st = vkattn__hf_read(hf, name, 2, (int64_t[]){in->max_tokens, D}, &pos))) {

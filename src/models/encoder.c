@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Weight matrices (2-D) in the file's precision, vectors f32. */
 static vkattn_status layer_tensor(vkattn__hf *hf, const char *prefix, const char *pattern, uint32_t i, const char *suffix,
                                   uint32_t ndim, const int64_t *shape, vkattn_tensor **out) {
     char fmt[256], name[320];
     snprintf(fmt, sizeof fmt, "%%s%s.%s", pattern, suffix);
     snprintf(name, sizeof name, fmt, prefix, i);
-    return vkattn__hf_tensor(hf, name, ndim, shape, out);
+    return ndim == 2 ? vkattn__hf_weight(hf, name, ndim, shape, out) : vkattn__hf_tensor(hf, name, ndim, shape, out);
 }
 
 vkattn_status vkattn__enc_act(vkattn__hf *hf, vkattn_ffn_act *out) {
@@ -38,10 +39,12 @@ vkattn_status vkattn__enc_load_layer(vkattn__hf *hf, vkattn_encoder *enc, const 
     float *w[3] = {0}, *b[3] = {0}, *qkv = NULL, *qkvb = NULL;
     const char *parts[3] = {nm->q, nm->k, nm->v};
     vkattn_status st = VKATTN_OK;
+    int all_f16 = 1; /* the fused matrix is f16 when q, k and v all are */
     for (int p = 0; p < 3 && !st; p++) {
         char fmt[256], name[320];
         snprintf(fmt, sizeof fmt, "%%s%s.weight", parts[p]);
         snprintf(name, sizeof name, fmt, prefix, i);
+        all_f16 &= vkattn__hf_file_dtype(hf, name) == VKATTN_F16;
         if (!(st = vkattn__hf_read(hf, name, 2, dd, &w[p]))) {
             snprintf(fmt, sizeof fmt, "%%s%s.bias", parts[p]);
             snprintf(name, sizeof name, fmt, prefix, i);
@@ -52,7 +55,7 @@ vkattn_status vkattn__enc_load_layer(vkattn__hf *hf, vkattn_encoder *enc, const 
         st = vkattn__fail(enc->ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     if (!st) {
         for (int p = 0; p < 3; p++) memcpy(qkv + p * D * D, w[p], D * D * sizeof *qkv), memcpy(qkvb + p * D, b[p], D * sizeof *qkvb);
-        if (!(st = vkattn__upload_new(enc->ctx, qkv, 2, (int64_t[]){3 * D, D}, &l->qkv_w)))
+        if (!(st = vkattn__upload_as(enc->ctx, all_f16 ? VKATTN_F16 : VKATTN_F32, qkv, 2, (int64_t[]){3 * D, D}, &l->qkv_w)))
             st = vkattn__upload_new(enc->ctx, qkvb, 1, (int64_t[]){3 * D}, &l->qkv_b);
     }
     for (int p = 0; p < 3; p++) free(w[p]), free(b[p]);
@@ -331,18 +334,33 @@ const vkattn_wordpiece *vkattn_encoder_wordpiece(const vkattn_encoder *enc) { re
 
 /* ---- host -> device (hf_config.c reads, without Vulkan; the uploads are here) ---------------------------- */
 
-vkattn_status vkattn__upload_new(vkattn_context *ctx, const float *data, uint32_t ndim, const int64_t *shape,
-                                 vkattn_tensor **out) {
-    vkattn_status st = vkattn_tensor_create(ctx, VKATTN_F32, ndim, shape, out);
+vkattn_status vkattn__upload_as(vkattn_context *ctx, vkattn_dtype dtype, const float *data, uint32_t ndim,
+                                const int64_t *shape, vkattn_tensor **out) {
+    vkattn_status st = vkattn_tensor_create(ctx, dtype, ndim, shape, out);
     if (!st && (st = vkattn_tensor_upload_f32(*out, data, vkattn_tensor_numel(*out)))) vkattn_tensor_destroy(*out), *out = NULL;
     return st;
 }
 
-vkattn_status vkattn__hf_tensor(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out) {
+vkattn_status vkattn__upload_new(vkattn_context *ctx, const float *data, uint32_t ndim, const int64_t *shape,
+                                 vkattn_tensor **out) {
+    return vkattn__upload_as(ctx, VKATTN_F32, data, ndim, shape, out);
+}
+
+static vkattn_status hf_upload(vkattn__hf *hf, const char *name, vkattn_dtype dtype, uint32_t ndim, const int64_t *shape,
+                               vkattn_tensor **out) {
     float *d;
     *out = NULL;
     vkattn_status st = vkattn__hf_read(hf, name, ndim, shape, &d);
-    if (!st) st = vkattn__upload_new(hf->ctx, d, ndim, shape, out);
+    if (!st) st = vkattn__upload_as(hf->ctx, dtype, d, ndim, shape, out);
     free(d);
     return st;
+}
+
+vkattn_status vkattn__hf_tensor(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out) {
+    return hf_upload(hf, name, VKATTN_F32, ndim, shape, out);
+}
+
+/* f16 -> f32 -> f16 is exact, so the device holds the file's values */
+vkattn_status vkattn__hf_weight(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out) {
+    return hf_upload(hf, name, vkattn__hf_file_dtype(hf, name) == VKATTN_F16 ? VKATTN_F16 : VKATTN_F32, ndim, shape, out);
 }

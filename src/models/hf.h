@@ -40,9 +40,17 @@ vkattn_status vkattn__st_config(vkattn__hf *hf, vkattn_encoder_info *info);
 int vkattn__hf_has(const vkattn__hf *hf, const char *name);
 /* Tensor `name` (F32/F16/BF16) with exactly the given shape, decoded to new host f32 memory (free()). */
 vkattn_status vkattn__hf_read(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, float **out);
+/* The file's storage type of tensor `name` (VKATTN_F32 when absent). */
+vkattn_dtype vkattn__hf_file_dtype(const vkattn__hf *hf, const char *name);
 /* The same, uploaded into a new f32 device tensor of that shape (encoder.c). */
 vkattn_status vkattn__hf_tensor(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out);
-/* A new f32 device tensor holding host data (encoder.c). */
+/* A weight matrix in the file's precision: F16 stays f16 on the device (half the memory; vkattn_linear and
+ * vkattn_embedding read f16 on every device), F32 and BF16 become f32 (encoder.c). */
+vkattn_status vkattn__hf_weight(vkattn__hf *hf, const char *name, uint32_t ndim, const int64_t *shape, vkattn_tensor **out);
+/* A new device tensor of dtype (f32 or f16) holding host f32 data (encoder.c). */
+vkattn_status vkattn__upload_as(vkattn_context *ctx, vkattn_dtype dtype, const float *data, uint32_t ndim,
+                                const int64_t *shape, vkattn_tensor **out);
+/* The same, f32. */
 vkattn_status vkattn__upload_new(vkattn_context *ctx, const float *data, uint32_t ndim, const int64_t *shape,
                                  vkattn_tensor **out);
 

@@ -155,6 +155,12 @@ int vkattn__hf_has(const vkattn__hf *hf, const char *name) {
     return find(hf, name, &t, &f);
 }
 
+vkattn_dtype vkattn__hf_file_dtype(const vkattn__hf *hf, const char *name) {
+    vkattn_st_tensor t;
+    const char *f;
+    return find(hf, name, &t, &f) ? t.dtype : VKATTN_F32;
+}
+
 static void shape_str(char *buf, size_t n, uint32_t ndim, const int64_t *shape) {
     size_t k = (size_t)snprintf(buf, n, "[");
     for (uint32_t i = 0; i < ndim && k < n; i++) k += (size_t)snprintf(buf + k, n - k, i ? ",%lld" : "%lld", (long long)shape[i]);
