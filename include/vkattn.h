@@ -107,6 +107,8 @@ typedef struct vkattn_device_info {
     int full_subgroups;              /* computeFullSubgroups: pipelines can require full subgroups */
     uint32_t max_workgroup_subgroups; /* maxComputeWorkgroupSubgroups (subgroup size control), 0 = unknown */
     uint32_t max_storage_buffers;    /* maxPerStageDescriptorStorageBuffers */
+    uint64_t max_uniform_buffer_range; /* maxUniformBufferRange */
+    uint64_t min_uniform_offset_alignment; /* minUniformBufferOffsetAlignment */
 } vkattn_device_info;
 
 /* Lists the Vulkan devices the loader sees. `infos` may be NULL to count only.

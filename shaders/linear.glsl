@@ -67,6 +67,7 @@ layout(std430, binding = 0) readonly buffer X64 { uint64_t xs64[]; };
 layout(std430, binding = 0) readonly buffer X64 { u64vec2 xs64[]; };
 #endif
 #endif
+#ifndef W_UBO // gemm_ubo declares W itself (a uniform buffer)
 layout(std430, binding = 1) readonly buffer WQ { uint wq[]; };
 #define QUANT_BUF wq
 #include "quant.glsl"
@@ -97,6 +98,7 @@ layout(std430, binding = 1) readonly buffer W64 { u64vec2 ws64[]; };
 #endif
 #endif
 #endif
+#endif // W_UBO
 layout(std430, binding = 2) readonly buffer B { float bias[]; };
 #if defined(Y_F16) && defined(F16_PACKED)
 layout(std430, binding = 3) buffer Y { uint ys[]; }; // STORE_H reads the word it writes half of
@@ -124,7 +126,8 @@ vec4 unpack64_f16(uint64_t q) {
 #else
 #define X64_VEC4(i) unpack64_f32(xs64[(i) >> 2])
 #endif
-#ifdef W_F16
+#ifdef W_UBO
+#elif defined(W_F16)
 #define W64_VEC4(i) unpack64_f16(ws64[(i) >> 2])
 #else
 #define W64_VEC4(i) unpack64_f32(ws64[(i) >> 2])
@@ -140,7 +143,7 @@ vec4 load_x4(uint i) {
     return vec4(X_AT(i), X_AT(i + 1u), X_AT(i + 2u), X_AT(i + 3u));
 }
 
-#ifndef W_QUANT
+#if !defined(W_QUANT) && !defined(W_UBO)
 vec4 load_w4(uint i) {
 #ifdef GEMM_INT64
     if (VEC4) return W64_VEC4(i);

@@ -51,6 +51,7 @@ static void run_case(vkattn_context *ctx, int64_t B, int64_t M, int64_t N, int64
 
 static const int64_t float_shapes[][3] = { /* M, N, K: edges of every tile, K = 1, N = 1, M = 1 */
     {1, 1, 1}, {1, 7, 5}, {3, 1, 9}, {1, 33, 1}, {5, 2, 3}, {17, 33, 65}, {64, 64, 64}, {9, 130, 96}, {130, 70, 37},
+    {19, 300, 1024}, /* gemm_ubo: 19 slices of 16 rows of f32 W (10 of 32 of f16), the last one partial */
 };
 static const int64_t quant_shapes[][3] = { /* K multiple of 32 */
     {1, 1, 32}, {1, 13, 64}, {3, 1, 96}, {7, 33, 96}, {33, 70, 128}, {130, 9, 32},
@@ -240,9 +241,10 @@ int main(void) {
         CHECK(strstr(vkattn_context_error(ctx), "VKATTN_GEMM") != NULL, "message: %s", vkattn_context_error(ctx));
         vkattn_tensor_destroy(x), vkattn_tensor_destroy(w), vkattn_tensor_destroy(y);
     }
-    /* the device's choice, then every kernel forced (ks runs only where the device has subgroup
-     * arithmetic and 64-bit integers; elsewhere VKATTN_GEMM=ks runs the blocked kernel) */
-    static const char *const kernels[] = {"", "tiled", "blocked", "ks"};
+    /* the device's choice, then every kernel forced (ks and ubo run only where the device has subgroup
+     * arithmetic and 64-bit integers; elsewhere they run the blocked kernel; ubo only on f32/f16 W
+     * whose rows fit, ks elsewhere) */
+    static const char *const kernels[] = {"", "tiled", "blocked", "ks", "ubo"};
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
         CHECK(setenv("VKATTN_GEMM", kernels[i], 1) == 0, "setenv");
         printf("VKATTN_GEMM=%s\n", kernels[i]);

@@ -80,7 +80,8 @@ extern const size_t vkattn__shader_count;
 
 /* ---- recording ---------------------------------------------------------------- */
 
-enum { VKATTN__READ = 1, VKATTN__WRITE = 2, VKATTN__RW = 3 };
+/* UNIFORM (with READ): bound as a uniform buffer (at most maxUniformBufferRange bytes), not a storage buffer */
+enum { VKATTN__READ = 1, VKATTN__WRITE = 2, VKATTN__RW = 3, VKATTN__UNIFORM = 4 };
 
 typedef struct vkattn__span {
     VkBuffer buffer;
@@ -217,7 +218,7 @@ vkattn_status vkattn__staging(vkattn_context *ctx, uint64_t size, vkattn__block 
 /* `subgroup`: the subgroup size the dispatch was planned with (0 = any); required, with full
  * subgroups, where the device allows it (the pipeline key includes what was required). */
 vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, const uint32_t *spec,
-                                   uint32_t n_spec, uint32_t n_args, uint32_t push_size, uint32_t subgroup,
+                                   uint32_t n_spec, uint32_t n_args, uint32_t push_size, uint32_t subgroup, uint32_t uniform_mask,
                                    vkattn__pipeline **out);
 /* The subgroup size a pipeline planned for `planned` lanes with workgroup size wg gets (0 = the
  * driver's choice). Pure: tested on device infos of real GPUs. */
@@ -238,7 +239,7 @@ const vkattn__spirv *vkattn__shader_find(const char *name);
  * slice of a weight bigger than maxStorageBufferRange. */
 typedef struct vkattn__arg {
     const vkattn_tensor *tensor;
-    uint32_t access; /* VKATTN__READ / WRITE / RW */
+    uint32_t access; /* VKATTN__READ / WRITE / RW, READ | UNIFORM */
     uint64_t byte_offset, size;
 } vkattn__arg;
 

@@ -114,6 +114,8 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
     info->max_storage_buffers = L->maxPerStageDescriptorStorageBuffers;
     info->max_storage_buffer_range = L->maxStorageBufferRange;
     info->min_storage_offset_alignment = L->minStorageBufferOffsetAlignment;
+    info->max_uniform_buffer_range = L->maxUniformBufferRange;
+    info->min_uniform_offset_alignment = L->minUniformBufferOffsetAlignment;
     info->max_allocation_size = m3.maxMemoryAllocationSize;
     info->max_buffer_size = have_m4 ? m4.maxBufferSize : m3.maxMemoryAllocationSize;
     info->timestamp_period_ns = L->timestampPeriod;

@@ -59,8 +59,9 @@ int vkattn__plan_memory(vkattn_device_type type, const VkPhysicalDeviceMemoryPro
     return out->tensor_type != UINT32_MAX && s != UINT32_MAX;
 }
 
-static const VkBufferUsageFlags BUFFER_USAGE =
-    VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+/* uniform: gemm_ubo reads slices of weights as uniform buffers */
+static const VkBufferUsageFlags BUFFER_USAGE = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT |
+                                               VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
 
 vkattn_status vkattn__memory_init(vkattn_context *ctx) {
     /* Probe which memory types a storage buffer may live in. */

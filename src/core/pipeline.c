@@ -181,7 +181,7 @@ uint32_t vkattn__required_subgroup(const vkattn_device_info *info, uint32_t plan
 }
 
 vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, const uint32_t *spec, uint32_t n_spec,
-                                   uint32_t n_args, uint32_t push_size, uint32_t subgroup, vkattn__pipeline **out) {
+                                   uint32_t n_args, uint32_t push_size, uint32_t subgroup, uint32_t uniform_mask, vkattn__pipeline **out) {
     /* Full subgroups of the planned size where the device allows it: REQUIRE_FULL_SUBGROUPS
      * needs the workgroup size (constant_id 0 in every shader) to be a multiple of it. The
      * shaders stay correct without (they stride by the active lanes), this keeps them fast. */
@@ -189,7 +189,7 @@ vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, cons
     const uint32_t req = vkattn__required_subgroup(&ctx->info, subgroup, wg);
     const int full = req && ctx->info.full_subgroups && wg % req == 0;
     char key[160];
-    int k = snprintf(key, sizeof key, "%s/%u/%u/%u%s%s", shader, n_args, push_size, req, full ? "f" : "",
+    int k = snprintf(key, sizeof key, "%s/%x/%u/%u/%u%s%s", shader, uniform_mask, n_args, push_size, req, full ? "f" : "",
                      ctx->test_idle_lanes ? "i" : "");
     for (uint32_t i = 0; i < n_spec && k > 0 && (size_t)k < sizeof key; i++)
         k += snprintf(key + k, sizeof key - (size_t)k, ",%x", spec[i]);
@@ -216,7 +216,9 @@ vkattn_status vkattn__pipeline_get(vkattn_context *ctx, const char *shader, cons
 
     VkDescriptorSetLayoutBinding b[VKATTN__MAX_ARGS];
     for (uint32_t i = 0; i < n_args; i++)
-        b[i] = (VkDescriptorSetLayoutBinding){.binding = i, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        b[i] = (VkDescriptorSetLayoutBinding){.binding = i,
+                                              .descriptorType = (uniform_mask >> i & 1) ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER
+                                                                                        : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                               .descriptorCount = 1, .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
     VkDescriptorSetLayoutCreateInfo dl = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, .bindingCount = n_args, .pBindings = b};
     VkPushConstantRange pr = {.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT, .size = push_size};

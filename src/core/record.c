@@ -253,9 +253,10 @@ static vkattn_status alloc_set(vkattn_context *ctx, VkDescriptorSetLayout layout
             dp->pools = p;
             dp->capacity = cap;
         }
-        VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, SETS_PER_POOL * VKATTN__MAX_ARGS};
+        VkDescriptorPoolSize size[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, SETS_PER_POOL * VKATTN__MAX_ARGS},
+                                        {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, SETS_PER_POOL}};
         VkDescriptorPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, .maxSets = SETS_PER_POOL,
-                                         .poolSizeCount = 1, .pPoolSizes = &size};
+                                         .poolSizeCount = 2, .pPoolSizes = size};
         VkResult r = ctx->vk.vkCreateDescriptorPool(ctx->device, &ci, NULL, &dp->pools[dp->count]);
         if (r != VK_SUCCESS) return vkattn__vk_fail(ctx, r, "vkCreateDescriptorPool");
         dp->current = dp->count++;
@@ -295,8 +296,11 @@ vkattn_status vkattn__record(vkattn_context *ctx, const vkattn__dispatch *d) {
     }
     if (d->groups[0] == 0 || d->groups[1] == 0 || d->groups[2] == 0) return VKATTN_OK; /* empty work */
 
+    uint32_t uniform_mask = 0;
+    for (uint32_t i = 0; i < d->n_args; i++)
+        if (d->args[i].access & VKATTN__UNIFORM) uniform_mask |= 1u << i;
     vkattn__pipeline *p;
-    vkattn_status st = vkattn__pipeline_get(ctx, d->shader, d->spec, d->n_spec, d->n_args, d->push_size, d->subgroup, &p);
+    vkattn_status st = vkattn__pipeline_get(ctx, d->shader, d->spec, d->n_spec, d->n_args, d->push_size, d->subgroup, uniform_mask, &p);
     if (st) return st;
 
     VkDescriptorBufferInfo bi[VKATTN__MAX_ARGS];
@@ -310,12 +314,17 @@ vkattn_status vkattn__record(vkattn_context *ctx, const vkattn__dispatch *d) {
         uint64_t size = a->size ? a->size : al->size - a->byte_offset;
         if (a->byte_offset + size > al->size)
             return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: binding %u reaches past its tensor", d->shader, i);
-        if (size > ctx->info.max_storage_buffer_range)
+        const int uniform = (a->access & VKATTN__UNIFORM) != 0;
+        if (uniform && (size > ctx->info.max_uniform_buffer_range || off % ctx->info.min_uniform_offset_alignment))
+            return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                                "%s: uniform binding %u (%llu bytes at %llu) exceeds maxUniformBufferRange or is misaligned",
+                                d->shader, i, (unsigned long long)size, (unsigned long long)a->byte_offset);
+        if (!uniform && size > ctx->info.max_storage_buffer_range)
             return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE,
                                 "%s: binding %u spans %.1f MiB, over the device's maxStorageBufferRange of %.1f MiB; "
                                 "this op cannot split it (use smaller tensors or a device with a larger limit)",
                                 d->shader, i, size / 1048576.0, ctx->info.max_storage_buffer_range / 1048576.0);
-        if (a->byte_offset % ctx->info.min_storage_offset_alignment)
+        if (!uniform && a->byte_offset % ctx->info.min_storage_offset_alignment)
             return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "%s: binding %u offset not aligned", d->shader, i);
         bi[i] = (VkDescriptorBufferInfo){al->block->buffer, off, size};
         spans[i] = (vkattn__span){al->block->buffer, off, off + size};
@@ -342,7 +351,9 @@ vkattn_status vkattn__record(vkattn_context *ctx, const vkattn__dispatch *d) {
     VkWriteDescriptorSet w[VKATTN__MAX_ARGS];
     for (uint32_t i = 0; i < d->n_args; i++)
         w[i] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstSet = set, .dstBinding = i,
-                                      .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                      .descriptorCount = 1,
+                                      .descriptorType = (uniform_mask >> i & 1) ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER
+                                                                                : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                       .pBufferInfo = &bi[i]};
     ctx->vk.vkUpdateDescriptorSets(ctx->device, d->n_args, w, 0, NULL);
 

@@ -1,5 +1,5 @@
 /* linear: y = x W^T (+ bias), PyTorch's F.linear. Records shaders/gemm_tiled.comp,
- * shaders/gemm.comp or shaders/gemm_ks.comp (pick_profile).
+ * shaders/gemm.comp, shaders/gemm_ks.comp or shaders/gemm_ubo.comp (pick_profile).
  *
  * W may be f32, f16 or any GGUF block type (dequantized in the shader); x, W and y may be f16
  * on any device (as packed 32-bit words where there is no 16-bit storage). A W larger
@@ -47,12 +47,17 @@ static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profil
  *   is FMAs per loaded component: wide blocks (8 x 16) and no value loaded twice. Also for
  *   M = 1 (decoding) on every device that has it: one row of x cannot fill a block, so the
  *   lanes share the K loop instead of idling.
+ * - gemm_ubo (gemm_ks with W read through uniform buffers, one dispatch per slice of W rows
+ *   that fits in one) on CPU drivers at M >= 128 for f32 and f16 W when the rows fit (pick_profile):
+ *   llvmpipe fetches a uniform buffer with one gather per component where it loads a storage
+ *   buffer lane by lane. 1.5-2x gemm_ks at M = 256..512 on lavapipe, 1.0-1.2x at 128, slower below
+ *   (a dispatch per slice of W: 16 rows of f32 K = 1024).
  * - gemm (register blocks without shared memory, 4 x 4 per invocation, 64 lanes) elsewhere:
  *   CPU drivers without subgroup arithmetic or 64-bit integers (SwiftShader; shared memory is
  *   emulated and slow there), M = 1 without gemm_ks, "other" devices, and M > 1 on Arm Mali,
  *   whose shared memory is ordinary memory.
- * VKATTN_GEMM=tiled|blocked|ks forces a kernel (ks only where the device has what it needs,
- * else blocked); any other non-empty value is an error. */
+ * VKATTN_GEMM=tiled|blocked|ks|ubo forces a kernel (ks and ubo only where the device has what they
+ * need, else blocked; ubo only where W's rows fit, else ks); any other non-empty value is an error. */
 int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *force, gemm_profile *out) {
     gemm_profile g = {"gemm", 64, 4, 4, 1, 4, 0, 0};
     const uint32_t sg = info->subgroup_max > info->subgroup_size ? info->subgroup_max : info->subgroup_size;
@@ -60,13 +65,15 @@ int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *fo
     const int cpu = info->type == VKATTN_DEVICE_CPU;
     const int gpu = info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
                     info->type == VKATTN_DEVICE_VIRTUAL;
-    if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks")) return 0;
+    if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks") && strcmp(force, "ubo"))
+        return 0;
     /* Arm Mali (vendor 0x13B5; Bifrost, Valhall): workgroup shared memory is main memory behind the
      * same caches (Arm's Mali guides: do not use local memory as a cache), so staging tiles there
      * only adds copies and barriers: the register-blocked kernel instead */
     const int shared_is_main_memory = info->vendor_id == 0x13B5;
     const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1 && !shared_is_main_memory;
-    const int want_ks = force && *force ? !strcmp(force, "ks") : cpu || M == 1;
+    const int want_ubo = force && *force ? !strcmp(force, "ubo") : cpu && M >= 128;
+    const int want_ks = force && *force ? !strcmp(force, "ks") || want_ubo : cpu || M == 1;
     if (want_tiled && tiled_profile(info, M, out)) return 1;
     if (ks && want_ks) {
         g.shader = "gemm_ks";
@@ -74,6 +81,8 @@ int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *fo
         g.wg = cpu ? (M == 1 ? 2 * sg : sg) : (sg >= 64 ? sg : 64 / sg * sg);
         g.rm = M == 1 ? 1 : M <= 4 ? 4 : 8;
         g.rn = M == 1 ? 8 : cpu ? 16 : 4;
+        /* one subgroup of 8 x 16 blocks per workgroup; pick_profile keeps it only where W fits */
+        if (want_ubo && M > 1 && info->max_uniform_buffer_range >= 1024) g = (gemm_profile){"gemm_ubo", sg, 8, 16, sg, 0, 0, 0};
     }
     if (g.wg > info->max_workgroup_invocations) g.wg = info->max_workgroup_invocations / g.sg * g.sg;
     /* W rows per workgroup: gemm_ks gives each subgroup one block */
@@ -83,11 +92,29 @@ int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *fo
     return 1;
 }
 
-static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, vkattn_dtype wdt, gemm_profile *out) {
+/* Bytes of one uniform-buffer slice of W for gemm_ubo: the range, at most the 64 KiB its shader declares. */
+static uint64_t ubo_range(const vkattn_device_info *info) {
+    return info->max_uniform_buffer_range < 65536 ? info->max_uniform_buffer_range : 65536;
+}
+
+/* ubo: gemm_ubo's conditions (else gemm_ks): f32/f16 W whose rows are whole 16-byte (and
+ * uniform-offset aligned) pieces starting aligned, x rows 4-element aligned, and a slice of at
+ * least one block of rows (RN) per dispatch */
+static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, const vkattn_tensor *x, const vkattn_tensor *w,
+                                  gemm_profile *out) {
+    const vkattn_dtype wdt = w->dtype;
     const char *force = getenv("VKATTN_GEMM");
     if (!vkattn__gemm_pick(&ctx->info, M, force, out))
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "linear: VKATTN_GEMM must be tiled, blocked or ks (is \"%s\")",
-                            force);
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                            "linear: VKATTN_GEMM must be tiled, blocked, ks or ubo (is \"%s\")", force);
+    if (!strcmp(out->shader, "gemm_ubo")) {
+        const uint64_t align = ctx->info.min_uniform_offset_alignment > 16 ? ctx->info.min_uniform_offset_alignment : 16;
+        const uint64_t K = (uint64_t)w->shape[1], row = vkattn_dtype_bytes(wdt, K);
+        const uint64_t base = w->alloc.offset + vkattn_dtype_bytes(wdt, (uint64_t)w->offset);
+        const int fits = (wdt == VKATTN_F32 || wdt == VKATTN_F16) && K % 4 == 0 && x->offset % 4 == 0 && row % align == 0 &&
+                         base % align == 0 && ubo_range(&ctx->info) / row >= out->rn;
+        if (!fits) vkattn__gemm_pick(&ctx->info, M, "ks", out);
+    }
     /* the K-quants' and other newer block types' decode, unrolled over a 16-row gemm_ks block, makes
      * shaders llvmpipe takes minutes to compile: 4 rows of W per subgroup for them */
     if (!strcmp(out->shader, "gemm_ks") && M > 1 && vkattn_dtype_block(wdt) > 1 && wdt != VKATTN_Q8_0 &&
@@ -156,19 +183,21 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
     const uint32_t M = (uint32_t)(vkattn_tensor_numel(x) / K);
     const int quant = vkattn_dtype_block(w->dtype) > 1;
     /* f16 tensors without 16-bit storage: packed words (the "_pk" variants of gemm and gemm_tiled;
-     * gemm_ks has none, so the blocked kernel runs in its place) */
+     * gemm_ks and gemm_ubo have none, so the blocked kernel runs in their place) */
     const int packed = (x->dtype == VKATTN_F16 || y->dtype == VKATTN_F16 || w->dtype == VKATTN_F16) && !ctx->info.storage16;
     gemm_profile g = {0};
-    vkattn_status st = pick_profile(ctx, M, w->dtype, &g);
+    vkattn_status st = pick_profile(ctx, M, x, w, &g);
     if (st) return st;
-    if (packed && !strcmp(g.shader, "gemm_ks")) vkattn__gemm_pick(&ctx->info, M, "blocked", &g);
+    if (packed && (!strcmp(g.shader, "gemm_ks") || !strcmp(g.shader, "gemm_ubo"))) vkattn__gemm_pick(&ctx->info, M, "blocked", &g);
     const uint32_t tile_n = g.tile_n;
 
-    const uint64_t align = ctx->info.min_storage_offset_alignment ? ctx->info.min_storage_offset_alignment : 1;
+    const int ubo = !strcmp(g.shader, "gemm_ubo");
+    const uint64_t align_min = ubo ? ctx->info.min_uniform_offset_alignment : ctx->info.min_storage_offset_alignment;
+    const uint64_t align = align_min ? align_min : 1;
     const uint64_t row_bytes = vkattn_dtype_bytes(w->dtype, K), base = vkattn_dtype_bytes(w->dtype, w->offset);
-    const uint64_t range = ctx->info.max_storage_buffer_range;
+    const uint64_t range = ubo ? ubo_range(&ctx->info) : ctx->info.max_storage_buffer_range;
     /* worst case a slice starts align - 1 bytes into its binding and reads 4 bytes of padding */
-    uint64_t rows = range > align + 4 ? (range - align - 4) / row_bytes : 0;
+    uint64_t rows = ubo ? range / row_bytes : range > align + 4 ? (range - align - 4) / row_bytes : 0;
     if (rows == 0)
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "linear: one row of w (%llu bytes) exceeds maxStorageBufferRange",
                             (unsigned long long)row_bytes);
@@ -203,7 +232,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
         d.push = &p;
         d.push_size = sizeof p;
         d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};
-        d.args[1] = (vkattn__arg){w, VKATTN__READ, bind, size};
+        d.args[1] = (vkattn__arg){w, ubo ? VKATTN__READ | VKATTN__UNIFORM : VKATTN__READ, bind, size};
         d.args[2] = (vkattn__arg){bias ? bias : x, VKATTN__READ, 0, 0};
         d.args[3] = (vkattn__arg){y, VKATTN__WRITE, 0, 0};
         uint32_t mt = vkattn__div_up(M, g.tile_m);
