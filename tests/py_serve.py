@@ -281,14 +281,6 @@ def test_errors(vk, srv):
     check(st == 400, f"too many inputs: {st}")
 
 
-def metric(srv, name):
-    st, m = curl(srv, "GET", "/metrics")
-    for line in m.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 def metrics_now(srv):
     """All /metrics gauges from one in-process read (curl's process start is too slow for the queue test)."""
     import urllib.request
@@ -296,6 +288,10 @@ def metrics_now(srv):
     with urllib.request.urlopen(req, timeout=30) as r:
         text = r.read().decode()
     return {ln.split()[0]: float(ln.split()[1]) for ln in text.splitlines() if ln and not ln.startswith("#")}
+
+
+def metric(srv, name):
+    return metrics_now(srv).get(name)
 
 
 def post_now(srv, path, body):

@@ -50,8 +50,9 @@ static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profil
  * - gemm_ubo (gemm_ks with W read through uniform buffers, one dispatch per slice of W rows
  *   that fits in one) on CPU drivers at M >= 128 for f32 and f16 W when the rows fit (pick_profile):
  *   llvmpipe fetches a uniform buffer with one gather per component where it loads a storage
- *   buffer lane by lane. 1.5-2x gemm_ks at M = 256..512 on lavapipe, 1.0-1.2x at 128, slower below
- *   (a dispatch per slice of W: 16 rows of f32 K = 1024).
+ *   buffer lane by lane. On an idle lavapipe (bench gemm, 1024x1024) 1.1-1.2x gemm_ks for f16 W at
+ *   M = 256..512 and about 1.0x for f32; slower below 128 (a dispatch per slice of W: 16 rows of
+ *   f32 K = 1024).
  * - gemm (register blocks without shared memory, 4 x 4 per invocation, 64 lanes) elsewhere:
  *   CPU drivers without subgroup arithmetic or 64-bit integers (SwiftShader; shared memory is
  *   emulated and slow there), M = 1 without gemm_ks, "other" devices, and M > 1 on Arm Mali,
