@@ -1,4 +1,5 @@
 #include "bench_report.h"
+#include "cli.h"
 
 #include <cjson/cJSON.h>
 
@@ -138,33 +139,23 @@ void bench_note(bench_report *r, const char *fmt, ...) {
     keep_note(r, buf);
 }
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 int bench_report_save(const bench_report *r, const char *prefix) {
     char path[1024];
     snprintf(path, sizeof path, "%s.json", prefix);
     FILE *f = fopen(path, "w");
     if (!f) return 1;
     fprintf(f, "{\n  \"benchmark\": ");
-    json_str(f, r->name);
+    cli_json_string(f, r->name);
     fprintf(f, ",\n  \"device\": ");
-    json_str(f, r->device);
+    cli_json_string(f, r->device);
     fprintf(f, ",\n  \"driver\": ");
-    json_str(f, r->driver);
+    cli_json_string(f, r->driver);
     fprintf(f, ",\n  \"date\": ");
-    json_str(f, r->date);
+    cli_json_string(f, r->date);
     fprintf(f, ",\n  \"notes\": [");
     for (int i = 0; i < r->n_notes; i++) {
         fprintf(f, "%s\n    ", i ? "," : "");
-        json_str(f, r->notes[i]);
+        cli_json_string(f, r->notes[i]);
     }
     fprintf(f, "],\n  \"rows\": [");
     for (int i = 0; i < r->n_rows; i++) {
@@ -172,11 +163,11 @@ int bench_report_save(const bench_report *r, const char *prefix) {
         for (int j = 0; j < r->rows[i].n; j++) {
             const cell *c = &r->rows[i].cols[j];
             fprintf(f, "%s", j ? ", " : "");
-            json_str(f, c->key);
+            cli_json_string(f, c->key);
             fprintf(f, ": ");
             if (c->is_num && isfinite(c->value)) fprintf(f, "%.6g", c->value);
             else if (c->is_num) fprintf(f, "null"); /* a skipped case: JSON has no NaN */
-            else json_str(f, c->text);
+            else cli_json_string(f, c->text);
         }
         fprintf(f, "}");
     }

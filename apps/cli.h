@@ -33,6 +33,8 @@ void cli_device_table(FILE *f, const vkattn_device_info *info);
 void cli_device_json(FILE *f, const vkattn_device_info *info);
 /* s as a JSON string literal (quotes and escapes). */
 void cli_json_string(FILE *f, const char *s);
+/* The same for len bytes (which may hold NULs). */
+void cli_json_string_n(FILE *f, const char *s, size_t len);
 
 /* Prints "vkattn: <what>: <status>: <message>" to stderr; returns 1. */
 int cli_fail(const char *what, vkattn_status st, const vkattn_context *ctx);

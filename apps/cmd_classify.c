@@ -55,13 +55,13 @@ int cmd_classify(int argc, char **argv) {
                 if (z[c] > mx) mx = z[c], best = c;
             for (uint32_t c = 0; c < C; c++) sum += exp(z[c] - mx);
             printf(i ? ",\n {\"text\": " : "{\"text\": ");
-            enc_json_string(stdout, texts[i]);
+            cli_json_string(stdout, texts[i]);
             printf(", \"label\": ");
-            enc_json_string(stdout, vkattn_encoder_label(enc, best));
+            cli_json_string(stdout, vkattn_encoder_label(enc, best));
             printf(", \"probs\": {");
             for (uint32_t c = 0; c < C; c++) {
                 printf(c ? ", " : "");
-                enc_json_string(stdout, vkattn_encoder_label(enc, c));
+                cli_json_string(stdout, vkattn_encoder_label(enc, c));
                 printf(": %.6f", exp(z[c] - mx) / sum);
             }
             printf("}}");

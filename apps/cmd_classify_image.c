@@ -56,7 +56,7 @@ int cmd_classify_image(int argc, char **argv) {
         for (uint32_t c = 1; c < C; c++) mx = z[c] > mx ? z[c] : mx;
         for (uint32_t c = 0; c < C; c++) sum += exp(z[c] - mx);
         printf(i ? ",\n {\"image\": " : "[{\"image\": ");
-        enc_json_string(stdout, args.inputs[i]);
+        cli_json_string(stdout, args.inputs[i]);
         printf(", \"top\": [");
         uint8_t *used = calloc(C, 1);
         for (uint32_t k = 0; used && k < top; k++) { /* selection: top is small */
@@ -65,7 +65,7 @@ int cmd_classify_image(int argc, char **argv) {
                 if (!used[c] && (best == UINT32_MAX || z[c] > z[best])) best = c;
             used[best] = 1;
             printf(k ? ", {\"label\": " : "{\"label\": ");
-            enc_json_string(stdout, vkattn_encoder_label(enc, best));
+            cli_json_string(stdout, vkattn_encoder_label(enc, best));
             printf(", \"id\": %u, \"prob\": %.6f}", best, exp(z[best] - mx) / sum);
         }
         free(used);

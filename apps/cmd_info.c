@@ -4,15 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cli_json_string(FILE *f, const char *s) {
+void cli_json_string_n(FILE *f, const char *s, size_t len) {
     fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f);
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
     }
     fputc('"', f);
 }
+
+void cli_json_string(FILE *f, const char *s) { cli_json_string_n(f, s, strlen(s)); }
 
 const char *cli_vendor_name(uint32_t id) {
     switch (id) {

@@ -26,7 +26,7 @@ static void print_text(const vkattn_wordpiece *wp, const int32_t *ids, uint32_t 
         else fprintf(m, "%s%s", i ? " " : "", t);
     }
     fclose(m);
-    enc_json_string(stdout, buf ? buf : "");
+    cli_json_string(stdout, buf ? buf : "");
     free(buf);
 }
 
@@ -93,7 +93,7 @@ int cmd_seq2seq(int argc, char **argv) {
     }
     if (!rc) {
         printf("{\"src\": ");
-        enc_json_string(stdout, src);
+        cli_json_string(stdout, src);
         printf(", \"beam\": %u, \"ids\": [", d.beam_size > 1 ? d.beam_size : 1);
         for (uint32_t i = 0; i < n; i++) printf(i ? ", %d" : "%d", gen[i]);
         printf("], \"text\": ");

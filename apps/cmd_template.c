@@ -95,21 +95,6 @@ static const char *member_span(const char *s, size_t n, const char *key, size_t 
     }
 }
 
-/* text[0..len) as a JSON string on stdout: bytes >= 0x80 as they are (the text is the template's UTF-8). */
-static void put_json_string(const char *text, size_t len) {
-    putchar('"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '"' || c == '\\') printf("\\%c", c);
-        else if (c == '\n') fputs("\\n", stdout);
-        else if (c == '\t') fputs("\\t", stdout);
-        else if (c == '\r') fputs("\\r", stdout);
-        else if (c < 0x20) printf("\\u%04x", c);
-        else putchar(c);
-    }
-    putchar('"');
-}
-
 __attribute__((format(printf, 2, 3))) static void put_error(size_t line, const char *fmt, ...) {
     char msg[1024];
     int k = snprintf(msg, sizeof msg, "line %zu: ", line);
@@ -118,7 +103,7 @@ __attribute__((format(printf, 2, 3))) static void put_error(size_t line, const c
     vsnprintf(msg + k, sizeof msg - (size_t)k, fmt, ap);
     va_end(ap);
     fputs("{\"error\": ", stdout);
-    put_json_string(msg, strlen(msg));
+    cli_json_string(stdout, msg);
     fputs("}\n", stdout);
 }
 
@@ -216,7 +201,7 @@ static int batch_line(const char *line, size_t n, size_t no, const batch_default
         goto done;
     }
     fputs("{\"prompt\": ", stdout);
-    put_json_string(out, out_len);
+    cli_json_string_n(stdout, out, out_len);
     fputs("}\n", stdout);
     rc = 0;
 done:

@@ -1,4 +1,4 @@
-/* Helpers of the encoder subcommands: model loading, tokenizing a batch of texts, JSON strings, raw outputs. */
+/* Helpers of the encoder subcommands: model loading, tokenizing a batch of texts, raw outputs. */
 #include "encoder_cli.h"
 
 #include <stdlib.h>
@@ -74,16 +74,6 @@ int enc_tokenize(vkattn_encoder *enc, char **texts, uint32_t n, enc_texts *out) 
         if (m > out->max_len) out->max_len = (uint32_t)m;
     }
     return 0;
-}
-
-void enc_json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
 }
 
 int enc_save(const char *path, uint32_t n, const char *const *names, float *const *data, const uint32_t *ndims,

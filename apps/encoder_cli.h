@@ -42,8 +42,6 @@ int enc_open(const char *dir, const char *device, vkattn_context **ctx, vkattn_e
 int enc_close(vkattn_context *ctx, vkattn_encoder *enc, int rc);
 int enc_tokenize(vkattn_encoder *enc, char **texts, uint32_t n, enc_texts *out);
 void enc_texts_free(enc_texts *t);
-/* Writes s as a JSON string literal. */
-void enc_json_string(FILE *f, const char *s);
 /* Writes the named f32 arrays to a safetensors file (tests read the raw outputs from it). */
 int enc_save(const char *path, uint32_t n, const char *const *names, float *const *data, const uint32_t *ndims,
              const int64_t (*shapes)[4]);
