@@ -92,6 +92,9 @@ static void test_wide_gemv(vkattn_context *ctx) {
     static const vkattn_dtype wide[] = {VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
     for (size_t t = 0; t < sizeof wide / sizeof wide[0]; t++)
         run_case(ctx, 1, 1, 5, 2304, VKATTN_F16, wide[t], VKATTN_F16, 1);
+    /* short prompts on CPU drivers take the same path, one row of x per workgroup row */
+    run_case(ctx, 1, 6, 5, 512, VKATTN_F32, VKATTN_Q4_K, VKATTN_F16, 1);
+    run_case(ctx, 2, 4, 3, 256, VKATTN_F16, VKATTN_Q6_K, VKATTN_F32, 0);
     w_scale = 1e-3f;
     run_case(ctx, 1, 1, 5, 256, VKATTN_F32, VKATTN_Q6_K, VKATTN_F32, 0);
     run_case(ctx, 1, 1, 5, 256, VKATTN_F32, VKATTN_Q4_K, VKATTN_F32, 0);

@@ -75,13 +75,18 @@ int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *fo
     const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1 && !shared_is_main_memory;
     const int want_ubo = force && *force ? !strcmp(force, "ubo") : cpu && M >= 128;
     const int want_ks = force && *force ? !strcmp(force, "ks") || want_ubo : cpu || M == 1;
+    /* short prompts on CPU drivers take the decode (M = 1) pipeline, one row of x per workgroup
+     * row: llvmpipe compiles it anyway for the tokens that follow, while the 8 x 16 block costs
+     * 2-3 s of JIT per dtype variant, most of a cold start (bench startup); a forced ks keeps
+     * the blocks, so tests reach them at small M */
+    const int gemv = M == 1 || (cpu && M <= VKATTN__GEMV_MAX_M && !(force && *force));
     if (want_tiled && tiled_profile(info, M, out)) return 1;
     if (ks && want_ks) {
         g.shader = "gemm_ks";
         g.sg = sg;
-        g.wg = cpu ? (M == 1 ? 2 * sg : sg) : (sg >= 64 ? sg : 64 / sg * sg);
-        g.rm = M == 1 ? 1 : M <= 4 ? 4 : 8;
-        g.rn = M == 1 ? 8 : cpu ? 16 : 4;
+        g.wg = cpu ? (gemv ? 2 * sg : sg) : (sg >= 64 ? sg : 64 / sg * sg);
+        g.rm = gemv ? 1 : M <= 4 ? 4 : 8;
+        g.rn = gemv ? 8 : cpu ? 16 : 4;
         /* one subgroup of 8 x 16 blocks per workgroup; pick_profile keeps it only where W fits */
         if (want_ubo && M > 1 && info->max_uniform_buffer_range >= 1024) g = (gemm_profile){"gemm_ubo", sg, 8, 16, sg, 0, 0, 0};
     }
@@ -118,7 +123,7 @@ static vkattn_status pick_profile(vkattn_context *ctx, uint32_t M, const vkattn_
     }
     /* the K-quants' and other newer block types' decode, unrolled over a 16-row gemm_ks block, makes
      * shaders llvmpipe takes minutes to compile: 4 rows of W per subgroup for them */
-    if (!strcmp(out->shader, "gemm_ks") && M > 1 && vkattn_dtype_block(wdt) > 1 && wdt != VKATTN_Q8_0 &&
+    if (!strcmp(out->shader, "gemm_ks") && out->rm > 1 && vkattn_dtype_block(wdt) > 1 && wdt != VKATTN_Q8_0 &&
         wdt != VKATTN_Q4_0 && out->rn > 4) {
         out->tile_n = out->tile_n / out->rn * 4;
         out->rn = 4;
@@ -227,7 +232,7 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
          * 8-byte aligned, Q6_K rows anywhere (kquant64.glsl), in a binding that starts 8-byte aligned */
         const int bind8 = (w->alloc.offset + bind) % 8 == 0;
         if (!g.bk) d.spec[4] = (w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0) && K % 128 == 0 && p.w_off % 8 == 0 && bind8;
-        if (!strcmp(g.shader, "gemm_ks") && M == 1 && bind8 &&
+        if (!strcmp(g.shader, "gemm_ks") && g.rm == 1 && bind8 &&
             (w->dtype == VKATTN_Q6_K || ((w->dtype == VKATTN_Q4_K || w->dtype == VKATTN_Q5_K || w->dtype == VKATTN_IQ4_XS) && p.w_off % 8 == 0)))
             d.spec[4] = 1;
         d.push = &p;

@@ -16,6 +16,9 @@ typedef struct vkattn__gemm_profile {
     uint32_t wg, rm, rn, sg, tile_m, tile_n, bk;
 } vkattn__gemm_profile;
 
+/* On CPU drivers, products of up to this many rows of x run the decode (M = 1) kernel. */
+#define VKATTN__GEMV_MAX_M 8
+
 /* The profile for M rows of x on `info`; `force` is $VKATTN_GEMM (tiled | blocked | ks, or
  * NULL / "" for the device's choice). Returns 0 if force names no kernel. */
 int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *force, vkattn__gemm_profile *out);
