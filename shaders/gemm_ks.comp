@@ -20,23 +20,16 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint RM = 4;
 layout(constant_id = 2) const uint RN = 4;
 // constant_id 3: VEC4 (linear.glsl)
-// QG: blocks are read as 64-bit words. Q8_0/Q4_0: rows are whole groups of 4 blocks starting
-// 8-byte aligned (K % 128 == 0 and an aligned W). Q4_K/Q5_K/Q6_K (M = 1): the binding starts
-// 8-byte aligned, and the rows too for Q4_K/Q5_K (kquant64.glsl).
+// QG: blocks are read as 64-bit words. 32-value types (qgroup64.glsl): rows are whole groups of
+// 4 blocks starting 8-byte aligned (K % 128 == 0 and an aligned W; Q8_0/Q4_0 at any RM, the
+// others at RM = 1). Q4_K/Q5_K/Q6_K/IQ4_XS (RM = 1): the binding starts 8-byte aligned, and the
+// rows too for Q4_K/Q5_K/IQ4_XS (kquant64.glsl).
 layout(constant_id = 4) const bool QG = false;
 // Test only ($VKATTN_TEST_IDLE_LANES): odd lanes sit out, so CPU drivers run partial subgroups.
 layout(constant_id = 99) const bool IDLE_LANES = false;
 #ifdef W_QUANT
 layout(std430, binding = 1) readonly buffer WQ64 { uint64_t wq64[]; };
-#ifdef W_Q8
-#define QG_WORDS 5u
-#else
-#define QG_WORDS 3u
-#endif
-// The 32 bits from bit `bit` (a multiple of 8, < 64) of the 128-bit value b:a.
-uint bits32(uint64_t a, uint64_t b, uint bit) {
-    return bit <= 32u ? uint(a >> bit) : uint(a >> bit) | uint(b << (64u - bit));
-}
+#include "qgroup64.glsl"
 #include "kquant64.glsl"
 #endif
 
@@ -59,34 +52,41 @@ void main() {
     uint row_bytes = p.K / WQ_QK * WQ_BYTES;
     uint wblk[RN];
     [[unroll]] for (uint j = 0u; j < RN; j++) wblk[j] = p.w_off + min(n_first + j, p.N - 1u) * row_bytes;
-#if defined(W_Q8) || defined(W_Q4)
+#ifdef QG32
     if (QG) {
-        // groups of 4 blocks, 8-byte aligned: each block is read as a few 64-bit words at offsets
-        // known when compiling (Q8_0: 5, Q4_0: 3 words), instead of word by word
+        // groups of 4 blocks (qgroup64.glsl): per block and row of W, a dot(x, raw) + b sum(x)
         for (uint g = lane; g < p.K / 128u; g += SG) {
             [[unroll]] for (uint q = 0u; q < 4u; q++) {
-                uint boff = q * WQ_BYTES, o = boff % 8u;
-                uint k0 = g * 128u + q * 32u;
-                float part[RM * RN];
-                [[unroll]] for (uint i = 0u; i < RM * RN; i++) part[i] = 0.0;
+                uint boff = q * WQ_BYTES, o = boff % 8u, k0 = g * 128u + q * 32u;
+#ifdef QG_SUM
+                float xs[RM];
+                [[unroll]] for (uint r = 0u; r < RM; r++) {
+                    vec4 s4 = vec4(0.0);
+                    [[unroll]] for (uint i = 0u; i < 32u; i += 4u) s4 += load_x4(xrow[r] + k0 + i);
+                    xs[r] = dot(s4, vec4(1.0));
+                }
+#endif
                 [[unroll]] for (uint j = 0u; j < RN; j++) {
                     uint base = (wblk[j] + g * 4u * WQ_BYTES + boff) / 8u;
                     uint64_t w[QG_WORDS];
-                    [[unroll]] for (uint t = 0u; t < QG_WORDS; t++) w[t] = wq64[base + t];
-                    float d = unpackHalf2x16(uint(w[0] >> (8u * o)) & 0xffffu).x;
-                    [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
-#ifdef W_Q8
-                        uint P = o + 2u + i;
-                        vec4 wv = q8_0_unpack(bits32(w[P / 8u], w[min(P / 8u + 1u, QG_WORDS - 1u)], (P % 8u) * 8u));
-#else
-                        uint P = o + 2u + (i & 15u);
-                        uint wd = bits32(w[P / 8u], w[min(P / 8u + 1u, QG_WORDS - 1u)], (P % 8u) * 8u) >> ((i & 16u) / 4u);
-                        vec4 wv = vec4(uvec4(wd, wd >> 8, wd >> 16, wd >> 24) & 15u) - 8.0;
-#endif
-                        [[unroll]] for (uint r = 0u; r < RM; r++) part[r * RN + j] += d * dot(load_x4(xrow[r] + k0 + i), wv);
+                    // only the words the block spans (o + WQ_BYTES bytes): the group's last block ends on its last word
+                    [[unroll]] for (uint t = 0u; t < QG_WORDS; t++) {
+                        w[t] = 0ul;
+                        if (8u * t < o + WQ_BYTES) w[t] = wq64[base + t];
                     }
+                    float dq[RM];
+                    [[unroll]] for (uint r = 0u; r < RM; r++) dq[r] = 0.0;
+                    [[unroll]] for (uint i = 0u; i < 32u; i += 4u) {
+                        vec4 raw = qg_raw4(w, o, i);
+                        [[unroll]] for (uint r = 0u; r < RM; r++) dq[r] += dot(load_x4(xrow[r] + k0 + i), raw);
+                    }
+                    vec2 ab = qg_params(w, o);
+#ifdef QG_SUM
+                    [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += ab.x * dq[r] + ab.y * xs[r];
+#else
+                    [[unroll]] for (uint r = 0u; r < RM; r++) acc[r * RN + j] += ab.x * dq[r];
+#endif
                 }
-                [[unroll]] for (uint i = 0u; i < RM * RN; i++) acc[i] += part[i];
             }
         }
     } else

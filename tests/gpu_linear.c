@@ -85,6 +85,24 @@ static void test_block_types(vkattn_context *ctx) {
     w_scale = 1.0f;
 }
 
+/* gemm_ks reads the 32-value block types as 64-bit words in groups of 4 blocks (qgroup64.glsl; for
+ * Q4_1, Q5_0, Q5_1 and IQ4_NL at one row of x per workgroup row: decoding, and short prompts on CPU
+ * drivers): 20 groups per row (more than a subgroup's lanes), every block offset mod 8 the type has,
+ * f16 x and y, bias. With the device's choice and with VKATTN_GEMM=ks (blocks of 4 rows of x at
+ * M = 6). Run after the case list (whose random data stays as it was). */
+static void test_group_gemv(vkattn_context *ctx) {
+    static const vkattn_dtype group[] = {VKATTN_Q4_1, VKATTN_Q5_0, VKATTN_Q5_1, VKATTN_IQ4_NL, VKATTN_Q8_0, VKATTN_Q4_0};
+    static const char *const kernels[] = {"", "ks"};
+    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
+        CHECK(setenv("VKATTN_GEMM", kernels[k], 1) == 0, "setenv");
+        for (size_t t = 0; t < sizeof group / sizeof group[0]; t++) {
+            run_case(ctx, 1, 1, 5, 2560, VKATTN_F16, group[t], VKATTN_F16, 1);
+            run_case(ctx, 1, 6, 3, 1152, VKATTN_F32, group[t], VKATTN_F32, (int)(t & 1));
+        }
+    }
+    CHECK(unsetenv("VKATTN_GEMM") == 0, "unsetenv");
+}
+
 /* gemm_ks reads Q4_K/Q5_K/Q6_K/IQ4_XS GEMVs as 64-bit words, half a super-block per lane: 18 halves
  * (more than a subgroup's lanes), Q6_K blocks at every offset mod 8, f16 x and y, subnormal scales.
  * Run once, after the case list (whose random data stays as it was). */
@@ -261,6 +279,7 @@ int main(void) {
     }
     CHECK(unsetenv("VKATTN_GEMM") == 0, "unsetenv");
     test_wide_gemv(ctx);
+    test_group_gemv(ctx);
     test_f16_bytes(ctx, info);
     return th_finish(ctx);
 }

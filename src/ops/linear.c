@@ -227,14 +227,17 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
                          .n0 = (uint32_t)(col0 + n0), .ldy = Ny, .has_bias = bias != NULL};
         /* whole-vec4 loads when every row of x (and of a float W) starts 4-element aligned */
         d.spec[3] = K % 4 == 0 && p.x_off % 4 == 0 && (quant || p.w_off % 4 == 0);
-        /* gemm_ks's 64-bit-word path (QG; gemm_tiled: constant_id 4..6 are its tile sizes): Q8_0/Q4_0
-         * rows of whole 4-block groups, 8-byte aligned in the binding; for M = 1, Q4_K/Q5_K/IQ4_XS rows
-         * 8-byte aligned, Q6_K rows anywhere (kquant64.glsl), in a binding that starts 8-byte aligned */
-        const int bind8 = (w->alloc.offset + bind) % 8 == 0;
-        if (!g.bk) d.spec[4] = (w->dtype == VKATTN_Q8_0 || w->dtype == VKATTN_Q4_0) && K % 128 == 0 && p.w_off % 8 == 0 && bind8;
-        if (!strcmp(g.shader, "gemm_ks") && g.rm == 1 && bind8 &&
-            (w->dtype == VKATTN_Q6_K || ((w->dtype == VKATTN_Q4_K || w->dtype == VKATTN_Q5_K || w->dtype == VKATTN_IQ4_XS) && p.w_off % 8 == 0)))
-            d.spec[4] = 1;
+        /* gemm_ks's 64-bit-word path (QG; gemm_tiled: constant_id 4..6 are its tile sizes), in a binding
+         * that starts 8-byte aligned: 32-value types in rows of whole 4-block groups, 8-byte aligned
+         * (qgroup64.glsl; Q8_0/Q4_0 at any rows of x per block, the others, whose decode unrolled over an
+         * 8-row block llvmpipe compiles slowly, one row of x per workgroup row); one row of x per
+         * workgroup row, Q4_K/Q5_K/IQ4_XS rows 8-byte aligned, Q6_K rows anywhere (kquant64.glsl) */
+        const int bind8 = (w->alloc.offset + bind) % 8 == 0, gemv = !strcmp(g.shader, "gemm_ks") && g.rm == 1;
+        const vkattn_dtype wt = w->dtype;
+        const int group32 = wt == VKATTN_Q8_0 || wt == VKATTN_Q4_0 ||
+                            (gemv && (wt == VKATTN_Q4_1 || wt == VKATTN_Q5_0 || wt == VKATTN_Q5_1 || wt == VKATTN_IQ4_NL));
+        const int wide256 = gemv && (wt == VKATTN_Q6_K || ((wt == VKATTN_Q4_K || wt == VKATTN_Q5_K || wt == VKATTN_IQ4_XS) && p.w_off % 8 == 0));
+        if (!g.bk) d.spec[4] = bind8 && ((group32 && K % 128 == 0 && p.w_off % 8 == 0) || wide256);
         d.push = &p;
         d.push_size = sizeof p;
         d.args[0] = (vkattn__arg){x, VKATTN__READ, 0, 0};
