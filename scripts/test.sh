@@ -31,3 +31,7 @@ echo "== tests under ASan + UBSan (host tests, and GPU tests on lavapipe) =="
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L host
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L lavapipe -E "^py_" --timeout 1500
+# The self-test is CLI code the C tests do not run: once on lavapipe, quick form, validation on.
+echo "== vkattn selftest --quick under ASan + UBSan (lavapipe) =="
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 VKATTN_DEVICE=llvmpipe \
+  build-asan/vkattn selftest --quick --validation >build-asan/selftest.txt || { cat build-asan/selftest.txt; exit 1; }

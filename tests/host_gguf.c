@@ -7,6 +7,7 @@
  * sizes, duplicates, alignment. Every one must be VKATTN_ERROR_FORMAT with a message
  * naming the file, never a crash (also run under ASan + UBSan). */
 #include "harness.h"
+#include "formats/formats.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -519,6 +520,43 @@ static void malformed(void) {
     vkattn_gguf_close(NULL);
 }
 
+/* Resident pages of this process (Linux /proc; -1 elsewhere). */
+static long resident_pages(void) {
+    long size = -1, res = -1;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f && fscanf(f, "%ld %ld", &size, &res) != 2) res = -1;
+    if (f) fclose(f);
+    return res;
+}
+
+/* vkattn__mapped_drop (what the model loader calls once a tensor is on the device): the file's
+ * pages leave the resident set, the bytes still read back right, pages only partly inside the
+ * range stay, and ranges outside the mapping are ignored. */
+static void check_drop(void) {
+    enum { MIB = 1 << 20, N = 16 * MIB };
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL, "cannot write %s", path);
+    if (!f) return;
+    for (uint32_t i = 0; i < N / 4; i++) fwrite(&i, 4, 1, f);
+    fclose(f);
+    vkattn__mapped m;
+    CHECK_OK(NULL, vkattn__map_file(path, &m));
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < N; i += 4096) sum += m.data[i + 1]; /* fault every page in */
+    const long before = resident_pages(), page = sysconf(_SC_PAGESIZE);
+    vkattn__mapped_drop(&m, m.data + 1, N - 2); /* the first and last pages are partly outside: kept */
+    vkattn__mapped_drop(&m, m.data + N - 8, 64); /* reaches past the mapping: ignored */
+    const long after = resident_pages();
+    if (before > 0 && page > 0)
+        CHECK(before - after >= (long)(N / page) * 9 / 10, "dropping %d MiB of mapped file freed only %ld of %ld pages", N / MIB,
+              before - after, (long)(N / page));
+    uint32_t v[4];
+    memcpy(v, m.data + N / 2, sizeof v);
+    CHECK(v[0] == N / 8 && v[3] == N / 8 + 3 && sum > 0, "a dropped page reads back %u, not %u", v[0], N / 8);
+    vkattn__unmap_file(&m);
+    remove(path);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/vkattn_gguf_XXXXXX");
     if (!mkdtemp(dir)) {
@@ -531,6 +569,7 @@ int main(void) {
     check_valid(32, 2);
     malformed();
     snprintf(path, sizeof path, "%s/t.gguf", dir);
+    check_drop();
     remove(path);
     rmdir(dir);
     return th_finish(NULL);

@@ -101,6 +101,10 @@ struct vkattn_gguf {
     uint64_t strs_used;
 };
 
+void vkattn__gguf_drop(const vkattn_gguf *g, const void *p, uint64_t n) {
+    if (g && !g->borrowed) vkattn__mapped_drop(&g->map, p, n);
+}
+
 /* ---- the parser ---------------------------------------------------------------- */
 
 typedef struct parser {

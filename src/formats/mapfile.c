@@ -1,4 +1,5 @@
 /* Read-only memory mapping of whole files for the readers. */
+#define _DEFAULT_SOURCE /* madvise and MADV_DONTNEED: Linux, Android and the BSDs have them, POSIX does not */
 #include "formats.h"
 
 #include <errno.h>
@@ -42,6 +43,16 @@ vkattn_status vkattn__map_file(const char *path, vkattn__mapped *out) {
     }
     close(fd); /* the mapping keeps the file */
     return VKATTN_OK;
+}
+
+void vkattn__mapped_drop(const vkattn__mapped *m, const void *p, uint64_t n) {
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)m->data;
+    uintptr_t a = (uintptr_t)p, b = a + (uintptr_t)n;
+    if (!m->data || !page || a < base || b > base + m->size || b < a) return;
+    a = (a + page - 1) / page * page; /* whole pages inside the range only: neighbours may still be needed */
+    b = b / page * page;
+    /* a private read-only mapping: the dropped pages were never written, so nothing is lost */
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 void vkattn__unmap_file(vkattn__mapped *m) {

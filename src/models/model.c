@@ -2,6 +2,7 @@
  * other, device memory checked, weights uploaded (with progress), tokenizer from tokenizer.ggml.*,
  * KV cache and activations; eval runs chunks through the architecture's forward pass. */
 #include "model.h"
+#include "../formats/formats.h"
 #include "../ops/linear.h"
 
 #include <math.h>
@@ -453,7 +454,9 @@ static vkattn_status load(vkattn_model *m, const vkattn_model_desc *desc) {
         int64_t total = spec_rows(s);
         for (uint32_t j = 1; j < s->stack_n; j++) total += spec_rows(&t.w[i + j]);
         st = upload_spec(m, s, total, buf, buf_elems);
-        done += vkattn_dtype_bytes(s->file_dtype, (uint64_t)(spec_rows(s) * spec_cols(s)));
+        const uint64_t bytes = vkattn_dtype_bytes(s->file_dtype, (uint64_t)(spec_rows(s) * spec_cols(s)));
+        vkattn__gguf_drop(m->gguf, s->src.data, bytes); /* on the device now: its file pages can go */
+        done += bytes;
         if (!st && desc && desc->progress) desc->progress(desc->progress_user, done, file_bytes);
     }
     free(buf);
