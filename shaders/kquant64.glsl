@@ -1,17 +1,28 @@
-// Q4_K, Q5_K, Q6_K and IQ4_XS read as 64-bit words, half a super-block (128 values) at a time: gemm_ks's
-// wide path for M = 1 (QG). Layouts as in quant.glsl; needs `wq64` (the weights as uint64_t)
-// beside quant.glsl's `wq`, a binding that starts 8-byte aligned, and for Q4_K / Q5_K / IQ4_XS
-// (whose blocks are whole words) a block at a multiple of 8 bytes. Q6_K blocks (210 bytes) start at
-// any even offset: its runs are read one word longer and shifted into place.
+// Q2_K .. Q6_K and IQ4_XS read as 64-bit words, half a super-block (128 values) at a time: gemm_ks's
+// wide path for one row of x per workgroup row (QG). Layouts as in quant.glsl; needs `wq64` (the
+// weights as uint64_t) beside quant.glsl's `wq`, a binding that starts 8-byte aligned, and for
+// Q4_K / Q5_K / IQ4_XS (whose blocks are whole words) a block at a multiple of 8 bytes. Q2_K,
+// Q3_K and Q6_K blocks (84, 110, 210 bytes) start at any even offset: their runs are read one
+// word longer and shifted into place, their scales at the block's end through the 32-bit view.
 //
 // kq_load reads half h of the block at byte `blk` into w[KQ_WORDS]; kq_scales gives, per group
 // s of 16 values, a[s / 4][s % 4] and b[s / 4][s % 4] with value = raw * a + b; kq_raw4 gives
 // the raw values 16 s + 4 i .. + 3 of the half (every index but blk and h known when compiling).
-#if defined(VT_Q4K) || defined(VT_Q5K) || defined(VT_Q6K) || defined(VT_IQ4XS)
+#if defined(VT_Q2K) || defined(VT_Q3K) || defined(VT_Q4K) || defined(VT_Q5K) || defined(VT_Q6K) || defined(VT_IQ4XS)
 #define KQ_WIDE 1
 
 // a's bytes from byte o8 / 8 on, then b's: the 64-bit word at an even byte offset (o8 < 64)
 uint64_t kq_shift(uint64_t a, uint64_t b, uint o8) { return (a >> o8) | ((b << (63u - o8)) << 1u); }
+
+// The 32 bytes at the even byte `off` as 4 words: the words holding them (a fifth only when off
+// is not 8-byte aligned: never a word past the run's last byte), shifted into place.
+void kq_run4(uint off, out uint64_t v[4]) {
+    uint o8 = off % 8u * 8u, base = off / 8u;
+    uint64_t r[5];
+    [[unroll]] for (uint t = 0u; t < 4u; t++) r[t] = wq64[base + t];
+    r[4] = wq64[base + 3u + uint(o8 != 0u)];
+    [[unroll]] for (uint t = 0u; t < 4u; t++) v[t] = kq_shift(r[t], r[t + 1u], o8);
+}
 
 // The sub-blocks' scales (d sc) and offsets (-dmin m) of half h, ggml's get_scale_min_k4 for
 // sub-blocks 4 h .. 4 h + 3, from the first two words (f16 d, f16 dmin, scales[12]).
@@ -24,7 +35,48 @@ void kq_k4_scales(uint64_t w0, uint64_t w1, uint h, out vec4 a[2], out vec4 b[2]
     a[0] = ac.xxyy, a[1] = ac.zzww, b[0] = bc.xxyy, b[1] = bc.zzww;
 }
 
-#if defined(VT_Q4K)
+#if defined(VT_Q2K)
+const uint KQ_WORDS = 4u; // qs of the half
+void kq_load(uint blk, uint h, out uint64_t w[KQ_WORDS]) { kq_run4(blk + 16u + 32u * h, w); }
+// scales[8 h + s] = sc | mn << 4 (bytes 8 h .. of the block), f16 d and dmin at 80: a = d sc, b = -dmin mn
+void kq_scales(uint blk, uint h, uint64_t w[KQ_WORDS], out vec4 a[2], out vec4 b[2]) {
+    vec2 dm = unpackHalf2x16(q_word(blk + 80u));
+    uvec4 s0 = q_bytes(q_word(blk + 8u * h)), s1 = q_bytes(q_word(blk + 8u * h + 4u));
+    a[0] = dm.x * vec4(s0 & 15u), a[1] = dm.x * vec4(s1 & 15u);
+    b[0] = -dm.y * vec4((s0 >> 4) & 15u), b[1] = -dm.y * vec4((s1 >> 4) & 15u);
+}
+// value l of chunk c = s / 2 of the half: bits 2 c of qs[32 h + l]
+vec4 kq_raw4(uint64_t w[KQ_WORDS], uint h, uint s, uint i) {
+    uint c = s / 2u, l = 16u * (s % 2u) + 4u * i;
+    return vec4(q_bytes(uint(w[l / 8u] >> (l % 8u * 8u)) >> (2u * c)) & 3u);
+}
+#elif defined(VT_Q3K)
+const uint KQ_WORDS = 8u; // hmask (4: the whole block's), qs of the half (4)
+void kq_load(uint blk, uint h, out uint64_t w[KQ_WORDS]) {
+    uint64_t hm[4], qs[4];
+    kq_run4(blk, hm);
+    kq_run4(blk + 32u + 32u * h, qs);
+    [[unroll]] for (uint t = 0u; t < 4u; t++) w[t] = hm[t], w[4u + t] = qs[t];
+}
+// 6-bit scale 8 h + s (quant.glsl's q_k3_scale): low 4 bits in nibble h of scales[s], high 2 bits at
+// bit 2 (2 h + s / 4) of scales[8 + s % 4]; a = d (scale - 32), b = -4 a (raw has the high bit as +4)
+void kq_scales(uint blk, uint h, uint64_t w[KQ_WORDS], out vec4 a[2], out vec4 b[2]) {
+    float d = q_scale(blk + 108u);
+    uint hi = q_word(blk + 104u) >> (4u * h);
+    uvec4 l0 = q_bytes(q_word(blk + 96u) >> (4u * h)) & 15u, l1 = q_bytes(q_word(blk + 100u) >> (4u * h)) & 15u;
+    a[0] = d * (vec4(l0 | (q_bytes(hi) & 3u) << 4) - 32.0);
+    a[1] = d * (vec4(l1 | (q_bytes(hi >> 2) & 3u) << 4) - 32.0);
+    b[0] = -4.0 * a[0], b[1] = -4.0 * a[1];
+}
+// value l of chunk c = s / 2 of the half: low 2 bits at bit 2 c of qs[32 h + l], high bit at bit
+// 4 h + c of hmask[l]
+vec4 kq_raw4(uint64_t w[KQ_WORDS], uint h, uint s, uint i) {
+    uint c = s / 2u, l = 16u * (s % 2u) + 4u * i;
+    uint lo = (uint(w[4u + l / 8u] >> (l % 8u * 8u)) >> (2u * c)) & 0x03030303u;
+    uint hb = (uint(w[l / 8u] >> (l % 8u * 8u)) >> (4u * h + c)) & 0x01010101u;
+    return vec4(q_bytes(lo | hb << 2) & 7u);
+}
+#elif defined(VT_Q4K)
 const uint KQ_WORDS = 10u; // d/dmin/scales (2), qs of the half (8)
 void kq_load(uint blk, uint h, out uint64_t w[KQ_WORDS]) {
     uint base = blk / 8u;

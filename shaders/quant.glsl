@@ -9,7 +9,7 @@
 // A block of WQ_QK values (32, or 256 for the K-quants and IQ4_XS) is read as chunks of 32:
 // value i of chunk c is raw * a + b, where raw = wq_raw4(blk, c, i) (small integers or code-book
 // values) and (a, b) = wq_params(blk, c).xy for i < 16, .zw for i >= 16 (Q2_K, Q3_K, Q6_K scale
-// every 16 values). Q8_0 / Q4_0 keep their older helpers too (q8_0_vec4, ...; gemm_ks's QG path).
+// every 16 values). Q8_0 / Q4_0 keep their older helpers too (q8_0_vec4, ...).
 //
 // The type is picked by the variant: VT_Q8 (Q8_0), VT_Q4 (Q4_0), VT_Q41, VT_Q50, VT_Q51,
 // VT_Q2K .. VT_Q6K, VT_IQ4NL, VT_IQ4XS; WQ_TYPE is defined when one is.

@@ -103,13 +103,16 @@ static void test_group_gemv(vkattn_context *ctx) {
     CHECK(unsetenv("VKATTN_GEMM") == 0, "unsetenv");
 }
 
-/* gemm_ks reads Q4_K/Q5_K/Q6_K/IQ4_XS GEMVs as 64-bit words, half a super-block per lane: 18 halves
- * (more than a subgroup's lanes), Q6_K blocks at every offset mod 8, f16 x and y, subnormal scales.
- * Run once, after the case list (whose random data stays as it was). */
+/* gemm_ks reads the K-quant and IQ4_XS GEMVs as 64-bit words, half a super-block per lane: 18 halves
+ * (more than a subgroup's lanes), Q3_K and Q6_K blocks at every even offset mod 8 (Q2_K's at 0 and
+ * 4: its rows and blocks are multiples of 4 bytes), f16 x and y, subnormal scales. Run once, after
+ * the case list (whose random data stays as it was). */
 static void test_wide_gemv(vkattn_context *ctx) {
-    static const vkattn_dtype wide[] = {VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
+    static const vkattn_dtype wide[] = {VKATTN_Q2_K, VKATTN_Q3_K, VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
     for (size_t t = 0; t < sizeof wide / sizeof wide[0]; t++)
         run_case(ctx, 1, 1, 5, 2304, VKATTN_F16, wide[t], VKATTN_F16, 1);
+    run_case(ctx, 1, 3, 4, 2304, VKATTN_F32, VKATTN_Q3_K, VKATTN_F32, 0);
+    run_case(ctx, 1, 3, 4, 2304, VKATTN_F32, VKATTN_Q2_K, VKATTN_F32, 1);
     /* short prompts on CPU drivers take the same path, one row of x per workgroup row */
     run_case(ctx, 1, 6, 5, 512, VKATTN_F32, VKATTN_Q4_K, VKATTN_F16, 1);
     run_case(ctx, 2, 4, 3, 256, VKATTN_F16, VKATTN_Q6_K, VKATTN_F32, 0);

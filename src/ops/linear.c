@@ -231,12 +231,13 @@ static vkattn_status record(vkattn_context *ctx, const vkattn_tensor *x, const v
          * that starts 8-byte aligned: 32-value types in rows of whole 4-block groups, 8-byte aligned
          * (qgroup64.glsl; Q8_0/Q4_0 at any rows of x per block, the others, whose decode unrolled over an
          * 8-row block llvmpipe compiles slowly, one row of x per workgroup row); one row of x per
-         * workgroup row, Q4_K/Q5_K/IQ4_XS rows 8-byte aligned, Q6_K rows anywhere (kquant64.glsl) */
+         * workgroup row, Q4_K/Q5_K/IQ4_XS rows 8-byte aligned, Q2_K/Q3_K/Q6_K rows anywhere (kquant64.glsl) */
         const int bind8 = (w->alloc.offset + bind) % 8 == 0, gemv = !strcmp(g.shader, "gemm_ks") && g.rm == 1;
         const vkattn_dtype wt = w->dtype;
         const int group32 = wt == VKATTN_Q8_0 || wt == VKATTN_Q4_0 ||
                             (gemv && (wt == VKATTN_Q4_1 || wt == VKATTN_Q5_0 || wt == VKATTN_Q5_1 || wt == VKATTN_IQ4_NL));
-        const int wide256 = gemv && (wt == VKATTN_Q6_K || ((wt == VKATTN_Q4_K || wt == VKATTN_Q5_K || wt == VKATTN_IQ4_XS) && p.w_off % 8 == 0));
+        const int wide256 = gemv && (wt == VKATTN_Q2_K || wt == VKATTN_Q3_K || wt == VKATTN_Q6_K ||
+                                     ((wt == VKATTN_Q4_K || wt == VKATTN_Q5_K || wt == VKATTN_IQ4_XS) && p.w_off % 8 == 0));
         if (!g.bk) d.spec[4] = bind8 && ((group32 && K % 128 == 0 && p.w_off % 8 == 0) || wide256);
         d.push = &p;
         d.push_size = sizeof p;
