@@ -33,7 +33,7 @@ if [ "${1:-}" = "--aarch64" ]; then
     $SUDO apt-get update -qq
   fi
   PKGS+=(crossbuild-essential-arm64 qemu-user-static file libvulkan-dev:arm64 libcjson-dev:arm64 mesa-vulkan-drivers:arm64
-        libmicrohttpd-dev:arm64 libedit-dev:arm64)
+        libmicrohttpd-dev:arm64 libedit-dev:arm64 vulkan-validationlayers:arm64)
 fi
 
 missing=()

@@ -13,8 +13,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
-# ctest runs every test executable through qemu; -L finds the arm64 dynamic loader and libc.
+# ctest runs every test executable through qemu. -L / takes the dynamic loader from multiarch libc6:arm64,
+# the package libc.so.6 comes from: the cross root's older ld.so (libc6-arm64-cross) with the newer
+# multiarch libc spins forever in the first pthread_create (their shared loader data differ).
 find_program(QEMU_AARCH64 qemu-aarch64-static qemu-aarch64)
 if(QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${QEMU_AARCH64} -L /usr/aarch64-linux-gnu)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${QEMU_AARCH64} -L /)
 endif()
