@@ -40,14 +40,17 @@ typedef struct {
     double target_ms; /* per measurement */
 } timing;
 
-/* Runs fn once (warm-up), then batches of repetitions; returns the best ms per call. */
-static double time_calls(const timing *t, int (*fn)(void *), void *arg, vkattn_context *ctx) {
+/* Runs fn once (warm-up), then batches of repetitions; returns the best ms per call, and in *spread
+ * (if not NULL) the repetitions' relative standard deviation, which `bench compare` takes as the
+ * row's run-to-run noise (0 with one repetition). */
+static double time_calls(const timing *t, int (*fn)(void *), void *arg, vkattn_context *ctx, double *spread) {
     double t0 = bench_now_ms();
     if (fn(arg)) return -1;
     double once = bench_now_ms() - t0;
     int n = once > 0 ? (int)(t->target_ms / once) : t->reps;
     n = n < 1 ? 1 : n > 200 ? 200 : n;
-    double best = INFINITY;
+    double best = INFINITY, sum = 0, sum2 = 0;
+    if (spread) *spread = 0;
     for (int r = 0; r < t->reps; r++) {
         if (ctx && vkattn_begin(ctx)) return -1;
         double a = bench_now_ms();
@@ -56,6 +59,11 @@ static double time_calls(const timing *t, int (*fn)(void *), void *arg, vkattn_c
         if (ctx && vkattn_submit(ctx)) return -1;
         double ms = (bench_now_ms() - a) / n;
         best = ms < best ? ms : best;
+        sum += ms, sum2 += ms * ms;
+    }
+    if (spread && t->reps > 1 && sum > 0) {
+        const double mean = sum / t->reps, var = (sum2 - sum * mean) / (t->reps - 1);
+        *spread = var > 0 ? sqrt(var) / mean : 0;
     }
     return best;
 }
@@ -212,7 +220,7 @@ int bench_gemm(int argc, char **argv) {
             goto done;
         }
         copy_call cc = {ctx, ca, cb};
-        double t = time_calls(&tm, run_copy, &cc, ctx);
+        double t = time_calls(&tm, run_copy, &cc, ctx, NULL);
         if (t <= 0) {
             cli_fail("vkattn_copy", VKATTN_ERROR_INVALID_ARGUMENT, ctx);
             goto done;
@@ -223,7 +231,7 @@ int bench_gemm(int argc, char **argv) {
             memset(h1, 1, (size_t)cn * 4);
             memset(h2, 2, (size_t)cn * 4);
             memcpy_call mc = {h2, h1, (size_t)cn * 4};
-            memcpy_gbs = 2.0 * cn * 4 / (time_calls(&tm, run_memcpy, &mc, NULL) * 1e6);
+            memcpy_gbs = 2.0 * cn * 4 / (time_calls(&tm, run_memcpy, &mc, NULL, NULL) * 1e6);
             if (((volatile unsigned char *)h2)[12345] != 1) memcpy_gbs = 0; /* also keeps the copy from being elided */
         }
         free(h1), free(h2);
@@ -258,7 +266,7 @@ int bench_gemm(int argc, char **argv) {
             double native_ms = -1;
             if (!st && have_blas) {
                 sgemm_call sc = {&bl, (int)M, (int)N, (int)K, xh, w, yh};
-                native_ms = time_calls(&tm, run_sgemm, &sc, NULL);
+                native_ms = time_calls(&tm, run_sgemm, &sc, NULL, NULL);
             }
             const double flop = 2.0 * (double)M * (double)N * (double)K;
             for (int ti = 0; !st && ti < n_types; ti++) {
@@ -269,7 +277,7 @@ int bench_gemm(int argc, char **argv) {
                     break;
                 }
                 linear_call lc = {ctx, x, tw, y};
-                double t = time_calls(&tm, run_linear, &lc, ctx);
+                double spread = 0, t = time_calls(&tm, run_linear, &lc, ctx, &spread);
                 vkattn_tensor_destroy(tw);
                 if (t <= 0) {
                     cli_fail("vkattn_linear", VKATTN_ERROR_INVALID_ARGUMENT, ctx);
@@ -283,6 +291,7 @@ int bench_gemm(int argc, char **argv) {
                 bench_col_num(r, "K", (double)K, "%.0f");
                 bench_col_str(r, "weights", vkattn_dtype_string(dt));
                 bench_col_num(r, "ms", t, "%.3f");
+                bench_col_num(r, "spread", spread, "%.3f");
                 bench_col_num(r, "GFLOP/s", flop / (t * 1e6), "%.2f");
                 bench_col_num(r, "weight_GB/s", wbytes / (t * 1e6), "%.2f");
                 if (native_ms > 0) {
