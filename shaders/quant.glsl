@@ -9,7 +9,7 @@
 // A block of WQ_QK values (32, or 256 for the K-quants and IQ4_XS) is read as chunks of 32:
 // value i of chunk c is raw * a + b, where raw = wq_raw4(blk, c, i) (small integers or code-book
 // values) and (a, b) = wq_params(blk, c).xy for i < 16, .zw for i >= 16 (Q2_K, Q3_K, Q6_K scale
-// every 16 values). Q8_0 / Q4_0 keep their older helpers too (q8_0_vec4, ...).
+// every 16 values).
 //
 // The type is picked by the variant: VT_Q8 (Q8_0), VT_Q4 (Q4_0), VT_Q41, VT_Q50, VT_Q51,
 // VT_Q2K .. VT_Q6K, VT_IQ4NL, VT_IQ4XS; WQ_TYPE is defined when one is.
@@ -41,12 +41,6 @@ vec4 q_nibbles(uint w) { return vec4(q_bytes(w) & 15u); }
 vec4 q8_0_unpack(uint w) {
     return vec4(ivec4(int(w << 24), int(w << 16), int(w << 8), int(w)) >> 24);
 }
-
-// Unscaled values j..j+3 (j % 4 == 0) of the Q8_0 block at byte `block`.
-vec4 q8_0_vec4(uint block, uint j) { return q8_0_unpack(q_word(block + 2u + j)); }
-
-// Unscaled values j..j+3 (j % 4 == 0) of the Q4_0 block at byte `block`, minus the offset 8.
-vec4 q4_0_vec4(uint block, uint j) { return q_nibbles(q_word(block + 2u + (j & 15u)) >> (j & 16u) / 4u) - 8.0; }
 
 // The 4 nibbles of values i..i+3 of 32 stored as 16 bytes at `off` (value i < 16 in the low
 // nibble of byte i, value i >= 16 in the high nibble of byte i - 16), unmasked.
@@ -86,12 +80,12 @@ float q_k3_scale(uint off, uint s) {
 #define WQ_TYPE 1
 const uint WQ_QK = 32u, WQ_BYTES = 34u; // f16 d, int8 q[32]: d q
 vec4 wq_params(uint blk, uint c) { float d = q_scale(blk); return vec4(d, 0.0, d, 0.0); }
-vec4 wq_raw4(uint blk, uint c, uint i) { return q8_0_vec4(blk, i); }
+vec4 wq_raw4(uint blk, uint c, uint i) { return q8_0_unpack(q_word(blk + 2u + i)); }
 #elif defined(VT_Q4)
 #define WQ_TYPE 1
 const uint WQ_QK = 32u, WQ_BYTES = 18u; // f16 d, qs[16]: d (q - 8)
 vec4 wq_params(uint blk, uint c) { float d = q_scale(blk); return vec4(d, 0.0, d, 0.0); }
-vec4 wq_raw4(uint blk, uint c, uint i) { return q4_0_vec4(blk, i); }
+vec4 wq_raw4(uint blk, uint c, uint i) { return q_nibbles(q_nib_word(blk + 2u, i)) - 8.0; }
 #elif defined(VT_Q41)
 #define WQ_TYPE 1
 const uint WQ_QK = 32u, WQ_BYTES = 20u; // f16 d, f16 m, qs[16]: d q + m

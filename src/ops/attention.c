@@ -111,11 +111,13 @@ static vkattn_status attn_flash(const attn_problem *a) {
         if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
         rb = 2;
         bk = 16;
-        /* rows per invocation only as many as the workgroup needs: decode and short prompts get
-         * the 1-row shader, which llvmpipe compiles several times faster than the 8-row one */
-        uint32_t max_rb = 1;
-        while (max_rb < 8 && wg * max_rb < a->Lq) max_rb *= 2;
-        if (mode == KV_UNROLLED) unrolled_shape(a, max_rb, &rb, &bk);
+        if (mode == KV_UNROLLED) {
+            /* rows per invocation only as many as the workgroup needs: decode and short prompts get
+             * the 1-row shader, which llvmpipe compiles several times faster than the 8-row one */
+            uint32_t max_rb = 1;
+            while (max_rb < 8 && wg * max_rb < a->Lq) max_rb *= 2;
+            unrolled_shape(a, max_rb, &rb, &bk);
+        }
     }
     if (mode == KV_UNROLLED) /* the walk over the keys: Lk / bk iterations */
         while (bk < 64 && vkattn__div_up(a->Lk, bk) > LOOP_BUDGET) bk *= 2;
