@@ -57,6 +57,9 @@ float soft_cap(float s) {
     return c * tanh_stable(s / c);
 }
 
+// Kernels with their own per-row state (attention_decode_lanes.comp) stop here.
+#ifndef ATTN_NO_ROW_STATE
+
 // lavapipe (llvmpipe, Mesa 22) ends every loop of an invocation once the shader has run
 // 65535 loop iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS, shared by all loops): a walk
 // over 16k keys with a loop over D inside silently stops after a few hundred keys. The
@@ -206,3 +209,4 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
             }                                                                      \
         }                                                                          \
     }
+#endif // ATTN_NO_ROW_STATE

@@ -5,7 +5,8 @@
  * drivers (lavapipe, SwiftShader) emulate shared memory and barriers slowly, so
  * there flash reads K/V straight from the buffer, several query rows per invocation
  * reusing each loaded key; GPUs stage K/V tiles in shared memory.
- * $VKATTN_ATTN_KV=shared|direct overrides that choice (tests cover both on any device). */
+ * $VKATTN_ATTN_KV=shared|direct overrides that choice (tests cover both on any device);
+ * =tiles forces the GPU-shaped kernels (decode: attention_decode_lanes.c). */
 #include "attention.h"
 
 #include <math.h>
@@ -13,21 +14,11 @@
 #include <string.h>
 
 typedef struct {
-    uint32_t q_st[4], k_st[4], v_st[4], o_st[4], m_st[4];
-    uint32_t q_off, k_off, v_off, o_off;
-    uint32_t m_off, Lq, Lk, heads;
-    float scale;
-    uint32_t flags, kv_off, aux;
-} attn_push; /* matches shaders/attention.glsl */
-/* exactly the 128 bytes every device guarantees: a new field needs another field to go */
-_Static_assert(sizeof(attn_push) <= VKATTN__MAX_PUSH, "attention push constants exceed 128 bytes");
-
-typedef struct {
     uint32_t o_st[4];
     uint32_t o_off, Lq, Hq, nsplit, rows;
 } combine_push; /* matches shaders/attention_combine.comp */
 
-static void fill_push(const attn_problem *a, attn_push *p) {
+void attn_fill_push(const attn_problem *a, attn_push *p) {
     memset(p, 0, sizeof *p);
     attn_strides(a->q, p->q_st);
     attn_strides(a->k, p->k_st);
@@ -47,9 +38,7 @@ static void fill_push(const attn_problem *a, attn_push *p) {
     p->kv_off = a->kv_len ? (uint32_t)a->kv_len->offset : 0;
 }
 
-/* The bindings every fused shader takes: q, k, v, out, mask, kv_len (absent ones
- * bound to q, never read). */
-static void fused_args(const attn_problem *a, vkattn_tensor *out, vkattn__dispatch *d) {
+void attn_fused_args(const attn_problem *a, vkattn_tensor *out, vkattn__dispatch *d) {
     d->args[0] = (vkattn__arg){a->q, VKATTN__READ, 0, 0};
     d->args[1] = (vkattn__arg){a->k, VKATTN__READ, 0, 0};
     d->args[2] = (vkattn__arg){a->v, VKATTN__READ, 0, 0};
@@ -81,8 +70,7 @@ static void unrolled_shape(const attn_problem *a, uint32_t max_rb, uint32_t *rb,
 
 enum { KV_DIRECT = 0, KV_SHARED = 1, KV_UNROLLED = 2 }; /* the shaders' KV_MODE */
 
-/* K and V readable as 4-vectors: contiguous feature rows, every offset a multiple of 4. */
-static uint32_t vec4_kv(const attn_problem *a) {
+uint32_t attn_vec4_kv(const attn_problem *a) {
     const vkattn_tensor *ts[2] = {a->k, a->v};
     if (a->D % 4 || a->Dv % 4) return 0;
     for (int t = 0; t < 2; t++) {
@@ -96,8 +84,7 @@ static uint32_t vec4_kv(const attn_problem *a) {
 static vkattn_status attn_flash(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
-    const char *kv = getenv("VKATTN_ATTN_KV");
-    int shared = kv && *kv ? strcmp(kv, "direct") != 0 : !cpu_device(ctx);
+    int shared = a->kv == ATTN_KV_AUTO ? !cpu_device(ctx) : a->kv != ATTN_KV_DIRECT;
     uint32_t wg, bk, rb, mode = shared ? KV_SHARED : loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT;
     if (shared) {
         /* K and V tiles of bk keys in shared memory (f32) */
@@ -127,12 +114,12 @@ static vkattn_status attn_flash(const attn_problem *a) {
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention (flash): %u keys exceed what llvmpipe's loop limit "
                             "lets one invocation walk%s", a->Lk, shared ? " with shared K/V tiles (unset VKATTN_ATTN_KV)" : "");
     attn_push p;
-    fill_push(a, &p);
+    attn_fill_push(a, &p);
     char name[48];
     vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_flash", "_f16"), .label = "attention_flash",
-                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
+                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? attn_vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
                           .push_size = sizeof p};
-    fused_args(a, a->o, &d);
+    attn_fused_args(a, a->o, &d);
     d.groups[0] = vkattn__div_up(a->Lq, wg * rb);
     d.groups[1] = 1;
     d.groups[2] = a->B * a->Hq;
@@ -147,10 +134,18 @@ static void decode_shape(const attn_problem *a, uint32_t *rb, uint32_t *bk) {
     if (loop_limited(a->ctx)) unrolled_shape(a, *rb, rb, bk);
 }
 
+/* The GPU-shaped decode's plan for the problem (0: the per-invocation kernel below). */
+static int decode_lanes(const attn_problem *a, attn_lanes_plan *plan) {
+    return attn_decode_lanes_pick(&a->ctx->info, a->kv, a->D, a->Dv, a->Hq / a->Hkv * a->Lq, plan);
+}
+
 /* Splits of the keys for decode: enough (batch, KV head, split) work items to give
  * every execution unit a few SIMD widths of invocations, each split at least 32 keys. */
 static uint32_t decode_keys_per_split(const attn_problem *a) {
     const vkattn_device_info *info = &a->ctx->info;
+    attn_lanes_plan lp;
+    if (decode_lanes(a, &lp)) /* its only loop runs once per tile of bc keys */
+        return attn_decode_lanes_keys(a, &lp, loop_limited(a->ctx) ? LOOP_BUDGET * lp.bc : UINT32_MAX);
     uint64_t units = info->compute_units ? info->compute_units : 16;
     uint64_t lanes = info->subgroup_size ? info->subgroup_size : 32;
     uint64_t target = units * lanes * (cpu_device(a->ctx) ? 2 : 8);
@@ -172,10 +167,6 @@ static vkattn_status attn_decode(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
     uint32_t per = decode_keys_per_split(a), nsplit = vkattn__div_up(a->Lk, per);
-    uint32_t rb, bk;
-    decode_shape(a, &rb, &bk);
-    uint32_t wg = info->subgroup_size ? info->subgroup_size * 2 : 32;
-    if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
     if (!attn_decode_fits(info, a->Dv))
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (decode): Dv %u exceeds the device's workgroup limits "
                             "(%u invocations, x size %u) for the combine pass; use flash", a->Dv,
@@ -184,23 +175,33 @@ static vkattn_status attn_decode(const attn_problem *a) {
     vkattn_tensor *part;
     vkattn_status st = vkattn__scratch(ctx, VKATTN_F32, 1, shape, &part);
     if (st) return st;
-    attn_push p;
-    fill_push(a, &p);
-    p.aux = per;
-    char name[48], cname[48];
-    vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_decode", "_f16"), .label = "attention_decode",
-                          .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
-                                   loop_limited(ctx) ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
-                          .n_spec = 8, .push = &p, .push_size = sizeof p};
-    fused_args(a, part, &d);
-    d.groups[0] = vkattn__div_up(nsplit, wg);
-    d.groups[1] = a->Hkv;
-    d.groups[2] = a->B;
-    if ((st = vkattn__record(ctx, &d))) return st;
+    attn_lanes_plan lanes;
+    if (decode_lanes(a, &lanes)) {
+        if ((st = attn_decode_lanes(a, &lanes, part, per))) return st;
+    } else {
+        uint32_t rb, bk;
+        decode_shape(a, &rb, &bk);
+        uint32_t wg = info->subgroup_size ? info->subgroup_size * 2 : 32;
+        if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
+        attn_push p;
+        attn_fill_push(a, &p);
+        p.aux = per;
+        char name[48];
+        vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_decode", "_f16"), .label = "attention_decode",
+                              .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
+                                       loop_limited(ctx) ? attn_vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
+                              .n_spec = 8, .push = &p, .push_size = sizeof p};
+        attn_fused_args(a, part, &d);
+        d.groups[0] = vkattn__div_up(nsplit, wg);
+        d.groups[1] = a->Hkv;
+        d.groups[2] = a->B;
+        if ((st = vkattn__record(ctx, &d))) return st;
+    }
 
     combine_push c = {.o_off = (uint32_t)a->o->offset, .Lq = a->Lq, .Hq = a->Hq, .nsplit = nsplit,
                       .rows = a->B * a->Hq * a->Lq};
     attn_strides(a->o, c.o_st);
+    char cname[48];
     vkattn__dispatch e = {.shader = attn_shader(cname, sizeof cname, a, "attention_combine", "_f16"), .spec = {a->Dv}, .n_spec = 1,
                           .push = &c, .push_size = sizeof c,
                           .args = {{part, VKATTN__READ, 0, 0}, {a->o, VKATTN__WRITE, 0, 0}}, .n_args = 2};
@@ -317,6 +318,9 @@ static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vk
         a->probs = pr;
     }
     if ((unsigned)desc->impl > VKATTN_ATTN_DECODE) return BAD("unknown implementation %d", (int)desc->impl);
+    const char *kv = getenv("VKATTN_ATTN_KV");
+    if ((a->kv = attn_kv_parse(kv)) < 0)
+        return BAD("VKATTN_ATTN_KV=%s is not a known value; use shared, direct or tiles, or unset it", kv);
     return VKATTN_OK;
 }
 
