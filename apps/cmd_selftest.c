@@ -40,8 +40,10 @@ static void print_plan(FILE *f, const vkattn_device_info *x, const vkattn_contex
         fprintf(f, "  %-28s %s\n", "subgroup kernels", "none: shared-memory reductions (no subgroup arithmetic)");
     fprintf(f, "  %-28s 1 row (token generation): %s; 64 rows (prefill): %s%s\n", "GEMM kernel", p->gemm_m1, p->gemm_mn,
             getenv("VKATTN_GEMM") && *getenv("VKATTN_GEMM") ? " (forced by $VKATTN_GEMM)" : "");
-    fprintf(f, "  %-28s flash for prefill; split-K decode for <= 8 queries over >= 256 keys with Dv <= %u\n", "attention",
-            x->max_workgroup_size[0] < x->max_workgroup_invocations ? x->max_workgroup_size[0] : x->max_workgroup_invocations);
+    fprintf(f, "  %-28s flash for prefill; split-K decode for <= 8 queries over >= 256 keys with Dv <= %u (%s)\n", "attention",
+            x->max_workgroup_size[0] < x->max_workgroup_invocations ? x->max_workgroup_size[0] : x->max_workgroup_invocations,
+            x->type == VKATTN_DEVICE_CPU || x->type == VKATTN_DEVICE_OTHER ? "a split per invocation"
+                                                                             : "a workgroup per split, lanes across D");
     fprintf(f, "  %-28s type %u (%s), %s\n", "tensor memory", p->tensor_memory_type, memory_flags(p->tensor_memory_flags, a, sizeof a),
             p->unified_memory ? "mapped: uploads and downloads are a memcpy" : "device-local: copies through staging");
     if (!p->unified_memory)

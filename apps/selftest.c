@@ -276,10 +276,12 @@ typedef struct {
     int B, Hq, Hkv, Lq, Lk, D, causal, mask, kvlen, probs;
 } attn_check;
 
-static void check_attention(const attn_check *c, vkattn_dtype dt) {
+/* kv_mode: the $VKATTN_ATTN_KV the check runs under ("" = the user's), part of its name. */
+static void check_attention(const attn_check *c, vkattn_dtype dt, const char *kv_mode) {
     static const char *const impls[] = {"auto", "3pass", "flash", "decode"};
-    if (!ck_begin("attention %s %s B%d H%d/%d L%d/%d D%d%s%s%s", impls[c->impl], dts(dt), c->B, c->Hq, c->Hkv, c->Lq, c->Lk,
-             c->D, c->causal ? " causal" : "", c->mask ? " mask" : "", c->kvlen ? " kv_len" : "")) return;
+    if (!ck_begin("attention %s%s%s %s B%d H%d/%d L%d/%d D%d%s%s%s", impls[c->impl], *kv_mode ? " " : "", kv_mode, dts(dt), c->B, c->Hq,
+                  c->Hkv, c->Lq, c->Lk, c->D, c->causal ? " causal" : "", c->mask ? " mask" : "", c->kvlen ? " kv_len" : ""))
+        return;
     const int64_t B = c->B, Hq = c->Hq, Hkv = c->Hkv, Lq = c->Lq, Lk = c->Lk, D = c->D;
     const size_t nq = (size_t)(B * Hq * Lq * D), nk = (size_t)(B * Hkv * Lk * D), nm = (size_t)(B * Lq * Lk),
                  np = (size_t)(B * Hq * Lq * Lk);
@@ -613,7 +615,18 @@ void st_run_all(st_run *r, vkattn_context *ctx) {
         {VKATTN_ATTN_AUTO, 1, 8, 2, 1, 300, 64, 1, 0, 0, 0}, /* decode where it fits */
     };
     for (int d = 0; d < ndt; d++)
-        for (size_t i = 0; i < sizeof attn / sizeof attn[0]; i++) check_attention(&attn[i], dts2[d]);
+        for (size_t i = 0; i < sizeof attn / sizeof attn[0]; i++) check_attention(&attn[i], dts2[d], "");
+    if (!r->quick) { /* flash and decode shaped for GPUs, forced on any device; the user's choice restored */
+        const char *user = getenv("VKATTN_ATTN_KV");
+        char saved[32];
+        snprintf(saved, sizeof saved, "%s", user ? user : "");
+        setenv("VKATTN_ATTN_KV", "tiles", 1);
+        for (int d = 0; d < ndt; d++)
+            for (size_t i = 0; i < sizeof attn / sizeof attn[0]; i++)
+                if (attn[i].impl == VKATTN_ATTN_FLASH || attn[i].impl == VKATTN_ATTN_DECODE) check_attention(&attn[i], dts2[d], "tiles");
+        if (saved[0]) setenv("VKATTN_ATTN_KV", saved, 1);
+        else unsetenv("VKATTN_ATTN_KV");
+    }
     for (int d = 0; d < ndt; d++) {
         const vkattn_dtype dt = dts2[d];
         check_mha(dt);

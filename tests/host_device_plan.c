@@ -1,7 +1,7 @@
 /* Host-only: the device-dependent choices, made by pure functions, on the memory properties
  * and device infos of real GPUs that CI has none of: memory placement (memory.c), the GEMM
  * kernel (linear.c's vkattn__gemm_pick), the required subgroup size and the limit checks
- * (pipeline.c), the attention implementation (attention.h).
+ * (pipeline.c), the attention implementation (attention.h) and decode's kernel (attention_decode_lanes.c).
  *
  * The devices: memory layouts and limits as their drivers report them, each with its source
  * (checked against published vulkaninfo output and the Mesa drivers' code, see the comments at
@@ -157,6 +157,34 @@ static void check_profile(const vkattn_device_info *d, uint32_t M, const char *f
         CHECK((uint64_t)(g.tile_m + g.tile_n) * g.bk * 4 <= d->shared_memory_bytes, "%s: tiled over shared memory", d->name);
 }
 
+/* The GPU-shaped decode (attention_decode_lanes.c) for a GQA group of 8 query rows: taken by
+ * default on GPU device types only, forced by VKATTN_ATTN_KV=tiles anywhere, never with direct;
+ * its workgroup, tile of keys, rows per workgroup and shared bytes at D = Dv = 128 and 256. */
+typedef struct {
+    int by_default;
+    uint32_t wg, bc128, rows128, shared128, bc256, rows256, shared256;
+} lanes_want;
+
+static void check_decode_lanes(const vkattn_device_info *d, const lanes_want *w) {
+    attn_lanes_plan p;
+    CHECK(attn_decode_lanes_pick(d, ATTN_KV_AUTO, 128, 128, 8, &p) == w->by_default, "%s: decode lanes by default", d->name);
+    CHECK(attn_decode_lanes_pick(d, ATTN_KV_SHARED, 128, 128, 8, &p) == w->by_default, "%s: decode lanes (shared)", d->name);
+    CHECK(!attn_decode_lanes_pick(d, ATTN_KV_DIRECT, 128, 128, 8, &p), "%s: direct keeps the per-invocation decode", d->name);
+    const uint32_t dims[2] = {128, 256}, bc[2] = {w->bc128, w->bc256}, rows[2] = {w->rows128, w->rows256},
+                   shared[2] = {w->shared128, w->shared256};
+    for (int i = 0; i < 2; i++) {
+        CHECK(attn_decode_lanes_pick(d, ATTN_KV_TILES, dims[i], dims[i], 8, &p), "%s: tiles D %u refused", d->name, dims[i]);
+        CHECK(p.wg == w->wg && p.bc == bc[i] && p.rows == rows[i] && p.shared_bytes == shared[i],
+              "%s: D %u: wg %u bc %u rows %u shared %u, want %u %u %u %u", d->name, dims[i], p.wg, p.bc, p.rows, p.shared_bytes,
+              w->wg, bc[i], rows[i], shared[i]);
+        char why[256];
+        CHECK(p.shared_bytes <= d->shared_memory_bytes && p.wg % p.bc == 0, "%s: D %u over shared memory", d->name, dims[i]);
+        CHECK(vkattn__limits_ok(d, 6, p.wg, 128, why, sizeof why) == (d->max_storage_buffers >= 6), "%s: %s", d->name, why);
+    }
+    /* a group of 2 rows and odd head dims */
+    CHECK(attn_decode_lanes_pick(d, ATTN_KV_TILES, 33, 17, 2, &p) && p.rows == 2, "%s: D 33 / Dv 17, 2 rows", d->name);
+}
+
 static void test_devices(void) {
     /* name, type, subgroupSize, minSubgroupSize, maxSubgroupSize, shaderInt64, subgroup arithmetic,
      * maxComputeWorkGroupInvocations, maxComputeWorkGroupSize.x, maxComputeSharedMemorySize,
@@ -191,6 +219,13 @@ static void test_devices(void) {
         {"gemm", "gemm", 0, 0},             /* "other" type, no subgroup arithmetic */
         {"gemm_ks", "gemm_ks", 8, 8},       /* lavapipe has subgroup size control: 8 required, full */
         {"gemm", "gemm", 0, 0},             /* no shaderInt64 */
+    };
+    /* 64 lanes and at least 32 KiB everywhere but the spec minimum (16 KiB): 16 keys a tile at D = 128
+     * (22.5 KiB), 8 at D = 256 (26.3 KiB); the spec-minimum device shrinks tile and rows to fit 16 KiB */
+    const lanes_want lanes[] = {
+        {1, 64, 16, 8, 23040, 8, 8, 26880}, {1, 64, 16, 8, 23040, 8, 8, 26880}, {1, 64, 16, 8, 23040, 8, 8, 26880},
+        {1, 64, 16, 8, 23040, 8, 8, 26880}, {1, 64, 16, 8, 23040, 8, 8, 26880}, {0, 64, 8, 8, 14592, 4, 4, 13376},
+        {0, 64, 16, 8, 23040, 8, 8, 26880}, {0, 64, 16, 8, 23040, 8, 8, 26880},
     };
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
         const vkattn_device_info *d = &devs[i];
@@ -229,6 +264,7 @@ static void test_devices(void) {
         CHECK(attn_choose(d, VKATTN_ATTN_AUTO, 0, 128, 128, 64) == VKATTN_ATTN_FLASH, "%s: prefill", d->name);
         CHECK(attn_choose(d, VKATTN_ATTN_AUTO, 1, 1, 4096, 64) == VKATTN_ATTN_3PASS, "%s: probs", d->name);
         CHECK(attn_choose(d, VKATTN_ATTN_FLASH, 0, 1, 4096, 64) == VKATTN_ATTN_FLASH, "%s: forced", d->name);
+        check_decode_lanes(d, &lanes[i]);
     }
 }
 

@@ -8,7 +8,7 @@ partial subgroups.
 
 CI time: on lavapipe a fresh run compiles ~100 pipelines with LLVM (minutes of CPU), so lavapipe runs
 --quick (the device's own GEMM kernel) and shares the test pipeline cache; SwiftShader compiles fast
-and runs the whole self-test, every GEMM kernel forced. tests/gpu_linear.c forces every kernel on
+and runs the whole self-test, every GEMM kernel and the GPU-shaped attention kernels forced. tests/gpu_linear.c forces every kernel on
 every driver."""
 import argparse
 import json
@@ -76,6 +76,10 @@ def main():
         ok &= check(all(any(n.startswith(f"linear {k} ") for n in names) for k in ("gemm_tiled", "gemm"))
                     and (ks if plan["gemm_ks_available"] else "linear gemm_ks (forced)" in names),
                     "forced kernels: gemm_tiled, gemm and gemm_ks (or its skip, with the reason)")
+    if full:  # the GPU-shaped attention kernels forced (VKATTN_ATTN_KV=tiles), f32 and f16
+        for impl in ("flash", "decode"):
+            tiles = [n for n, st in zip(names, (c["status"] for c in checks)) if n.startswith(f"attention {impl} tiles ") and st == "PASS"]
+            ok &= check(len(tiles) == 2, f"attention {impl} forced to the GPU-shaped kernel: {len(tiles)} checks passed")
     # f16 everywhere: with 16-bit storage, or as packed words (the "_pk" kernels) without it
     ok &= check(any(" f16 " in n or n.endswith(" f16") for n in names if n.startswith("attention"))
                 and any(n.startswith("linear") and " x f16 " in n for n in names),

@@ -31,9 +31,9 @@ int attn_decode_lanes_pick(const vkattn_device_info *info, int kv, uint32_t D, u
     uint32_t rows = group_rows < MAX_ROWS ? group_rows : MAX_ROWS, bc = wg < 16 ? wg : 16;
     if (!rows) rows = 1;
     uint32_t budget = info->shared_memory_bytes < SHARED_BUDGET ? info->shared_memory_bytes : SHARED_BUDGET;
-    /* shrink the tile to 8 keys, then the rows per workgroup, then the tile further */
+    /* shrink the tile to 8 keys, the rows to 4, the tile to 4 keys, then the rows further */
     while (lanes_shared_bytes(wg, bc, rows, D, Dv) > budget) {
-        if (bc > 8) bc /= 2;
+        if (bc > 8 || (bc > 4 && rows <= 4)) bc /= 2;
         else if (rows > 1) rows = (rows + 1) / 2;
         else if (bc > 1) bc /= 2;
         else return 0;
