@@ -8,9 +8,9 @@
 // tile of BC keys of K and V is loaded once into shared memory (coalesced, vec4 loads
 // when K/V rows allow, f16 converted once, zero padded to whole vec4s) and serves the
 // chunk's R rows:
-//   scores: lane t takes key t / L of the tile and every L-th vec4 of D from lane t % L
-//     on, for all R rows (q in shared memory, the key vec4 in registers, read once); the
-//     L partial dot products of a (row, key) pair are summed through shared memory;
+//   scores: lane t takes key t % BC of the tile and every L-th vec4 of D from t / BC on,
+//     for all R rows (q in shared memory, the key vec4 in registers, read once); the L
+//     partial dot products of a (row, key) pair are summed through shared memory;
 //   values: lane t takes feature vec4s t % FL (+ FL, ...) of DV for rows t / FL (+ RG, ...),
 //     runs the online softmax of those rows and accumulates p * V from the shared tile.
 // Only shared-memory reductions (no subgroup operations), so any subgroup width, full or
@@ -44,11 +44,14 @@ const uint NK = (BC * D4 + WG - 1) / WG;   // K staging steps
 const uint NV = (BC * DV4 + WG - 1) / WG;  // V staging steps
 const uint NS = (R * BC + WG - 1) / WG;    // score-sum steps
 const uint ND = (D4 + L - 1) / L;          // vec4s of D per lane
+// K rows padded to an odd number of vec4s: the lanes of the score phase read BC different
+// keys at one feature, which then fall in different shared-memory banks
+const uint KST = D4 | 1u;
 
 shared vec4 qs[R * D4];    // the chunk's query rows, pre-scaled, zero padded
-shared vec4 ks[BC * D4];   // K tile
+shared vec4 ks[BC * KST];  // K tile
 shared vec4 vs[BC * DV4];  // V tile
-shared float red[R * WG];  // partial dot products: [row][key][lane]
+shared float red[R * WG];  // partial dot products: [row][lane part][key]
 shared float sc[R * BC];   // scores (log2 domain, -inf where hidden)
 
 uint kbase, vbase, Hq, group, hk, b, x0, rows;
@@ -129,13 +132,13 @@ void main() {
         lrow[m] = 0.0;
         [[unroll]] for (uint n = 0; n < NF; n++) acc[m][n] = vec4(0.0);
     }
-    uint kj = t / L, kl = t % L; // score phase: key kj of the tile, vec4s kl + L * n
+    uint kj = t % BC, kl = t / BC; // score phase: key kj of the tile, vec4s kl + L * n
 
     for (int kb = kstart; kb < kstop; kb += int(BC)) {
         barrier(); // the previous tile's readers are done (and qs is written, the first time)
         [[unroll]] for (uint n = 0; n < NK; n++) {
-            uint e = t + n * WG, jj = e / D4, j = uint(kb) + jj;
-            if (e < BC * D4) ks[e] = int(j) < kstop ? load_k(j, e % D4) : vec4(0.0);
+            uint e = t + n * WG, jj = e / D4, c4 = e % D4, j = uint(kb) + jj;
+            if (e < BC * D4) ks[jj * KST + c4] = int(j) < kstop ? load_k(j, c4) : vec4(0.0);
         }
         [[unroll]] for (uint n = 0; n < NV; n++) {
             uint e = t + n * WG, jj = e / DV4, j = uint(kb) + jj;
@@ -148,7 +151,7 @@ void main() {
         [[unroll]] for (uint n = 0; n < ND; n++) {
             uint c4 = kl + n * L;
             if (c4 < D4) {
-                vec4 kv = ks[kj * D4 + c4];
+                vec4 kv = ks[kj * KST + c4];
                 [[unroll]] for (uint r = 0; r < R; r++) pd[r] += dot(qs[r * D4 + c4], kv);
             }
         }
@@ -162,7 +165,7 @@ void main() {
                 float s = NEG_INF;
                 if (row_at(r, h, i) && int(j) < min(row_limit(klen, i), kend) && int(j) >= row_first(i)) {
                     float d = 0.0;
-                    [[unroll]] for (uint l = 0; l < L; l++) d += red[(r * BC + jj) * L + l];
+                    [[unroll]] for (uint l = 0; l < L; l++) d += red[r * WG + l * BC + jj];
                     s = soft_cap(d);
                     if ((p.flags & FLAG_MASK) != 0)
                         s += mbuf[p.m_off + b * p.m_st.x + h * p.m_st.y + i * p.m_st.z + j * p.m_st.w] * LOG2E;

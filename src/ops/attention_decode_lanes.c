@@ -13,8 +13,8 @@
 #define SHARED_BUDGET 32768u
 
 static uint32_t lanes_shared_bytes(uint32_t wg, uint32_t bc, uint32_t rows, uint32_t D, uint32_t Dv) {
-    uint32_t d4 = (D + 3) / 4, dv4 = (Dv + 3) / 4;
-    return 16 * (rows * d4 + bc * d4 + bc * dv4) + 4 * (rows * wg + rows * bc); /* q, K, V; partials, scores */
+    uint32_t d4 = (D + 3) / 4, dv4 = (Dv + 3) / 4, kst = d4 | 1; /* K rows padded to odd vec4s (banks) */
+    return 16 * (rows * d4 + bc * kst + bc * dv4) + 4 * (rows * wg + rows * bc); /* q, K, V; partials, scores */
 }
 
 int attn_decode_lanes_pick(const vkattn_device_info *info, int kv, uint32_t D, uint32_t Dv, uint32_t group_rows,
