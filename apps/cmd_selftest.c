@@ -113,7 +113,7 @@ int cmd_selftest(int argc, char **argv) {
                    "vkattn uses on it and one line per check; exit status 0 only when every check passes.\n"
                    "  --device D     index, type (discrete|integrated|virtual|cpu) or name substring\n"
                    "  --json         the whole report as JSON on stdout (attach it to a bug report); lines go to stderr\n"
-                   "  --quick        only the GEMM kernel the device uses (not every kernel forced)\n"
+                   "  --quick        only the GEMM and attention kernels the device uses (not every kernel forced)\n"
                    "  --filter TEXT  only the checks whose name contains TEXT (e.g. \"attention flash\", \"w q4_K\")\n"
                    "  --validation   with VK_LAYER_KHRONOS_validation (needs the layer); any message fails\n");
             return 0;
