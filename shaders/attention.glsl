@@ -57,6 +57,10 @@ float soft_cap(float s) {
     return c * tanh_stable(s / c);
 }
 
+// The rest is the one-row-per-invocation state and loops of flash and decode; kernels that
+// keep their own row state (attention_flash_tiles.comp) define ATTN_OWN_ROWS.
+#ifndef ATTN_OWN_ROWS
+
 // lavapipe (llvmpipe, Mesa 22) ends every loop of an invocation once the shader has run
 // 65535 loop iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS, shared by all loops): a walk
 // over 16k keys with a loop over D inside silently stops after a few hundred keys. The
@@ -206,3 +210,4 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
             }                                                                      \
         }                                                                          \
     }
+#endif // ATTN_OWN_ROWS

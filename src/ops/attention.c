@@ -4,8 +4,9 @@
  * attention_3pass.c. Tile and workgroup sizes come from the device's limits: CPU
  * drivers (lavapipe, SwiftShader) emulate shared memory and barriers slowly, so
  * there flash reads K/V straight from the buffer, several query rows per invocation
- * reusing each loaded key; GPUs stage K/V tiles in shared memory.
- * $VKATTN_ATTN_KV=shared|direct overrides that choice (tests cover both on any device). */
+ * reusing each loaded key; GPUs take the GPU-shaped flash (attention_flash_tiles.c: Br x Bc
+ * tiles, several lanes per row) where its tile fits, else stage K/V tiles in shared memory here.
+ * $VKATTN_ATTN_KV=shared|direct|tiles overrides that choice (tests cover each on any device). */
 #include "attention.h"
 
 #include <math.h>
@@ -13,21 +14,11 @@
 #include <string.h>
 
 typedef struct {
-    uint32_t q_st[4], k_st[4], v_st[4], o_st[4], m_st[4];
-    uint32_t q_off, k_off, v_off, o_off;
-    uint32_t m_off, Lq, Lk, heads;
-    float scale;
-    uint32_t flags, kv_off, aux;
-} attn_push; /* matches shaders/attention.glsl */
-/* exactly the 128 bytes every device guarantees: a new field needs another field to go */
-_Static_assert(sizeof(attn_push) <= VKATTN__MAX_PUSH, "attention push constants exceed 128 bytes");
-
-typedef struct {
     uint32_t o_st[4];
     uint32_t o_off, Lq, Hq, nsplit, rows;
 } combine_push; /* matches shaders/attention_combine.comp */
 
-static void fill_push(const attn_problem *a, attn_push *p) {
+void attn_fill_push(const attn_problem *a, attn_push *p) {
     memset(p, 0, sizeof *p);
     attn_strides(a->q, p->q_st);
     attn_strides(a->k, p->k_st);
@@ -47,9 +38,7 @@ static void fill_push(const attn_problem *a, attn_push *p) {
     p->kv_off = a->kv_len ? (uint32_t)a->kv_len->offset : 0;
 }
 
-/* The bindings every fused shader takes: q, k, v, out, mask, kv_len (absent ones
- * bound to q, never read). */
-static void fused_args(const attn_problem *a, vkattn_tensor *out, vkattn__dispatch *d) {
+void attn_fused_args(const attn_problem *a, vkattn_tensor *out, vkattn__dispatch *d) {
     d->args[0] = (vkattn__arg){a->q, VKATTN__READ, 0, 0};
     d->args[1] = (vkattn__arg){a->k, VKATTN__READ, 0, 0};
     d->args[2] = (vkattn__arg){a->v, VKATTN__READ, 0, 0};
@@ -97,7 +86,23 @@ static vkattn_status attn_flash(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
     const char *kv = getenv("VKATTN_ATTN_KV");
-    int shared = kv && *kv ? strcmp(kv, "direct") != 0 : !cpu_device(ctx);
+    attn_kv_mode force = attn_kv_parse(kv);
+    if (force == ATTN_KV_UNKNOWN)
+        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "attention: VKATTN_ATTN_KV=%s is not shared, direct or tiles; "
+                            "unset it for the device's default", kv);
+    attn_tiles_plan tp;
+    if (force == ATTN_KV_TILES || (force == ATTN_KV_DEFAULT && attn_tiles_default(info, a->D, a->Dv))) {
+        if (!attn_tiles_pick(info, a->D, a->Dv, &tp))
+            return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (flash): no tile for D %u, Dv %u fits the device's "
+                                "%u bytes of shared memory (VKATTN_ATTN_KV=tiles); unset VKATTN_ATTN_KV", a->D, a->Dv,
+                                info->shared_memory_bytes);
+        /* its only loop walks the tiles (everything inside one is unrolled) */
+        if (loop_limited(ctx) && vkattn__div_up(a->Lk, tp.bc) + 1 > LOOP_BUDGET)
+            return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention (flash): %u keys exceed what llvmpipe's loop limit lets "
+                                "one invocation walk in tiles of %u (VKATTN_ATTN_KV=tiles); unset VKATTN_ATTN_KV", a->Lk, tp.bc);
+        return attn_flash_tiles(a, &tp);
+    }
+    int shared = force != ATTN_KV_DEFAULT ? force == ATTN_KV_SHARED : !cpu_device(ctx);
     uint32_t wg, bk, rb, mode = shared ? KV_SHARED : loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT;
     if (shared) {
         /* K and V tiles of bk keys in shared memory (f32) */
@@ -127,12 +132,12 @@ static vkattn_status attn_flash(const attn_problem *a) {
         return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention (flash): %u keys exceed what llvmpipe's loop limit "
                             "lets one invocation walk%s", a->Lk, shared ? " with shared K/V tiles (unset VKATTN_ATTN_KV)" : "");
     attn_push p;
-    fill_push(a, &p);
+    attn_fill_push(a, &p);
     char name[48];
     vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_flash", "_f16"), .label = "attention_flash",
                           .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
                           .push_size = sizeof p};
-    fused_args(a, a->o, &d);
+    attn_fused_args(a, a->o, &d);
     d.groups[0] = vkattn__div_up(a->Lq, wg * rb);
     d.groups[1] = 1;
     d.groups[2] = a->B * a->Hq;
@@ -185,14 +190,14 @@ static vkattn_status attn_decode(const attn_problem *a) {
     vkattn_status st = vkattn__scratch(ctx, VKATTN_F32, 1, shape, &part);
     if (st) return st;
     attn_push p;
-    fill_push(a, &p);
+    attn_fill_push(a, &p);
     p.aux = per;
     char name[48], cname[48];
     vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_decode", "_f16"), .label = "attention_decode",
                           .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
                                    loop_limited(ctx) ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
                           .n_spec = 8, .push = &p, .push_size = sizeof p};
-    fused_args(a, part, &d);
+    attn_fused_args(a, part, &d);
     d.groups[0] = vkattn__div_up(nsplit, wg);
     d.groups[1] = a->Hkv;
     d.groups[2] = a->B;
