@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "demo_model.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,25 @@ typedef struct chat {
     int tty;
 } chat;
 
+/* SIGINT is blocked in every thread except while the main thread waits for a line or polls between tokens
+ * (cmd_chat blocks it before the driver starts its threads, which inherit the mask). A process-directed
+ * signal then always runs on_sigint on the main thread, before the interrupted read returns: with a
+ * driver thread free to take it, the flag could be set just after readline had returned NULL, and a
+ * Ctrl-C at the prompt then ended the session as an end of input would. */
 static volatile sig_atomic_t interrupted;
+static sigset_t sigint_set;
 static void on_sigint(int sig) {
     (void)sig;
     interrupted = 1;
+}
+
+static void sigint_allow(int allow) { pthread_sigmask(allow ? SIG_UNBLOCK : SIG_BLOCK, &sigint_set, NULL); }
+
+/* A pending Ctrl-C is taken (on_sigint runs before the unblock returns); returns whether one came. */
+static int sigint_poll(void) {
+    sigint_allow(1);
+    sigint_allow(0);
+    return interrupted;
 }
 
 static void usage(FILE *f) {
@@ -238,7 +254,7 @@ static int turn(chat *c) {
     uint32_t n_gen = 0;
     int full = 0;
     t0 = bench_now_ms();
-    while (!rc && !interrupted && (!c->o.n_predict || n_gen < c->o.n_predict)) {
+    while (!rc && !sigint_poll() && (!c->o.n_predict || n_gen < c->o.n_predict)) {
         int32_t tok;
         if ((st = vkattn_sampler_sample(c->smp, c->logits, c->n_vocab, &tok))) {
             rc = cli_fail("sampling", st, NULL);
@@ -294,8 +310,8 @@ static int turn(chat *c) {
     return rc;
 }
 
-/* One line of input (without the newline), malloc'ed; NULL at end of input. */
-static char *read_line(chat *c) {
+/* One line of input (without the newline), malloc'ed; NULL at end of input or on Ctrl-C (interrupted set). */
+static char *read_line_unguarded(chat *c) {
 #ifdef VKATTN_HAVE_LIBEDIT
     if (c->tty) {
         char *line = readline("> ");
@@ -318,15 +334,25 @@ static char *read_line(chat *c) {
     return line;
 }
 
+static char *read_line(chat *c) {
+    sigint_allow(1);
+    char *line = read_line_unguarded(c);
+    sigint_allow(0);
+    return line;
+}
+
 static int conversation(chat *c) {
     if (c->o.system && push_msg(c, "system", c->o.system, strlen(c->o.system))) return 1;
     if (c->tty) fprintf(stderr, "vkattn chat: /clear forgets the conversation, /exit or Ctrl-D leaves, Ctrl-C stops a reply or drops the line\n");
+    /* a Ctrl-C while the model loaded ends the program, as it would have then */
+    sigint_allow(1);
     /* Ctrl-C is ours for the whole session, not only while a turn runs: a signal that lands between the
      * line editor returning and a turn starting must stop that turn, never kill the session */
     struct sigaction sa = {0}, old;
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
+    sigint_allow(0);
     int rc = 0;
     char *line;
     while (!rc) {
@@ -370,6 +396,9 @@ int cmd_chat(int argc, char **argv) {
         return 2;
     }
     c.tty = isatty(0) && isatty(1);
+    sigemptyset(&sigint_set);
+    sigaddset(&sigint_set, SIGINT);
+    sigint_allow(0); /* before the driver's threads exist (see on_sigint) */
     if (!(c.ctx = cli_context(c.o.device, 0))) return 1;
     vkattn_model_desc md = {.n_ctx = c.o.n_ctx};
     c.m = cli_load_model(c.ctx, c.o.model, data, size, &md, NULL);
@@ -414,5 +443,6 @@ int cmd_chat(int argc, char **argv) {
     vkattn_chat_template_destroy(c.tmpl);
     vkattn_model_destroy(c.m);
     vkattn_context_destroy(c.ctx);
+    sigint_allow(1);
     return rc;
 }

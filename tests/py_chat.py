@@ -149,8 +149,11 @@ def main():
     check("[stopped]" in t, "Ctrl-C did not stop the reply: %r" % t)
     t = s.turn("And then?")
     check("[stopped]" in t or "context full" in t or len(t) > 10, "no reply after Ctrl-C: %r" % t)
-    s.send(b"half a line\x03")  # Ctrl-C at the prompt drops the line; the session goes on
-    s.read_until(rb"\n> $", 30, prompt=True)
+    # Ctrl-C at the prompt drops the line; the session goes on. Repeated: with the driver's threads free to take
+    # the signal, about 1 in 500 once ended the session or left the prompt waiting (fixed in cmd_chat.c)
+    for _ in range(50):
+        s.send(b"half a line\x03")
+        s.read_until(rb"\n> $", 30, prompt=True)
     t = s.turn("/clear")
     check("[conversation cleared]" in t, "Ctrl-C at the prompt ended the session or kept the line: %r" % t)
     s.send(b"\x04")  # Ctrl-D at the prompt leaves
