@@ -57,9 +57,8 @@ float soft_cap(float s) {
     return c * tanh_stable(s / c);
 }
 
-// The rest is the one-row-per-invocation state and loops of flash and decode; kernels that
-// keep their own row state (attention_flash_tiles.comp) define ATTN_OWN_ROWS.
-#ifndef ATTN_OWN_ROWS
+// Kernels with their own per-row state (attention_decode_lanes.comp) stop here.
+#ifndef ATTN_NO_ROW_STATE
 
 // lavapipe (llvmpipe, Mesa 22) ends every loop of an invocation once the shader has run
 // 65535 loop iterations in total (LP_MAX_TGSI_LOOP_ITERATIONS, shared by all loops): a walk
@@ -210,4 +209,4 @@ void row_load(uint r, uint b, uint h, uint i, int klen) {
             }                                                                      \
         }                                                                          \
     }
-#endif // ATTN_OWN_ROWS
+#endif // ATTN_NO_ROW_STATE

@@ -28,7 +28,7 @@ layout(constant_id = 4) const uint LANES = 4; // invocations per query row
 layout(constant_id = 5) const uint BR = 32;   // query rows per workgroup
 layout(constant_id = 7) const float SOFTCAP = 0.0; // score soft-capping (0 = none)
 
-#define ATTN_OWN_ROWS
+#define ATTN_NO_ROW_STATE
 #include "attention.glsl"
 
 layout(std430, binding = 3) WO buffer Ob { TS obuf[]; };

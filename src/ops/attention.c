@@ -70,8 +70,7 @@ static void unrolled_shape(const attn_problem *a, uint32_t max_rb, uint32_t *rb,
 
 enum { KV_DIRECT = 0, KV_SHARED = 1, KV_UNROLLED = 2 }; /* the shaders' KV_MODE */
 
-/* K and V readable as 4-vectors: contiguous feature rows, every offset a multiple of 4. */
-static uint32_t vec4_kv(const attn_problem *a) {
+uint32_t attn_vec4_kv(const attn_problem *a) {
     const vkattn_tensor *ts[2] = {a->k, a->v};
     if (a->D % 4 || a->Dv % 4) return 0;
     for (int t = 0; t < 2; t++) {
@@ -85,13 +84,8 @@ static uint32_t vec4_kv(const attn_problem *a) {
 static vkattn_status attn_flash(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
-    const char *kv = getenv("VKATTN_ATTN_KV");
-    attn_kv_mode force = attn_kv_parse(kv);
-    if (force == ATTN_KV_UNKNOWN)
-        return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT, "attention: VKATTN_ATTN_KV=%s is not shared, direct or tiles; "
-                            "unset it for the device's default", kv);
     attn_tiles_plan tp;
-    if (force == ATTN_KV_TILES || (force == ATTN_KV_DEFAULT && attn_tiles_default(info, a->D, a->Dv))) {
+    if (a->kv == ATTN_KV_TILES || (a->kv == ATTN_KV_AUTO && attn_tiles_default(info, a->D, a->Dv))) {
         if (!attn_tiles_pick(info, a->D, a->Dv, &tp))
             return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (flash): no tile for D %u, Dv %u fits the device's "
                                 "%u bytes of shared memory (VKATTN_ATTN_KV=tiles); unset VKATTN_ATTN_KV", a->D, a->Dv,
@@ -102,7 +96,7 @@ static vkattn_status attn_flash(const attn_problem *a) {
                                 "one invocation walk in tiles of %u (VKATTN_ATTN_KV=tiles); unset VKATTN_ATTN_KV", a->Lk, tp.bc);
         return attn_flash_tiles(a, &tp);
     }
-    int shared = force != ATTN_KV_DEFAULT ? force == ATTN_KV_SHARED : !cpu_device(ctx);
+    int shared = a->kv == ATTN_KV_AUTO ? !cpu_device(ctx) : a->kv != ATTN_KV_DIRECT;
     uint32_t wg, bk, rb, mode = shared ? KV_SHARED : loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT;
     if (shared) {
         /* K and V tiles of bk keys in shared memory (f32) */
@@ -135,7 +129,7 @@ static vkattn_status attn_flash(const attn_problem *a) {
     attn_fill_push(a, &p);
     char name[48];
     vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_flash", "_f16"), .label = "attention_flash",
-                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
+                          .spec = {wg, a->D, a->Dv, bk, rb, mode, mode == KV_UNROLLED ? attn_vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)}, .n_spec = 8, .push = &p,
                           .push_size = sizeof p};
     attn_fused_args(a, a->o, &d);
     d.groups[0] = vkattn__div_up(a->Lq, wg * rb);
@@ -195,7 +189,7 @@ static vkattn_status attn_decode(const attn_problem *a) {
     char name[48], cname[48];
     vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_decode", "_f16"), .label = "attention_decode",
                           .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
-                                   loop_limited(ctx) ? vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
+                                   loop_limited(ctx) ? attn_vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
                           .n_spec = 8, .push = &p, .push_size = sizeof p};
     attn_fused_args(a, part, &d);
     d.groups[0] = vkattn__div_up(nsplit, wg);
@@ -322,6 +316,9 @@ static vkattn_status check(vkattn_context *ctx, const vkattn_tensor *q, const vk
         a->probs = pr;
     }
     if ((unsigned)desc->impl > VKATTN_ATTN_DECODE) return BAD("unknown implementation %d", (int)desc->impl);
+    const char *kv = getenv("VKATTN_ATTN_KV");
+    if ((a->kv = attn_kv_parse(kv)) < 0)
+        return BAD("VKATTN_ATTN_KV=%s is not a known value; use shared, direct or tiles, or unset it", kv);
     return VKATTN_OK;
 }
 

@@ -11,6 +11,17 @@
 
 enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4, ATTN_WINDOW_SHIFT = 8 };
 
+/* $VKATTN_ATTN_KV: how the fused kernels read K and V. AUTO (unset or empty): by device type;
+ * shared / direct: flash's K/V tiles in shared memory or straight from the buffer; tiles: the
+ * GPU-shaped kernels (attention_decode_lanes.comp) on any device. */
+enum { ATTN_KV_AUTO, ATTN_KV_SHARED, ATTN_KV_DIRECT, ATTN_KV_TILES };
+
+/* ATTN_KV_* for a value of $VKATTN_ATTN_KV, -1 for an unknown one. */
+static inline int attn_kv_parse(const char *s) {
+    if (!s || !*s) return ATTN_KV_AUTO;
+    return !strcmp(s, "shared") ? ATTN_KV_SHARED : !strcmp(s, "direct") ? ATTN_KV_DIRECT : !strcmp(s, "tiles") ? ATTN_KV_TILES : -1;
+}
+
 /* A float as the uint32 bits a float specialization constant takes. */
 static inline uint32_t vkattn__f32_bits(float f) {
     uint32_t u;
@@ -29,53 +40,26 @@ typedef struct attn_problem {
     int packed;       /* f16 without 16-bit storage: the shaders' "_pk" variants (packed words) */
     uint32_t m_st[4]; /* mask strides batch, head, query, key (0 = broadcast) */
     uint32_t flags;   /* ATTN_*, sliding window << ATTN_WINDOW_SHIFT */
+    int kv;           /* ATTN_KV_* ($VKATTN_ATTN_KV) */
 } attn_problem;
 
-typedef struct attn_push {
+typedef struct {
     uint32_t q_st[4], k_st[4], v_st[4], o_st[4], m_st[4];
     uint32_t q_off, k_off, v_off, o_off;
     uint32_t m_off, Lq, Lk, heads;
     float scale;
     uint32_t flags, kv_off, aux;
-} attn_push; /* matches shaders/attention.glsl */
+} attn_push; /* matches shaders/attention.glsl's push block */
 /* exactly the 128 bytes every device guarantees: a new field needs another field to go */
 _Static_assert(sizeof(attn_push) <= VKATTN__MAX_PUSH, "attention push constants exceed 128 bytes");
 
 /* The push constants of the fused shaders for a problem (aux = 0). */
 void attn_fill_push(const attn_problem *a, attn_push *p);
-/* The bindings every fused shader takes: q, k, v, out, mask, kv_len (absent ones bound to q). */
+/* The bindings every fused shader takes: q, k, v, out, mask, kv_len (absent ones bound to q,
+ * never read). */
 void attn_fused_args(const attn_problem *a, vkattn_tensor *out, vkattn__dispatch *d);
-
-/* $VKATTN_ATTN_KV: how the fused kernels read K/V. DEFAULT picks by device; SHARED / DIRECT force
- * today's flash modes, TILES the GPU-shaped kernels (attention_flash_tiles). */
-typedef enum { ATTN_KV_DEFAULT, ATTN_KV_SHARED, ATTN_KV_DIRECT, ATTN_KV_TILES, ATTN_KV_UNKNOWN } attn_kv_mode;
-static inline attn_kv_mode attn_kv_parse(const char *s) {
-    if (!s || !*s) return ATTN_KV_DEFAULT;
-    return !strcmp(s, "shared") ? ATTN_KV_SHARED : !strcmp(s, "direct") ? ATTN_KV_DIRECT : !strcmp(s, "tiles") ? ATTN_KV_TILES
-                                                                                                        : ATTN_KV_UNKNOWN;
-}
-
-/* The shape of GPU-shaped flash (attention_flash_tiles.comp): br query rows per workgroup,
- * lanes invocations per row (each holds D / lanes of q and Dv / lanes of the output), bc keys
- * per shared-memory tile, wg = br * lanes invocations, shared_bytes of shared memory. */
-typedef struct attn_tiles_plan {
-    uint32_t br, bc, lanes, wg, shared_bytes;
-} attn_tiles_plan;
-
-/* The tile shape for head dims D, Dv on a device (pure: tests drive it with real devices'
- * infos); 0 when none fits its shared memory and workgroup limits. */
-int attn_tiles_pick(const vkattn_device_info *info, uint32_t D, uint32_t Dv, attn_tiles_plan *plan);
-
-/* Whether flash takes the GPU-shaped kernel by default: GPUs (discrete, integrated, virtual)
- * where a tile fits; CPU drivers and unknown devices keep attention_flash. */
-static inline int attn_tiles_default(const vkattn_device_info *info, uint32_t D, uint32_t Dv) {
-    attn_tiles_plan t;
-    return (info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
-            info->type == VKATTN_DEVICE_VIRTUAL) && attn_tiles_pick(info, D, Dv, &t);
-}
-
-/* Records GPU-shaped flash (attention_flash_tiles.c) for a validated problem. */
-vkattn_status attn_flash_tiles(const attn_problem *a, const attn_tiles_plan *plan);
+/* K and V readable as 4-vectors: contiguous feature rows, every offset a multiple of 4. */
+uint32_t attn_vec4_kv(const attn_problem *a);
 
 /* "<base>[<f16 part>][_pk]": the shader variant for the problem's storage. */
 static inline const char *attn_shader(char *buf, size_t n, const attn_problem *a, const char *base, const char *f16) {
@@ -115,5 +99,27 @@ vkattn_status attn_3pass_layout(const attn_problem *a, attn_3pass_plan *plan);
 
 /* Records 3-pass attention (QK^T, masked softmax, PV) for a validated problem. */
 vkattn_status attn_3pass(const attn_problem *a);
+
+/* The shape of GPU-shaped flash (attention_flash_tiles.comp): br query rows per workgroup,
+ * lanes invocations per row (each holds D / lanes of q and Dv / lanes of the output), bc keys
+ * per shared-memory tile, wg = br * lanes invocations, shared_bytes of shared memory. */
+typedef struct attn_tiles_plan {
+    uint32_t br, bc, lanes, wg, shared_bytes;
+} attn_tiles_plan;
+
+/* The tile shape for head dims D, Dv on a device (pure: tests drive it with real devices'
+ * infos); 0 when none fits its shared memory and workgroup limits. */
+int attn_tiles_pick(const vkattn_device_info *info, uint32_t D, uint32_t Dv, attn_tiles_plan *plan);
+
+/* Whether flash takes the GPU-shaped kernel by default: GPUs (discrete, integrated, virtual)
+ * where a tile fits; CPU drivers and unknown devices keep attention_flash. */
+static inline int attn_tiles_default(const vkattn_device_info *info, uint32_t D, uint32_t Dv) {
+    attn_tiles_plan t;
+    return (info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
+            info->type == VKATTN_DEVICE_VIRTUAL) && attn_tiles_pick(info, D, Dv, &t);
+}
+
+/* Records GPU-shaped flash (attention_flash_tiles.c) for a validated problem. */
+vkattn_status attn_flash_tiles(const attn_problem *a, const attn_tiles_plan *plan);
 
 #endif
