@@ -4,8 +4,9 @@
  * attention_3pass.c. Tile and workgroup sizes come from the device's limits: CPU
  * drivers (lavapipe, SwiftShader) emulate shared memory and barriers slowly, so
  * there flash reads K/V straight from the buffer, several query rows per invocation
- * reusing each loaded key; GPUs take the GPU-shaped flash (attention_flash_tiles.c: Br x Bc
- * tiles, several lanes per row) where its tile fits, else stage K/V tiles in shared memory here.
+ * reusing each loaded key; GPUs take the GPU-shaped kernels where they fit (flash:
+ * attention_flash_tiles.c, Br x Bc tiles with several lanes per row; decode:
+ * attention_decode_lanes.c), else flash stages K/V tiles in shared memory here.
  * $VKATTN_ATTN_KV=shared|direct|tiles overrides that choice (tests cover each on any device). */
 #include "attention.h"
 
@@ -146,10 +147,18 @@ static void decode_shape(const attn_problem *a, uint32_t *rb, uint32_t *bk) {
     if (loop_limited(a->ctx)) unrolled_shape(a, *rb, rb, bk);
 }
 
+/* The GPU-shaped decode's plan for the problem (0: the per-invocation kernel below). */
+static int decode_lanes(const attn_problem *a, attn_lanes_plan *plan) {
+    return attn_decode_lanes_pick(&a->ctx->info, a->kv, a->D, a->Dv, a->Hq / a->Hkv * a->Lq, plan);
+}
+
 /* Splits of the keys for decode: enough (batch, KV head, split) work items to give
  * every execution unit a few SIMD widths of invocations, each split at least 32 keys. */
 static uint32_t decode_keys_per_split(const attn_problem *a) {
     const vkattn_device_info *info = &a->ctx->info;
+    attn_lanes_plan lp;
+    if (decode_lanes(a, &lp)) /* its only loop runs once per tile of bc keys */
+        return attn_decode_lanes_keys(a, &lp, loop_limited(a->ctx) ? LOOP_BUDGET * lp.bc : UINT32_MAX);
     uint64_t units = info->compute_units ? info->compute_units : 16;
     uint64_t lanes = info->subgroup_size ? info->subgroup_size : 32;
     uint64_t target = units * lanes * (cpu_device(a->ctx) ? 2 : 8);
@@ -171,10 +180,6 @@ static vkattn_status attn_decode(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
     uint32_t per = decode_keys_per_split(a), nsplit = vkattn__div_up(a->Lk, per);
-    uint32_t rb, bk;
-    decode_shape(a, &rb, &bk);
-    uint32_t wg = info->subgroup_size ? info->subgroup_size * 2 : 32;
-    if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
     if (!attn_decode_fits(info, a->Dv))
         return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (decode): Dv %u exceeds the device's workgroup limits "
                             "(%u invocations, x size %u) for the combine pass; use flash", a->Dv,
@@ -183,23 +188,33 @@ static vkattn_status attn_decode(const attn_problem *a) {
     vkattn_tensor *part;
     vkattn_status st = vkattn__scratch(ctx, VKATTN_F32, 1, shape, &part);
     if (st) return st;
-    attn_push p;
-    attn_fill_push(a, &p);
-    p.aux = per;
-    char name[48], cname[48];
-    vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_decode", "_f16"), .label = "attention_decode",
-                          .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
-                                   loop_limited(ctx) ? attn_vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
-                          .n_spec = 8, .push = &p, .push_size = sizeof p};
-    attn_fused_args(a, part, &d);
-    d.groups[0] = vkattn__div_up(nsplit, wg);
-    d.groups[1] = a->Hkv;
-    d.groups[2] = a->B;
-    if ((st = vkattn__record(ctx, &d))) return st;
+    attn_lanes_plan lanes;
+    if (decode_lanes(a, &lanes)) {
+        if ((st = attn_decode_lanes(a, &lanes, part, per))) return st;
+    } else {
+        uint32_t rb, bk;
+        decode_shape(a, &rb, &bk);
+        uint32_t wg = info->subgroup_size ? info->subgroup_size * 2 : 32;
+        if (wg > info->max_workgroup_invocations) wg = info->max_workgroup_invocations;
+        attn_push p;
+        attn_fill_push(a, &p);
+        p.aux = per;
+        char name[48];
+        vkattn__dispatch d = {.shader = attn_shader(name, sizeof name, a, "attention_decode", "_f16"), .label = "attention_decode",
+                              .spec = {wg, a->D, a->Dv, bk, rb, loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT,
+                                       loop_limited(ctx) ? attn_vec4_kv(a) : 0, vkattn__f32_bits(a->softcap)},
+                              .n_spec = 8, .push = &p, .push_size = sizeof p};
+        attn_fused_args(a, part, &d);
+        d.groups[0] = vkattn__div_up(nsplit, wg);
+        d.groups[1] = a->Hkv;
+        d.groups[2] = a->B;
+        if ((st = vkattn__record(ctx, &d))) return st;
+    }
 
     combine_push c = {.o_off = (uint32_t)a->o->offset, .Lq = a->Lq, .Hq = a->Hq, .nsplit = nsplit,
                       .rows = a->B * a->Hq * a->Lq};
     attn_strides(a->o, c.o_st);
+    char cname[48];
     vkattn__dispatch e = {.shader = attn_shader(cname, sizeof cname, a, "attention_combine", "_f16"), .spec = {a->Dv}, .n_spec = 1,
                           .push = &c, .push_size = sizeof c,
                           .args = {{part, VKATTN__READ, 0, 0}, {a->o, VKATTN__WRITE, 0, 0}}, .n_args = 2};

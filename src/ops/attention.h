@@ -13,7 +13,7 @@ enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4, ATTN_WINDOW_SHIFT = 8 };
 
 /* $VKATTN_ATTN_KV: how the fused kernels read K and V. AUTO (unset or empty): by device type;
  * shared / direct: flash's K/V tiles in shared memory or straight from the buffer; tiles: the
- * GPU-shaped kernels (attention_decode_lanes.comp) on any device. */
+ * GPU-shaped kernels (attention_flash_tiles.comp, attention_decode_lanes.comp) on any device. */
 enum { ATTN_KV_AUTO, ATTN_KV_SHARED, ATTN_KV_DIRECT, ATTN_KV_TILES };
 
 /* ATTN_KV_* for a value of $VKATTN_ATTN_KV, -1 for an unknown one. */
@@ -81,6 +81,26 @@ static inline vkattn_attn_impl attn_choose(const vkattn_device_info *info, vkatt
     if (probs) return VKATTN_ATTN_3PASS;
     return Lq <= 8 && Lk >= 256 && attn_decode_fits(info, Dv) ? VKATTN_ATTN_DECODE : VKATTN_ATTN_FLASH;
 }
+
+/* The GPU-shaped split-K decode (attention_decode_lanes.c): workgroup size, keys per shared
+ * K/V tile, query rows per workgroup and the shared memory that takes. */
+typedef struct attn_lanes_plan {
+    uint32_t wg, bc, rows, shared_bytes;
+} attn_lanes_plan;
+
+/* Whether decode takes the lanes kernel (1) or the per-invocation one (0) for head dims D / Dv
+ * and a KV group of group_rows query rows, and its shape. GPU device types take it unless
+ * kv == ATTN_KV_DIRECT, any device with ATTN_KV_TILES; only where it fits the device's workgroup
+ * and shared-memory limits. Pure: tests drive it with real devices' infos. */
+int attn_decode_lanes_pick(const vkattn_device_info *info, int kv, uint32_t D, uint32_t Dv, uint32_t group_rows,
+                           attn_lanes_plan *plan);
+
+/* Keys per split for the lanes kernel: a few workgroups per execution unit, at least 64 keys
+ * (2 tiles) a split, at most max_per. */
+uint32_t attn_decode_lanes_keys(const attn_problem *a, const attn_lanes_plan *plan, uint32_t max_per);
+
+/* Records the lanes kernel: decode's partials (per keys a split) into part. */
+vkattn_status attn_decode_lanes(const attn_problem *a, const attn_lanes_plan *plan, vkattn_tensor *part, uint32_t per);
 
 /* Strides of a 4-D tensor as the shaders take them. */
 static inline void attn_strides(const vkattn_tensor *t, uint32_t st[4]) {
