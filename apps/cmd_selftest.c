@@ -38,8 +38,8 @@ static void print_plan(FILE *f, const vkattn_device_info *x, const vkattn_contex
                                      : "leave the size to the driver (the kernels stride by the lanes that are active)");
     else
         fprintf(f, "  %-28s %s\n", "subgroup kernels", "none: shared-memory reductions (no subgroup arithmetic)");
-    fprintf(f, "  %-28s 1 row (token generation): %s; 64 rows (prefill): %s%s\n", "GEMM kernel", p->gemm_m1, p->gemm_mn,
-            getenv("VKATTN_GEMM") && *getenv("VKATTN_GEMM") ? " (forced by $VKATTN_GEMM)" : "");
+    fprintf(f, "  %-28s 1 row (token generation): %s; 2-8 rows: %s; 64 rows (prefill): %s%s\n", "GEMM kernel", p->gemm_m1,
+            p->gemm_few, p->gemm_mn, getenv("VKATTN_GEMM") && *getenv("VKATTN_GEMM") ? " (forced by $VKATTN_GEMM)" : "");
     fprintf(f, "  %-28s flash for prefill; split-K decode for <= 8 queries over >= 256 keys with Dv <= %u\n", "attention",
             x->max_workgroup_size[0] < x->max_workgroup_invocations ? x->max_workgroup_size[0] : x->max_workgroup_invocations);
     fprintf(f, "  %-28s type %u (%s), %s\n", "tensor memory", p->tensor_memory_type, memory_flags(p->tensor_memory_flags, a, sizeof a),
@@ -57,9 +57,9 @@ static void json_plan(FILE *f, const vkattn_context_plan *p) {
                "\"staging_memory_flags\": %u, \"unified_memory\": %s, \"block_bytes\": %llu, ",
             p->tensor_memory_type, p->tensor_memory_flags, p->staging_memory_type, p->staging_memory_flags,
             p->unified_memory ? "true" : "false", (unsigned long long)p->block_bytes);
-    fprintf(f, "\"gemm_m1\": \"%s\", \"gemm_mn\": \"%s\", \"gemm_ks_available\": %s, \"subgroup_planned\": %u, "
-               "\"subgroup_required\": %u, \"full_subgroups\": %s, \"test_idle_lanes\": %s}",
-            p->gemm_m1, p->gemm_mn, p->gemm_ks_available ? "true" : "false", p->subgroup_planned, p->subgroup_required,
+    fprintf(f, "\"gemm_m1\": \"%s\", \"gemm_few\": \"%s\", \"gemm_mn\": \"%s\", \"gemm_ks_available\": %s, "
+               "\"subgroup_planned\": %u, \"subgroup_required\": %u, \"full_subgroups\": %s, \"test_idle_lanes\": %s}",
+            p->gemm_m1, p->gemm_few, p->gemm_mn, p->gemm_ks_available ? "true" : "false", p->subgroup_planned, p->subgroup_required,
             p->full_subgroups ? "true" : "false", p->test_idle_lanes ? "true" : "false");
 }
 

@@ -242,8 +242,9 @@ static void linear_all(st_run *r, const vkattn_device_info *info) {
         if (k) setenv("VKATTN_GEMM", forced[k], 1);
         vkattn_context_plan plan;
         vkattn_context_get_plan(ck.ctx, &plan);
-        char k1[48], kn[48];
+        char k1[48], kf[48], kn[48];
         snprintf(k1, sizeof k1, "%s%s", k ? "" : "auto:", plan.gemm_m1);
+        snprintf(kf, sizeof kf, "%s%s", k ? "" : "auto:", plan.gemm_few);
         snprintf(kn, sizeof kn, "%s%s", k ? "" : "auto:", plan.gemm_mn);
         if (!strcmp(forced[k], "ks") && !plan.gemm_ks_available) {
             if (ck_begin("linear gemm_ks (forced)"))
@@ -255,13 +256,16 @@ static void linear_all(st_run *r, const vkattn_device_info *info) {
             const int64_t qk = vkattn_dtype_block(w);
             const int64_t kv = qk == 1 ? 67 : qk == 32 ? 96 : 512, km = qk == 1 ? 37 : qk == 32 ? 64 : 256;
             check_linear(k1, VKATTN_F32, w, VKATTN_F32, 1, 9, kv, 1);  /* GEMV: token generation */
-            check_linear(kn, VKATTN_F32, w, VKATTN_F32, 7, 33, km, 0); /* GEMM: prefill */
-            if (qk == 1) check_linear(kn, VKATTN_F32, w, VKATTN_F32, 40, 70, 37, 1); /* the largest tiles' edges */
+            check_linear(kf, VKATTN_F32, w, VKATTN_F32, 7, 33, km, 0); /* a short prompt */
+            if (qk == 1) { /* GEMM: prefill; the 64-row tiles' edges, and the 128-row ones' (discrete GPUs, forced) */
+                check_linear(kn, VKATTN_F32, w, VKATTN_F32, 40, 70, 37, 1);
+                check_linear(kn, VKATTN_F32, w, VKATTN_F32, 130, 9, 20, 0);
+            }
             if (w == VKATTN_F16 || w == VKATTN_Q8_0 || w == VKATTN_Q4_K) {
                 /* packed f16 (no 16-bit storage) has no gemm_ks variant: linear takes gemm there */
                 const int pk = !info->storage16;
                 check_linear(pk && strstr(k1, "gemm_ks") ? "gemm" : k1, VKATTN_F16, w, VKATTN_F16, 1, 9, kv, 0);
-                check_linear(pk && strstr(kn, "gemm_ks") ? "gemm" : kn, VKATTN_F16, w, VKATTN_F16, 7, 33, km, 1);
+                check_linear(pk && strstr(kf, "gemm_ks") ? "gemm" : kf, VKATTN_F16, w, VKATTN_F16, 7, 33, km, 1);
             }
         }
     }

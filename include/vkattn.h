@@ -174,8 +174,9 @@ typedef struct vkattn_context_plan {
     uint32_t staging_memory_type, staging_memory_flags; /* host-visible type of upload/download copies */
     int unified_memory;        /* tensors are mapped: uploads and downloads are a memcpy, no staging copy */
     uint64_t block_bytes;      /* device memory is allocated in blocks of this size and suballocated */
-    const char *gemm_m1;       /* vkattn_linear's kernel for one row of x (token generation) and for */
-    const char *gemm_mn;       /* 64 rows (prefill), $VKATTN_GEMM applied: "gemm_ks", "gemm_tiled", "gemm" */
+    const char *gemm_m1;       /* vkattn_linear's kernel for one row of x (token generation), for */
+    const char *gemm_mn;       /* 64 rows (prefill) and for */
+    const char *gemm_few;      /* 2 to 8 rows (short prompts), $VKATTN_GEMM applied: "gemm_ks", "gemm_tiled", "gemm" */
     int gemm_ks_available;     /* the device has what gemm_ks needs (subgroup arithmetic, 64-bit integers) */
     uint32_t subgroup_planned; /* subgroup size the subgroup kernels are planned for (0: none run) */
     uint32_t subgroup_required;/* the size their pipelines require (0: the driver's choice; the kernels

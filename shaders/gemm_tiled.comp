@@ -3,14 +3,14 @@
 //! variants: xh yh xh_yh wh xh_wh wh_yh xh_wh_yh q8 xh_q8 q8_yh xh_q8_yh q4 xh_q4 q4_yh xh_q4_yh
 //! variants: q41 xh_q41 q41_yh xh_q41_yh q50 xh_q50 q50_yh xh_q50_yh q51 xh_q51 q51_yh xh_q51_yh q2k xh_q2k q2k_yh xh_q2k_yh q3k xh_q3k q3k_yh xh_q3k_yh q4k xh_q4k q4k_yh xh_q4k_yh q5k xh_q5k q5k_yh xh_q5k_yh q6k xh_q6k q6k_yh xh_q6k_yh iq4nl xh_iq4nl iq4nl_yh xh_iq4nl_yh iq4xs xh_iq4xs iq4xs_yh xh_iq4xs_yh
 //! packed-f16
-// GEMM tiled in shared memory with register blocking, for GPUs (M > 1). A workgroup computes a
+// GEMM tiled in shared memory with register blocking, for GPUs (M > 8). A workgroup computes a
 // BM x BN tile of y (BM rows of x by BN rows of W); for every BK-wide slice of K it stages that
-// slice of x and of W in shared memory as f32 (GGUF blocks dequantized on the way), then
-// each invocation accumulates a TM x TN register block from it. Invocation (i, j) of the
+// slice of x and of W in shared memory (GGUF blocks dequantized on the way), then each
+// invocation accumulates a TM x TN register block from it. Invocation (i, j) of the
 // (BM / TM) x (BN / TN) grid owns rows i + r BM / TM and columns j + c BN / TN of the tile, so
 // neighbouring invocations read neighbouring shared words and store neighbouring outputs.
 // Rows past M or N and columns past K are staged as zeros: any M, N, K. The host picks the
-// sizes from the device's shared memory and invocation limits (src/ops/linear.c).
+// sizes from the device type and its shared memory and invocation limits (src/ops/linear.c).
 #include "common.glsl"
 #include "linear.glsl"
 
@@ -22,8 +22,59 @@ layout(constant_id = 4) const uint BM = 64;
 layout(constant_id = 5) const uint BN = 64;
 layout(constant_id = 6) const uint BK = 16; // a multiple of 4
 
-shared float xt[BK * BM]; // xt[k * BM + m]: k-major, so a k step reads one contiguous row
-shared float wt[BK * BN]; // wt[k * BN + n]
+// The tiles are k-major (tile[k][m]: a k step reads one contiguous row). f16 x or W is staged as
+// f16, two consecutive k per 32-bit word (packHalf2x16: exact, half the shared memory, and no
+// shaderFloat16 needed); f32 and dequantized blocks as f32. Each invocation stages 4 consecutive
+// k of one row, BK / 4 invocations per row, so neighbouring invocations write words Q x (row
+// length) apart (Q = 4 words per quad in f32, 2 in f16): rows padded so that those land in
+// different banks of 32 (NVIDIA, AMD), where unpadded 64- and 128-wide rows put a warp's stores
+// 4-way (f16: 2-way) on the same banks. PAD_Q = (128 / (BK Q)) mod (32 / Q) words.
+#ifdef X_F16
+#define X_PACKED 1
+const uint X_QUAD_WORDS = 2u;
+#else
+const uint X_QUAD_WORDS = 4u;
+#endif
+#if defined(W_F16) && !defined(W_QUANT)
+#define W_PACKED 1
+const uint W_QUAD_WORDS = 2u;
+#else
+const uint W_QUAD_WORDS = 4u;
+#endif
+const uint SX = BM + 128u / (BK * X_QUAD_WORDS) % (32u / X_QUAD_WORDS); // row length of the x tile, in words
+const uint SW = BN + 128u / (BK * W_QUAD_WORDS) % (32u / W_QUAD_WORDS);
+#ifdef X_PACKED
+shared uint xt[BK / 2u * SX];
+#define X_PAIR(k2, m) unpackHalf2x16(xt[(k2) * SX + (m)])
+#else
+shared float xt[BK * SX];
+#define X_PAIR(k2, m) vec2(xt[2u * (k2) * SX + (m)], xt[(2u * (k2) + 1u) * SX + (m)])
+#endif
+#ifdef W_PACKED
+shared uint wt[BK / 2u * SW];
+#define W_PAIR(k2, n) unpackHalf2x16(wt[(k2) * SW + (n)])
+#else
+shared float wt[BK * SW];
+#define W_PAIR(k2, n) vec2(wt[2u * (k2) * SW + (n)], wt[(2u * (k2) + 1u) * SW + (n)])
+#endif
+
+// Stores the quad v (k = kk .. kk + 3, kk % 4 == 0) of tile row m.
+void stage_x(uint kk, uint m, vec4 v) {
+#ifdef X_PACKED
+    xt[kk / 2u * SX + m] = packHalf2x16(v.xy);
+    xt[(kk / 2u + 1u) * SX + m] = packHalf2x16(v.zw);
+#else
+    [[unroll]] for (uint e = 0u; e < 4u; e++) xt[(kk + e) * SX + m] = v[e];
+#endif
+}
+void stage_w(uint kk, uint n, vec4 v) {
+#ifdef W_PACKED
+    wt[kk / 2u * SW + n] = packHalf2x16(v.xy);
+    wt[(kk / 2u + 1u) * SW + n] = packHalf2x16(v.zw);
+#else
+    [[unroll]] for (uint e = 0u; e < 4u; e++) wt[(kk + e) * SW + n] = v[e];
+#endif
+}
 
 void main() {
     uint WG = gl_WorkGroupSize.x, GM = BM / TM, GN = BN / TN;
@@ -51,7 +102,7 @@ void main() {
                 else
                     for (uint e = 0u; e < p.K - k; e++) v[e] = X_AT(i + e);
             }
-            [[unroll]] for (uint e = 0u; e < 4u; e++) xt[(kk + e) * BM + m] = v[e];
+            stage_x(kk, m, v);
         }
         // Stage W[n_tile .. + BN, k0 .. + BK]; block types: K % WQ_QK == 0, so a quad lies in one block.
         for (uint q = lid; q < BN * BK / 4u; q += WG) {
@@ -68,16 +119,16 @@ void main() {
                     for (uint e = 0u; e < p.K - k; e++) v[e] = W_AT(i + e);
 #endif
             }
-            [[unroll]] for (uint e = 0u; e < 4u; e++) wt[(kk + e) * BN + n] = v[e];
+            stage_w(kk, n, v);
         }
         barrier();
 
-        for (uint kk = 0u; kk < BK; kk++) {
-            float a[TM], b[TN];
-            [[unroll]] for (uint r = 0u; r < TM; r++) a[r] = xt[kk * BM + ti + r * GM];
-            [[unroll]] for (uint c = 0u; c < TN; c++) b[c] = wt[kk * BN + tj + c * GN];
+        for (uint k2 = 0u; k2 < BK / 2u; k2++) { // two k per step (one f16 word)
+            vec2 a[TM], b[TN];
+            [[unroll]] for (uint r = 0u; r < TM; r++) a[r] = X_PAIR(k2, ti + r * GM);
+            [[unroll]] for (uint c = 0u; c < TN; c++) b[c] = W_PAIR(k2, tj + c * GN);
             [[unroll]] for (uint r = 0u; r < TM; r++)
-                [[unroll]] for (uint c = 0u; c < TN; c++) acc[r * TN + c] += a[r] * b[c];
+                [[unroll]] for (uint c = 0u; c < TN; c++) acc[r * TN + c] += a[r].x * b[c].x + a[r].y * b[c].y;
         }
         barrier();
     }

@@ -153,8 +153,9 @@ static void check_profile(const vkattn_device_info *d, uint32_t M, const char *f
     CHECK(vkattn__limits_ok(d, 4, g.wg, 36, why, sizeof why), "%s: %s workgroup %u: %s", d->name, g.shader, g.wg, why);
     CHECK(g.tile_n > 0 && g.tile_m > 0 && g.wg > 0, "%s: empty tile", d->name);
     if (!strcmp(g.shader, "gemm_ks")) CHECK(g.wg % g.sg == 0, "%s: gemm_ks workgroup %u not whole subgroups of %u", d->name, g.wg, g.sg);
-    if (!strcmp(g.shader, "gemm_tiled"))
-        CHECK((uint64_t)(g.tile_m + g.tile_n) * g.bk * 4 <= d->shared_memory_bytes, "%s: tiled over shared memory", d->name);
+    if (!strcmp(g.shader, "gemm_tiled")) /* f32 tiles, rows padded by (32 / bk) mod 8 words */
+        CHECK((uint64_t)(g.tile_m + g.tile_n + 2 * (32 / g.bk % 8)) * g.bk * 4 <= d->shared_memory_bytes,
+              "%s: tiled over shared memory", d->name);
 }
 
 /* GPU-shaped flash (attn_tiles_pick): every device here has a tile for every head dim, within
@@ -239,6 +240,35 @@ static void test_devices(void) {
         /* forced: ks only with subgroup arithmetic and int64 (else blocked); tiled where a tile fits */
         check_profile(d, 5, "ks", d->shader_int64 && d->subgroup_arithmetic ? "gemm_ks" : "gemm");
         check_profile(d, 5, "tiled", "gemm_tiled");
+        /* M <= 8 on GPUs: gemm_ks blocks of RM = 2 / 4 / 8 rows of x (a multi-column GEMV) where it exists */
+        const int gpu = d->type == VKATTN_DEVICE_DISCRETE || d->type == VKATTN_DEVICE_INTEGRATED;
+        if (gpu && !strcmp(want[i].kernel_m1, "gemm_ks")) {
+            static const uint32_t Ms[][2] = {{2, 2}, {3, 4}, {4, 4}, {5, 8}, {8, 8}};
+            for (size_t j = 0; j < sizeof Ms / sizeof Ms[0]; j++) {
+                check_profile(d, Ms[j][0], NULL, "gemm_ks");
+                vkattn__gemm_profile g;
+                vkattn__gemm_pick(d, Ms[j][0], NULL, &g);
+                CHECK(g.rm == Ms[j][1] && g.rn == 4 && g.tile_m == g.rm, "%s: M=%u: gemm_ks rm %u rn %u, want %u x 4", d->name,
+                      Ms[j][0], g.rm, g.rn, Ms[j][1]);
+            }
+            check_profile(d, 9, NULL, want[i].kernel_m64);
+        }
+        /* gemm_tiled's 128 x 128 tile of 8 x 8 blocks: M > 64 on discrete GPUs, and whenever tiled is forced
+         * (so the CPU drivers test it) on devices with 256 invocations */
+        {
+            vkattn__gemm_profile g;
+            vkattn__gemm_pick(d, 130, "tiled", &g);
+            const int large = d->max_workgroup_invocations >= 256 && d->max_workgroup_size[0] >= 256;
+            CHECK(large ? g.tile_m == 128 && g.tile_n == 128 && g.rm == 8 && g.rn == 8 && g.wg == 256 : g.rm == 4,
+                  "%s: forced tiled at M=130: %u x %u tile of %u x %u blocks", d->name, g.tile_m, g.tile_n, g.rm, g.rn);
+            vkattn__gemm_pick(d, 64, "tiled", &g);
+            CHECK(g.rm == 4 && g.rn == 4, "%s: tiled at M=64 keeps 4 x 4 blocks", d->name);
+            if (gpu && !strcmp(want[i].kernel_m64, "gemm_tiled")) {
+                vkattn__gemm_pick(d, 130, NULL, &g);
+                CHECK((g.tile_m == 128) == (d->type == VKATTN_DEVICE_DISCRETE), "%s: M=130: tile %u (128 on discrete GPUs only)",
+                      d->name, g.tile_m);
+            }
+        }
         vkattn__gemm_profile g;
         CHECK(!vkattn__gemm_pick(d, 1, "fast", &g), "%s: unknown VKATTN_GEMM accepted", d->name);
         CHECK(vkattn__gemm_pick(d, 1, NULL, &g), "%s", d->name);

@@ -17,21 +17,32 @@ typedef struct {
 
 typedef vkattn__gemm_profile gemm_profile; /* linear.h */
 
-/* gemm_tiled: 4 x 4 register blocks, a 64 x 64 tile (BM 32 / 16 for M <= 32 / 16, but at least
- * one subgroup of invocations), 16-wide K slices; the tile shrinks (BN first) to fit the
- * invocation limits and the K slice to fit the shared memory (x and W slices, f32).
- * Returns 0 if even the smallest tile does not fit. */
-static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profile *g) {
+/* Shared bytes of gemm_tiled's x and W tiles for (bm, bn, bk), staged as f32 (f16 tensors take half):
+ * rows padded by (32 / bk) mod 8 words against bank conflicts (shaders/gemm_tiled.comp). */
+static uint64_t tiled_shared_bytes(uint32_t bm, uint32_t bn, uint32_t bk) {
+    const uint32_t pad = 32 / bk % 8;
+    return (uint64_t)(bm + pad + bn + pad) * bk * 4;
+}
+
+/* gemm_tiled: a 64 x 64 tile of 4 x 4 register blocks (BM 32 / 16 for M <= 32 / 16, but at least one
+ * subgroup of invocations), 16-wide K slices. `large`: a 128 x 128 tile of 8 x 8 blocks for M > 64 (256
+ * invocations, 64 accumulators + 16 operands per invocation: within the 255 registers of NVIDIA and
+ * AMD's 256 VGPRs; each staged value serves 8 FMAs per k instead of 4, half the shared-memory reads
+ * per FMA). The tile shrinks (BN first) to fit the invocation limits and the K slice to fit the shared
+ * memory. Returns 0 if even the smallest tile does not fit. */
+static int tiled_profile(const vkattn_device_info *info, uint32_t M, int large, gemm_profile *g) {
     uint32_t tm = 4, tn = 4, bm = M > 32 ? 64 : M > 16 ? 32 : 16, bn = 64, bk = 16;
     uint32_t lim = info->max_workgroup_invocations;
     if (info->max_workgroup_size[0] && info->max_workgroup_size[0] < lim) lim = info->max_workgroup_size[0];
+    if (large && M > 64 && lim >= 256 && tiled_shared_bytes(128, 128, 8) <= info->shared_memory_bytes)
+        tm = tn = 8, bm = bn = 128;
     while (bm < 64 && (bm / tm) * (bn / tn) < info->subgroup_size) bm *= 2;
     while ((bm / tm) * (bn / tn) > lim) {
         if (bn >= bm && bn > tn) bn /= 2;
         else if (bm > tm) bm /= 2;
         else return 0;
     }
-    while ((uint64_t)(bm + bn) * bk * 4 > info->shared_memory_bytes) {
+    while (tiled_shared_bytes(bm, bn, bk) > info->shared_memory_bytes) {
         if (bk == 4) return 0;
         bk /= 2;
     }
@@ -39,14 +50,17 @@ static int tiled_profile(const vkattn_device_info *info, uint32_t M, gemm_profil
     return 1;
 }
 
-/* Per-device choice from what the device reports (measurements: bench/results/gemm-*.md).
- * - gemm_tiled (shared-memory tiles, register blocks) for M > 1 on GPUs (discrete, integrated,
- *   virtual): each staged value of x is used BN times and of W BM times from shared memory.
+/*  Per-device choice from what the device reports (measurements: bench/results/gemm-*.md).
+ * - gemm_tiled (shared-memory tiles, register blocks) for M > 8 on GPUs (discrete, integrated,
+ *   virtual): each staged value of x is used BN times and of W BM times from shared memory. The
+ *   128 x 128 tile at M > 64 on discrete GPUs (and under a forced tiled, so CPU drivers test it).
  * - gemm_ks (K split across a subgroup's lanes, 64-bit loads) on CPU drivers: llvmpipe runs
  *   arithmetic 8 lanes wide but loads every lane's every component one by one, so what counts
  *   is FMAs per loaded component: wide blocks (8 x 16) and no value loaded twice. Also for
- *   M = 1 (decoding) on every device that has it: one row of x cannot fill a block, so the
- *   lanes share the K loop instead of idling.
+ *   M <= 8 (decoding, short prompts, speculative batches) on every device that has it: a few rows
+ *   of x cannot fill a tile (a 64-row tile would stage mostly padding), so the lanes share the K
+ *   loop; on GPUs an RM x 4 block (RM = M rounded up to 2, 4 or 8) reads each row of W once for
+ *   all M rows of x (a multi-column GEMV).
  * - gemm_ubo (gemm_ks with W read through uniform buffers, one dispatch per slice of W rows
  *   that fits in one) on CPU drivers at M >= 128 for f32 and f16 W when the rows fit (pick_profile):
  *   llvmpipe fetches a uniform buffer with one gather per component where it loads a storage
@@ -72,20 +86,21 @@ int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *fo
      * same caches (Arm's Mali guides: do not use local memory as a cache), so staging tiles there
      * only adds copies and barriers: the register-blocked kernel instead */
     const int shared_is_main_memory = info->vendor_id == 0x13B5;
-    const int want_tiled = force && *force ? !strcmp(force, "tiled") : gpu && M > 1 && !shared_is_main_memory;
-    const int want_ubo = force && *force ? !strcmp(force, "ubo") : cpu && M >= 128;
-    const int want_ks = force && *force ? !strcmp(force, "ks") || want_ubo : cpu || M == 1;
+    const int forced = force && *force;
+    const int want_tiled = forced ? !strcmp(force, "tiled") : gpu && M > VKATTN__GEMV_MAX_M && !shared_is_main_memory;
+    const int want_ubo = forced ? !strcmp(force, "ubo") : cpu && M >= 128;
+    const int want_ks = forced ? !strcmp(force, "ks") || want_ubo : cpu || M <= VKATTN__GEMV_MAX_M;
     /* short prompts on CPU drivers take the decode (M = 1) pipeline, one row of x per workgroup
      * row: llvmpipe compiles it anyway for the tokens that follow, while the 8 x 16 block costs
      * 2-3 s of JIT per dtype variant, most of a cold start (bench startup); a forced ks keeps
      * the blocks, so tests reach them at small M */
-    const int gemv = M == 1 || (cpu && M <= VKATTN__GEMV_MAX_M && !(force && *force));
-    if (want_tiled && tiled_profile(info, M, out)) return 1;
+    const int gemv = M == 1 || (cpu && M <= VKATTN__GEMV_MAX_M && !forced);
+    if (want_tiled && tiled_profile(info, M, forced || info->type == VKATTN_DEVICE_DISCRETE, out)) return 1;
     if (ks && want_ks) {
         g.shader = "gemm_ks";
         g.sg = sg;
         g.wg = cpu ? (gemv ? 2 * sg : sg) : (sg >= 64 ? sg : 64 / sg * sg);
-        g.rm = gemv ? 1 : M <= 4 ? 4 : 8;
+        g.rm = gemv ? 1 : M <= 2 ? 2 : M <= 4 ? 4 : 8;
         g.rn = gemv ? 8 : cpu ? 16 : 4;
         /* one subgroup of 8 x 16 blocks per workgroup; pick_profile keeps it only where W fits */
         if (want_ubo && M > 1 && info->max_uniform_buffer_range >= 1024) g = (gemm_profile){"gemm_ubo", sg, 8, 16, sg, 0, 0, 0};

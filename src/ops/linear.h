@@ -16,7 +16,8 @@ typedef struct vkattn__gemm_profile {
     uint32_t wg, rm, rn, sg, tile_m, tile_n, bk;
 } vkattn__gemm_profile;
 
-/* On CPU drivers, products of up to this many rows of x run the decode (M = 1) kernel. */
+/* Products of up to this many rows of x run gemm_ks: on CPU drivers with the decode (M = 1) profile,
+ * on GPUs as a multi-column GEMV (linear.c). */
 #define VKATTN__GEMV_MAX_M 8
 
 /* The profile for M rows of x on `info`; `force` is $VKATTN_GEMM (tiled | blocked | ks, or

@@ -18,12 +18,14 @@ void vkattn_context_get_plan(const vkattn_context *ctx, vkattn_context_plan *pla
     plan->block_bytes = ctx->block_size;
 
     const char *force = getenv("VKATTN_GEMM");
-    vkattn__gemm_profile g1 = {0}, gn = {0}, ks = {0};
-    if (vkattn__gemm_pick(info, 1, force, &g1) && vkattn__gemm_pick(info, 64, force, &gn)) {
+    vkattn__gemm_profile g1 = {0}, gn = {0}, gf = {0}, ks = {0};
+    if (vkattn__gemm_pick(info, 1, force, &g1) && vkattn__gemm_pick(info, 64, force, &gn) &&
+        vkattn__gemm_pick(info, VKATTN__GEMV_MAX_M, force, &gf)) {
         plan->gemm_m1 = g1.shader;
         plan->gemm_mn = gn.shader;
+        plan->gemm_few = gf.shader;
     } else {
-        plan->gemm_m1 = plan->gemm_mn = "invalid $VKATTN_GEMM";
+        plan->gemm_m1 = plan->gemm_mn = plan->gemm_few = "invalid $VKATTN_GEMM";
     }
     plan->gemm_ks_available = vkattn__gemm_pick(info, 1, "ks", &ks) && !strcmp(ks.shader, "gemm_ks");
     /* gemm_ks's planned size, else the row reductions' (norm, softmax, argmax: workgroups of 256 at most) */
