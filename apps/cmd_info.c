@@ -48,8 +48,10 @@ void cli_device_table(FILE *f, const vkattn_device_info *x) {
     fprintf(f, "  %-28s fp16 arith %s, 16-bit storage %s, 8-bit storage %s, int8 %s\n", "types",
            x->fp16_arithmetic ? "yes" : "no", x->storage16 ? "yes" : "no", x->storage8 ? "yes" : "no",
            x->int8_arithmetic ? "yes" : "no");
-    fprintf(f, "  %-28s int8 dot %s, cooperative matrix %s, timestamps %s\n", "", x->int8_dot ? "yes" : "no",
-           x->cooperative_matrix ? "yes" : "no", x->timestamps ? "yes" : "no");
+    char cm[48] = "no";
+    if (x->cooperative_matrix) snprintf(cm, sizeof cm, "%ux%ux%u f16 -> f32", x->coopmat_m, x->coopmat_n, x->coopmat_k);
+    fprintf(f, "  %-28s int8 dot %s, cooperative matrix %s, timestamps %s\n", "", x->int8_dot ? "yes" : "no", cm,
+           x->timestamps ? "yes" : "no");
     fprintf(f, "  %-28s %u bytes\n", "shared memory", x->shared_memory_bytes);
     fprintf(f, "  %-28s %u invocations, size %u x %u x %u\n", "max workgroup", x->max_workgroup_invocations,
            x->max_workgroup_size[0], x->max_workgroup_size[1], x->max_workgroup_size[2]);
@@ -78,10 +80,10 @@ void cli_device_json(FILE *f, const vkattn_device_info *x) {
            x->subgroup_size, x->subgroup_min, x->subgroup_max, x->subgroup_size_control ? "true" : "false",
            x->subgroup_arithmetic ? "true" : "false");
     fprintf(f, "   \"fp16_arithmetic\": %s, \"storage16\": %s, \"storage8\": %s, \"int8_arithmetic\": %s, \"int8_dot\": %s, "
-           "\"cooperative_matrix\": %s, \"timestamps\": %s,\n",
+           "\"cooperative_matrix\": %s, \"coopmat_mnk\": [%u, %u, %u], \"timestamps\": %s,\n",
            x->fp16_arithmetic ? "true" : "false", x->storage16 ? "true" : "false", x->storage8 ? "true" : "false",
            x->int8_arithmetic ? "true" : "false", x->int8_dot ? "true" : "false", x->cooperative_matrix ? "true" : "false",
-           x->timestamps ? "true" : "false");
+           x->coopmat_m, x->coopmat_n, x->coopmat_k, x->timestamps ? "true" : "false");
     fprintf(f, "   \"shared_memory_bytes\": %u, \"max_workgroup_invocations\": %u, \"max_workgroup_size\": [%u, %u, %u], "
            "\"max_storage_buffer_range\": %llu, \"max_allocation_size\": %llu, \"max_buffer_size\": %llu,\n",
            x->shared_memory_bytes, x->max_workgroup_invocations, x->max_workgroup_size[0], x->max_workgroup_size[1],

@@ -48,7 +48,8 @@ static void print_plan(FILE *f, const vkattn_device_info *x, const vkattn_contex
         fprintf(f, "  %-28s type %u (%s)\n", "staging memory", p->staging_memory_type,
                 memory_flags(p->staging_memory_flags, b, sizeof b));
     fprintf(f, "  %-28s %.0f MiB, suballocated\n", "allocation blocks", (double)p->block_bytes / 1048576.0);
-    fprintf(f, "  %-28s int8 arithmetic, int8 dot product, 8-bit storage, cooperative matrix (probed only)\n", "not used yet");
+    fprintf(f, "  %-28s int8 arithmetic, int8 dot product, 8-bit storage, cooperative matrix (enabled where present, "
+               "no kernel yet)\n", "not used yet");
     if (p->test_idle_lanes) fprintf(f, "  %-28s $VKATTN_TEST_IDLE_LANES: subgroup kernels idle their odd lanes\n", "test knob");
 }
 

@@ -85,7 +85,8 @@ typedef struct vkattn_device_info {
     int storage8;                    /* storageBuffer8BitAccess */
     int int8_arithmetic;             /* shaderInt8 */
     int int8_dot;                    /* VK_KHR_shader_integer_dot_product */
-    int cooperative_matrix;          /* VK_KHR_cooperative_matrix */
+    int cooperative_matrix;          /* VK_KHR_cooperative_matrix enabled with an f16 x f16 + f32 subgroup shape: */
+    uint32_t coopmat_m, coopmat_n, coopmat_k; /* that shape (no kernel uses it yet: docs/gpu-next.md) */
     int timestamps;                  /* compute queue can write timestamps */
     float timestamp_period_ns;
 

@@ -316,7 +316,52 @@ static void test_vendors(void) {
     check_profile(&adreno, 64, NULL, "gemm_tiled");
 }
 
+/* The cooperative-matrix shape (vkattn__coopmat_pick) from the lists real devices report, written down from
+ * public reports: NVK / NVIDIA (16x8x8, 16x8x16, 16x16x16 with f16 and f32 accumulators; VK-GL-CTS issue 546),
+ * AMD RDNA3 on RADV (16x16x16, f16 and f32 accumulators, int8), Intel Arc on ANV (8x8x16; vkpeak's shaders),
+ * and a list with workgroup scope only or f16 accumulators only, which a GEMM with f32 accumulation cannot use. */
+#define CM(m, n, k, a, c, scope) {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR, NULL, m, n, k, a, a, c, c, VK_FALSE, scope}
+#define H VK_COMPONENT_TYPE_FLOAT16_KHR
+#define F VK_COMPONENT_TYPE_FLOAT32_KHR
+#define I8 VK_COMPONENT_TYPE_SINT8_KHR
+#define I32 VK_COMPONENT_TYPE_SINT32_KHR
+#define SG VK_SCOPE_SUBGROUP_KHR
+#define WG VK_SCOPE_WORKGROUP_KHR
+static void test_coopmat(void) {
+    const VkCooperativeMatrixPropertiesKHR nvidia[] = {CM(16, 8, 8, H, H, SG),   CM(16, 8, 16, H, H, SG), CM(16, 16, 16, H, H, SG),
+                                                       CM(16, 8, 8, H, F, SG),   CM(16, 8, 16, H, F, SG), CM(16, 16, 16, H, F, SG),
+                                                       CM(16, 8, 32, I8, I32, SG)};
+    const VkCooperativeMatrixPropertiesKHR rdna3[] = {CM(16, 16, 16, H, H, SG), CM(16, 16, 16, H, F, SG), CM(16, 16, 16, I8, I32, SG)};
+    const VkCooperativeMatrixPropertiesKHR arc[] = {CM(8, 8, 16, H, F, SG), CM(8, 8, 32, I8, I32, SG)};
+    const VkCooperativeMatrixPropertiesKHR none[] = {CM(32, 16, 16, H, F, WG), CM(16, 16, 16, H, H, SG), CM(16, 16, 32, I8, I32, SG)};
+    struct {
+        const char *name;
+        const VkCooperativeMatrixPropertiesKHR *p;
+        uint32_t n, want[3];
+    } lists[] = {{"NVIDIA", nvidia, 7, {16, 16, 16}}, {"RDNA3", rdna3, 3, {16, 16, 16}}, {"Arc", arc, 2, {8, 8, 16}},
+                 {"no f32 subgroup shape", none, 3, {0, 0, 0}}, {"empty", nvidia, 0, {0, 0, 0}}};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        uint32_t mnk[3] = {0, 0, 0};
+        int ok = vkattn__coopmat_pick(lists[i].p, lists[i].n, mnk);
+        CHECK(ok == (lists[i].want[0] != 0) && !memcmp(mnk, lists[i].want, sizeof mnk), "%s: coopmat %d %ux%ux%u", lists[i].name,
+              ok, mnk[0], mnk[1], mnk[2]);
+    }
+    /* without 16 x 16 x 16: the largest f16 -> f32 shape */
+    const VkCooperativeMatrixPropertiesKHR odd[] = {CM(16, 8, 8, H, F, SG), CM(16, 8, 16, H, F, SG), CM(8, 8, 16, H, F, SG)};
+    uint32_t mnk[3];
+    CHECK(vkattn__coopmat_pick(odd, 3, mnk) && mnk[0] == 16 && mnk[1] == 8 && mnk[2] == 16, "largest: %ux%ux%u", mnk[0], mnk[1],
+          mnk[2]);
+}
+
+#undef H
+#undef F
+#undef I8
+#undef I32
+#undef SG
+#undef WG
+
 int main(void) {
+    test_coopmat();
     test_memory();
     test_devices();
     test_vendors();

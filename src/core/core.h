@@ -178,6 +178,50 @@ const char *vkattn__vk_result_string(VkResult r);
 
 /* ---- device.c ---------------------------------------------------------------- */
 
+/* VK_KHR_cooperative_matrix (Vulkan 1.3.255), declared here when the headers predate it (Debian 12
+ * ships 1.3.239): the values and layouts are the registry's. */
+#ifndef VK_KHR_cooperative_matrix
+#define VK_KHR_cooperative_matrix 1
+#define VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME "VK_KHR_cooperative_matrix"
+#define VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR ((VkStructureType)1000506000)
+#define VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR ((VkStructureType)1000506001)
+typedef enum VkComponentTypeKHR {
+    VK_COMPONENT_TYPE_FLOAT16_KHR = 0,
+    VK_COMPONENT_TYPE_FLOAT32_KHR = 1,
+    VK_COMPONENT_TYPE_SINT8_KHR = 3,
+    VK_COMPONENT_TYPE_SINT32_KHR = 5,
+    VK_COMPONENT_TYPE_MAX_ENUM_KHR = 0x7FFFFFFF
+} VkComponentTypeKHR;
+typedef enum VkScopeKHR {
+    VK_SCOPE_DEVICE_KHR = 1,
+    VK_SCOPE_WORKGROUP_KHR = 2,
+    VK_SCOPE_SUBGROUP_KHR = 3,
+    VK_SCOPE_QUEUE_FAMILY_KHR = 5,
+    VK_SCOPE_MAX_ENUM_KHR = 0x7FFFFFFF
+} VkScopeKHR;
+typedef struct VkCooperativeMatrixPropertiesKHR {
+    VkStructureType sType;
+    void *pNext;
+    uint32_t MSize, NSize, KSize;
+    VkComponentTypeKHR AType, BType, CType, ResultType;
+    VkBool32 saturatingAccumulation;
+    VkScopeKHR scope;
+} VkCooperativeMatrixPropertiesKHR;
+typedef struct VkPhysicalDeviceCooperativeMatrixFeaturesKHR {
+    VkStructureType sType;
+    void *pNext;
+    VkBool32 cooperativeMatrix;
+    VkBool32 cooperativeMatrixRobustBufferAccess;
+} VkPhysicalDeviceCooperativeMatrixFeaturesKHR;
+typedef VkResult(VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)(VkPhysicalDevice, uint32_t *,
+                                                                                  VkCooperativeMatrixPropertiesKHR *);
+#endif
+
+/* The shape a cooperative-matrix GEMM would take among what the device lists (pure; tested on the lists
+ * of real devices in tests/host_device_plan.c): f16 A and B, f32 C and result, subgroup scope, preferring
+ * 16 x 16 x 16, else the largest. Returns 0 if there is none. */
+int vkattn__coopmat_pick(const VkCooperativeMatrixPropertiesKHR *props, uint32_t n, uint32_t mnk[3]);
+
 typedef struct vkattn__features {
     VkPhysicalDeviceFeatures2 f2;
     VkPhysicalDevice16BitStorageFeatures s16;
@@ -185,6 +229,7 @@ typedef struct vkattn__features {
     VkPhysicalDeviceShaderFloat16Int8FeaturesKHR f16i8;
     VkPhysicalDeviceSubgroupSizeControlFeaturesEXT sgsc;
     VkPhysicalDeviceShaderIntegerDotProductFeaturesKHR dot;
+    VkPhysicalDeviceCooperativeMatrixFeaturesKHR coopmat;
     const char *extensions[16];
     uint32_t extension_count;
 } vkattn__features;

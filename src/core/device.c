@@ -43,6 +43,38 @@ static int use_ext(vkattn__features *f, const VkExtensionProperties *exts, uint3
     return 1;
 }
 
+int vkattn__coopmat_pick(const VkCooperativeMatrixPropertiesKHR *props, uint32_t n, uint32_t mnk[3]) {
+    uint64_t best = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const VkCooperativeMatrixPropertiesKHR *p = &props[i];
+        if (p->AType != VK_COMPONENT_TYPE_FLOAT16_KHR || p->BType != VK_COMPONENT_TYPE_FLOAT16_KHR ||
+            p->CType != VK_COMPONENT_TYPE_FLOAT32_KHR || p->ResultType != VK_COMPONENT_TYPE_FLOAT32_KHR ||
+            p->scope != VK_SCOPE_SUBGROUP_KHR || !p->MSize || !p->NSize || !p->KSize)
+            continue;
+        const int square16 = p->MSize == 16 && p->NSize == 16 && p->KSize == 16;
+        const uint64_t score = square16 ? UINT64_MAX : (uint64_t)p->MSize * p->NSize * p->KSize;
+        if (score > best) best = score, mnk[0] = p->MSize, mnk[1] = p->NSize, mnk[2] = p->KSize;
+    }
+    return best != 0;
+}
+
+/* The device's cooperative-matrix shapes (vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR, an instance
+ * function volk of these headers does not load) into info->coopmat_*; 0 if none fits. */
+static int coopmat_query(VkPhysicalDevice pd, vkattn_device_info *info) {
+    PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR get = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)
+        vkGetInstanceProcAddr(volkGetLoadedInstance(), "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+    VkCooperativeMatrixPropertiesKHR props[64];
+    uint32_t n = 0;
+    if (!get || get(pd, &n, NULL) != VK_SUCCESS) return 0;
+    if (n > 64) n = 64;
+    for (uint32_t i = 0; i < n; i++) props[i] = (VkCooperativeMatrixPropertiesKHR){.sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR};
+    VkResult r = get(pd, &n, props);
+    uint32_t mnk[3];
+    if ((r != VK_SUCCESS && r != VK_INCOMPLETE) || !vkattn__coopmat_pick(props, n, mnk)) return 0;
+    info->coopmat_m = mnk[0], info->coopmat_n = mnk[1], info->coopmat_k = mnk[2];
+    return 1;
+}
+
 static void chain(void **tail, void *s) {
     ((VkBaseOutStructure *)*tail)->pNext = s;
     *tail = s;
@@ -173,7 +205,10 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
     int use_dot = use_ext(f, exts, n_ext, api, VK_API_VERSION_1_3, VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
     if (use_s8 && api < VK_API_VERSION_1_2 && !has_ext(exts, n_ext, VK_KHR_STORAGE_BUFFER_STORAGE_CLASS_EXTENSION_NAME))
         use_s8 = 0; /* 8-bit storage requires it before 1.1 made it core; guard anyway */
-    info->cooperative_matrix = has_ext(exts, n_ext, "VK_KHR_cooperative_matrix") && !disabled("COOPMAT");
+    f->coopmat.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
+    /* no shader uses it yet; enabled (extension and feature) so the shapes it reports are the ones a kernel gets */
+    int use_coopmat = api >= VK_API_VERSION_1_1 && !disabled("COOPMAT") &&
+                      use_ext(f, exts, n_ext, api, 0, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
 
     void *ft = &f->f2;
     if (use_s16) chain(&ft, &f->s16);
@@ -181,6 +216,7 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
     if (use_f16) chain(&ft, &f->f16i8);
     if (use_sgsc) chain(&ft, &f->sgsc);
     if (use_dot) chain(&ft, &f->dot);
+    if (use_coopmat) chain(&ft, &f->coopmat);
     vkGetPhysicalDeviceFeatures2(pd, &f->f2);
 
     /* Keep only what we use; switch off what the environment disables. */
@@ -203,12 +239,14 @@ void vkattn__probe_device(VkPhysicalDevice pd, uint32_t index, uint32_t instance
         f->sgsc.computeFullSubgroups = VK_FALSE;
     }
     if (disabled("INT8DOT")) f->dot.shaderIntegerDotProduct = VK_FALSE;
+    f->coopmat.cooperativeMatrixRobustBufferAccess = VK_FALSE;
 
     info->storage16 = use_s16 && f->s16.storageBuffer16BitAccess;
     info->storage8 = use_s8 && f->s8.storageBuffer8BitAccess;
     info->fp16_arithmetic = use_f16 && f->f16i8.shaderFloat16;
     info->int8_arithmetic = use_f16 && f->f16i8.shaderInt8;
     info->int8_dot = use_dot && f->dot.shaderIntegerDotProduct;
+    info->cooperative_matrix = use_coopmat && f->coopmat.cooperativeMatrix && coopmat_query(pd, info);
     info->subgroup_size_control = use_sgsc && f->sgsc.subgroupSizeControl &&
                                   (sgsc.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT);
     if (info->subgroup_size_control) {
