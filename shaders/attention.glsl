@@ -57,7 +57,8 @@ float soft_cap(float s) {
     return c * tanh_stable(s / c);
 }
 
-// Kernels with their own per-row state (attention_decode_lanes.comp) stop here.
+// Kernels with their own per-row state (attention_decode_lanes.comp, attention_flash_tiles.comp)
+// stop here.
 #ifndef ATTN_NO_ROW_STATE
 
 // lavapipe (llvmpipe, Mesa 22) ends every loop of an invocation once the shader has run

@@ -186,6 +186,44 @@ static void check_decode_lanes(const vkattn_device_info *d, const lanes_want *w)
     CHECK(attn_decode_lanes_pick(d, ATTN_KV_TILES, 33, 17, 2, &p) && p.rows == 2, "%s: D 33 / Dv 17, 2 rows", d->name);
 }
 
+/* GPU-shaped flash (attn_tiles_pick): every device here has a tile for every head dim, within
+ * 16 KiB of shared memory and its workgroup limits, at most 16 q and 16 output floats per lane;
+ * GPUs take it by default, CPU drivers and unknown device types keep attention_flash. Every
+ * device here allows 128 invocations and 16 KiB, so the plan is the same on all of them
+ * (docs/gpu-next.md: the budget per vendor). */
+static void check_flash_tiles(const vkattn_device_info *d) {
+    static const uint32_t dims[][2] = {{40, 40}, {64, 64}, {128, 128}, {256, 256}, {128, 64}, {33, 17}};
+    /* D = Dv = 64, 128, 256: br, lanes, bc, wg, shared bytes */
+    static const attn_tiles_plan want[3] = {{32, 16, 4, 128, 14336}, {8, 16, 8, 64, 12800}, {8, 8, 16, 128, 12544}};
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        uint32_t D = dims[i][0], Dv = dims[i][1], kw = D > Dv ? D : Dv;
+        attn_tiles_plan t;
+        CHECK(attn_tiles_pick(d, D, Dv, &t), "%s: no flash tile for D %u Dv %u", d->name, D, Dv);
+        char why[256];
+        CHECK(t.wg == t.br * t.lanes && t.bc >= 1 && vkattn__limits_ok(d, 4, t.wg, 128, why, sizeof why), "%s: D %u: wg %u: %s",
+              d->name, D, t.wg, why);
+        CHECK(t.shared_bytes <= 16384 && t.shared_bytes <= d->shared_memory_bytes &&
+              t.shared_bytes == 4 * (t.bc * kw + t.wg * t.bc + t.br * t.bc), "%s: D %u: %u shared bytes", d->name, D, t.shared_bytes);
+        CHECK(vkattn__div_up(kw, t.lanes) <= 16, "%s: D %u: %u lanes hold %u floats each", d->name, D, t.lanes,
+              vkattn__div_up(kw, t.lanes));
+        if (D == Dv && (D == 64 || D == 128 || D == 256)) {
+            const attn_tiles_plan *w = &want[D == 64 ? 0 : D == 128 ? 1 : 2];
+            CHECK(t.br == w->br && t.bc == w->bc && t.lanes == w->lanes && t.wg == w->wg && t.shared_bytes == w->shared_bytes,
+                  "%s: D %u: Br %u Bc %u lanes %u wg %u, %u bytes", d->name, D, t.br, t.bc, t.lanes, t.wg, t.shared_bytes);
+        }
+        int gpu = d->type == VKATTN_DEVICE_DISCRETE || d->type == VKATTN_DEVICE_INTEGRATED || d->type == VKATTN_DEVICE_VIRTUAL;
+        CHECK(attn_tiles_default(d, D, Dv) == gpu, "%s: D %u: tiles by default %d", d->name, D, !gpu);
+    }
+    /* a device too small for 16 lanes a row (D = 256) keeps attention_flash */
+    vkattn_device_info small = *d;
+    small.type = VKATTN_DEVICE_DISCRETE;
+    small.max_workgroup_invocations = 8;
+    attn_tiles_plan t;
+    CHECK(!attn_tiles_pick(&small, 256, 256, &t) && !attn_tiles_default(&small, 256, 256), "%s: 8 invocations", d->name);
+    CHECK(attn_kv_parse(NULL) == ATTN_KV_AUTO && attn_kv_parse("tiles") == ATTN_KV_TILES && attn_kv_parse("tile") < 0,
+          "VKATTN_ATTN_KV values");
+}
+
 static void test_devices(void) {
     /* name, type, subgroupSize, minSubgroupSize, maxSubgroupSize, shaderInt64, subgroup arithmetic,
      * maxComputeWorkGroupInvocations, maxComputeWorkGroupSize.x, maxComputeSharedMemorySize,
@@ -295,6 +333,7 @@ static void test_devices(void) {
         CHECK(attn_choose(d, VKATTN_ATTN_AUTO, 1, 1, 4096, 64) == VKATTN_ATTN_3PASS, "%s: probs", d->name);
         CHECK(attn_choose(d, VKATTN_ATTN_FLASH, 0, 1, 4096, 64) == VKATTN_ATTN_FLASH, "%s: forced", d->name);
         check_decode_lanes(d, &lanes[i]);
+        check_flash_tiles(d);
     }
 }
 

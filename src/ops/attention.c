@@ -4,9 +4,10 @@
  * attention_3pass.c. Tile and workgroup sizes come from the device's limits: CPU
  * drivers (lavapipe, SwiftShader) emulate shared memory and barriers slowly, so
  * there flash reads K/V straight from the buffer, several query rows per invocation
- * reusing each loaded key; GPUs stage K/V tiles in shared memory.
- * $VKATTN_ATTN_KV=shared|direct overrides that choice (tests cover both on any device);
- * =tiles forces the GPU-shaped kernels (decode: attention_decode_lanes.c). */
+ * reusing each loaded key; GPUs take the GPU-shaped kernels where they fit (flash:
+ * attention_flash_tiles.c, Br x Bc tiles with several lanes per row; decode:
+ * attention_decode_lanes.c), else flash stages K/V tiles in shared memory here.
+ * $VKATTN_ATTN_KV=shared|direct|tiles overrides that choice (tests cover each on any device). */
 #include "attention.h"
 
 #include <math.h>
@@ -84,6 +85,18 @@ uint32_t attn_vec4_kv(const attn_problem *a) {
 static vkattn_status attn_flash(const attn_problem *a) {
     vkattn_context *ctx = a->ctx;
     const vkattn_device_info *info = &ctx->info;
+    attn_tiles_plan tp;
+    if (a->kv == ATTN_KV_TILES || (a->kv == ATTN_KV_AUTO && attn_tiles_default(info, a->D, a->Dv))) {
+        if (!attn_tiles_pick(info, a->D, a->Dv, &tp))
+            return vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED, "attention (flash): no tile for D %u, Dv %u fits the device's "
+                                "%u bytes of shared memory (VKATTN_ATTN_KV=tiles); unset VKATTN_ATTN_KV", a->D, a->Dv,
+                                info->shared_memory_bytes);
+        /* its only loop walks the tiles (everything inside one is unrolled) */
+        if (loop_limited(ctx) && vkattn__div_up(a->Lk, tp.bc) + 1 > LOOP_BUDGET)
+            return vkattn__fail(ctx, VKATTN_ERROR_TOO_LARGE, "attention (flash): %u keys exceed what llvmpipe's loop limit lets "
+                                "one invocation walk in tiles of %u (VKATTN_ATTN_KV=tiles); unset VKATTN_ATTN_KV", a->Lk, tp.bc);
+        return attn_flash_tiles(a, &tp);
+    }
     int shared = a->kv == ATTN_KV_AUTO ? !cpu_device(ctx) : a->kv != ATTN_KV_DIRECT;
     uint32_t wg, bk, rb, mode = shared ? KV_SHARED : loop_limited(ctx) ? KV_UNROLLED : KV_DIRECT;
     if (shared) {

@@ -1,5 +1,6 @@
 /* Internal to the attention op: the validated problem shared by the 3-pass
- * (attention_3pass.c) and the fused flash / decode (attention.c) implementations. */
+ * (attention_3pass.c), the fused flash / decode (attention.c) and the GPU-shaped flash
+ * (attention_flash_tiles.c) implementations. */
 #ifndef VKATTN_OPS_ATTENTION_H
 #define VKATTN_OPS_ATTENTION_H
 
@@ -12,7 +13,7 @@ enum { ATTN_CAUSAL = 1, ATTN_MASK = 2, ATTN_KVLEN = 4, ATTN_WINDOW_SHIFT = 8 };
 
 /* $VKATTN_ATTN_KV: how the fused kernels read K and V. AUTO (unset or empty): by device type;
  * shared / direct: flash's K/V tiles in shared memory or straight from the buffer; tiles: the
- * GPU-shaped kernels (attention_decode_lanes.comp) on any device. */
+ * GPU-shaped kernels (attention_flash_tiles.comp, attention_decode_lanes.comp) on any device. */
 enum { ATTN_KV_AUTO, ATTN_KV_SHARED, ATTN_KV_DIRECT, ATTN_KV_TILES };
 
 /* ATTN_KV_* for a value of $VKATTN_ATTN_KV, -1 for an unknown one. */
@@ -118,5 +119,27 @@ vkattn_status attn_3pass_layout(const attn_problem *a, attn_3pass_plan *plan);
 
 /* Records 3-pass attention (QK^T, masked softmax, PV) for a validated problem. */
 vkattn_status attn_3pass(const attn_problem *a);
+
+/* The shape of GPU-shaped flash (attention_flash_tiles.comp): br query rows per workgroup,
+ * lanes invocations per row (each holds D / lanes of q and Dv / lanes of the output), bc keys
+ * per shared-memory tile, wg = br * lanes invocations, shared_bytes of shared memory. */
+typedef struct attn_tiles_plan {
+    uint32_t br, bc, lanes, wg, shared_bytes;
+} attn_tiles_plan;
+
+/* The tile shape for head dims D, Dv on a device (pure: tests drive it with real devices'
+ * infos); 0 when none fits its shared memory and workgroup limits. */
+int attn_tiles_pick(const vkattn_device_info *info, uint32_t D, uint32_t Dv, attn_tiles_plan *plan);
+
+/* Whether flash takes the GPU-shaped kernel by default: GPUs (discrete, integrated, virtual)
+ * where a tile fits; CPU drivers and unknown devices keep attention_flash. */
+static inline int attn_tiles_default(const vkattn_device_info *info, uint32_t D, uint32_t Dv) {
+    attn_tiles_plan t;
+    return (info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
+            info->type == VKATTN_DEVICE_VIRTUAL) && attn_tiles_pick(info, D, Dv, &t);
+}
+
+/* Records GPU-shaped flash (attention_flash_tiles.c) for a validated problem. */
+vkattn_status attn_flash_tiles(const attn_problem *a, const attn_tiles_plan *plan);
 
 #endif
