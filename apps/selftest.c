@@ -234,7 +234,7 @@ static void linear_all(st_run *r, const vkattn_device_info *info) {
     static const vkattn_dtype wtypes[] = {VKATTN_F32,  VKATTN_F16,  VKATTN_Q8_0, VKATTN_Q4_0, VKATTN_Q4_1,
                                           VKATTN_Q5_0, VKATTN_Q5_1, VKATTN_IQ4_NL, VKATTN_Q2_K, VKATTN_Q3_K,
                                           VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
-    static const char *const forced[] = {"", "tiled", "blocked", "ks"};
+    static const char *const forced[] = {"", "tiled", "blocked", "ks", "ubo"};
     const char *user = getenv("VKATTN_GEMM");
     char saved[32];
     snprintf(saved, sizeof saved, "%s", user ? user : "");
@@ -246,8 +246,10 @@ static void linear_all(st_run *r, const vkattn_device_info *info) {
         snprintf(k1, sizeof k1, "%s%s", k ? "" : "auto:", plan.gemm_m1);
         snprintf(kf, sizeof kf, "%s%s", k ? "" : "auto:", plan.gemm_few);
         snprintf(kn, sizeof kn, "%s%s", k ? "" : "auto:", plan.gemm_mn);
-        if (!strcmp(forced[k], "ks") && !plan.gemm_ks_available) {
-            if (ck_begin("linear gemm_ks (forced)"))
+        if (!strcmp(forced[k], "ubo")) /* gemm_ubo runs only where W's rows fit a uniform slice, else gemm_ks */
+            snprintf(kf, sizeof kf, "gemm_ubo|ks"), snprintf(kn, sizeof kn, "gemm_ubo|ks");
+        if ((!strcmp(forced[k], "ks") || !strcmp(forced[k], "ubo")) && !plan.gemm_ks_available) {
+            if (ck_begin("linear gemm_%s (forced)", forced[k]))
                 ck_skip("needs subgroup arithmetic and 64-bit integers in shaders (not on this device)");
             continue;
         }
