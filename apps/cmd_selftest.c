@@ -53,6 +53,8 @@ static void print_plan(FILE *f, const vkattn_device_info *x, const vkattn_contex
     fprintf(f, "  %-28s int8 arithmetic, int8 dot product, 8-bit storage, cooperative matrix (enabled where present, "
                "no kernel yet)\n", "not used yet");
     if (p->test_idle_lanes) fprintf(f, "  %-28s $VKATTN_TEST_IDLE_LANES: subgroup kernels idle their odd lanes\n", "test knob");
+    if (p->test_device_type)
+        fprintf(f, "  %-28s $VKATTN_TEST_DEVICE_TYPE: planned as a %s device\n", "test knob", p->test_device_type);
 }
 
 static void json_plan(FILE *f, const vkattn_context_plan *p) {
@@ -61,9 +63,11 @@ static void json_plan(FILE *f, const vkattn_context_plan *p) {
             p->tensor_memory_type, p->tensor_memory_flags, p->staging_memory_type, p->staging_memory_flags,
             p->unified_memory ? "true" : "false", (unsigned long long)p->block_bytes);
     fprintf(f, "\"gemm_m1\": \"%s\", \"gemm_few\": \"%s\", \"gemm_mn\": \"%s\", \"gemm_ks_available\": %s, "
-               "\"subgroup_planned\": %u, \"subgroup_required\": %u, \"full_subgroups\": %s, \"test_idle_lanes\": %s}",
+               "\"subgroup_planned\": %u, \"subgroup_required\": %u, \"full_subgroups\": %s, \"test_idle_lanes\": %s, "
+               "\"test_device_type\": \"%s\"}",
             p->gemm_m1, p->gemm_few, p->gemm_mn, p->gemm_ks_available ? "true" : "false", p->subgroup_planned, p->subgroup_required,
-            p->full_subgroups ? "true" : "false", p->test_idle_lanes ? "true" : "false");
+            p->full_subgroups ? "true" : "false", p->test_idle_lanes ? "true" : "false",
+            p->test_device_type ? p->test_device_type : "");
 }
 
 static void json_number(FILE *f, double v) {

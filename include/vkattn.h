@@ -184,6 +184,7 @@ typedef struct vkattn_context_plan {
                                 * then stride by the lanes that are active) */
     int full_subgroups;        /* ... and they also require full subgroups */
     int test_idle_lanes;       /* $VKATTN_TEST_IDLE_LANES (a test knob) is on */
+    const char *test_device_type; /* $VKATTN_TEST_DEVICE_TYPE (a test knob): the device is planned as this type */
 } vkattn_context_plan;
 
 /* Fills *plan for ctx (zeros for NULL). */

@@ -126,6 +126,31 @@ static int env_flag(const char *name) {
     return v && *v && strcmp(v, "0") != 0;
 }
 
+/* Test knob $VKATTN_TEST_DEVICE_TYPE=discrete|integrated|virtual|cpu|other: the chosen device is planned
+ * as that type, so CI's CPU drivers run what a GPU would: memory placement (a discrete GPU's device-local
+ * tensors with staging copies), the GEMM and attention kernels chosen for GPUs, end to end. */
+static vkattn_status test_device_type(vkattn_context *ctx) {
+    static const struct {
+        const char *name;
+        vkattn_device_type type;
+    } types[] = {{"discrete", VKATTN_DEVICE_DISCRETE}, {"integrated", VKATTN_DEVICE_INTEGRATED}, {"virtual", VKATTN_DEVICE_VIRTUAL},
+                 {"cpu", VKATTN_DEVICE_CPU}, {"other", VKATTN_DEVICE_OTHER}};
+    const char *v = getenv("VKATTN_TEST_DEVICE_TYPE");
+    if (!v || !*v) return VKATTN_OK;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(v, types[i].name)) {
+            ctx->info.type = types[i].type;
+            ctx->test_device_type = types[i].name;
+            VkPhysicalDeviceMemoryProperties mp;
+            vkGetPhysicalDeviceMemoryProperties(ctx->physical, &mp);
+            vkattn__memory_plan plan;
+            ctx->info.unified_memory = vkattn__plan_memory(ctx->info.type, &mp, UINT32_MAX, &plan) && plan.unified;
+            return VKATTN_OK;
+        }
+    return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
+                        "VKATTN_TEST_DEVICE_TYPE must be discrete, integrated, virtual, cpu or other (is \"%s\")", v);
+}
+
 /* Creates an instance (Vulkan 1.1 at least, up to 1.3 when the loader has it).
  * ctx may be NULL (device listing). */
 static vkattn_status create_instance(vkattn_context *ctx, int validation, VkInstance *out,
@@ -385,7 +410,8 @@ vkattn_status vkattn_context_create(const vkattn_context_desc *desc, vkattn_cont
     if (st == VKATTN_OK) {
         ctx->physical = pds[chosen];
         vkattn__probe_device(ctx->physical, chosen, api, &ctx->info, &feat);
-        if (ctx->info.api_version < VK_API_VERSION_1_1)
+        st = test_device_type(ctx);
+        if (st == VKATTN_OK && ctx->info.api_version < VK_API_VERSION_1_1)
             st = vkattn__fail(ctx, VKATTN_ERROR_UNSUPPORTED,
                               "device \"%s\" supports Vulkan %u.%u; vkattn needs 1.1",
                               ctx->info.name, VK_API_VERSION_MAJOR(ctx->info.api_version),

@@ -126,6 +126,7 @@ struct vkattn_context {
     vkattn_device_info info;
     uint32_t memory_type;         /* tensors */
     uint32_t staging_type;        /* host-visible, for uploads/downloads (discrete GPUs) */
+    int unified;                  /* tensor blocks are mapped: uploads/downloads are a memcpy (else staging) */
     uint64_t block_size;
 
     int device_lost;
@@ -163,6 +164,7 @@ struct vkattn_context {
 
     vkattn_stats stats;
     int test_idle_lanes;          /* $VKATTN_TEST_IDLE_LANES (tests only) */
+    const char *test_device_type; /* $VKATTN_TEST_DEVICE_TYPE (tests only): info.type was set to it */
 };
 
 /* ---- errors (context.c) ---------------------------------------------------------------- */

@@ -79,6 +79,7 @@ vkattn_status vkattn__memory_init(vkattn_context *ctx) {
                             "device \"%s\" exposes no memory type usable for storage buffers", ctx->info.name);
     ctx->memory_type = plan.tensor_type;
     ctx->staging_type = plan.staging_type;
+    ctx->unified = plan.unified;
 
     /* Blocks of 256 MiB (64 MiB on devices with under 2 GiB), within the limits. */
     uint64_t bs = ctx->info.device_local_bytes < 2048 * MIB ? 64 * MIB : 256 * MIB;
@@ -101,7 +102,9 @@ static void block_destroy(vkattn_context *ctx, vkattn__block *b) {
     free(b);
 }
 
-static vkattn_status block_create(vkattn_context *ctx, uint64_t size, uint32_t type, vkattn__block **out) {
+/* map: the block is host-visible memory the host reads and writes (staging, or tensors on unified memory;
+ * a discrete GPU's host-visible device-local memory is not mapped: host reads of it are uncached). */
+static vkattn_status block_create(vkattn_context *ctx, uint64_t size, uint32_t type, int map, vkattn__block **out) {
     *out = NULL;
     vkattn__block *b = calloc(1, sizeof *b);
     if (!b) return vkattn__fail(ctx, VKATTN_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
@@ -117,7 +120,7 @@ static vkattn_status block_create(vkattn_context *ctx, uint64_t size, uint32_t t
     r = vkattn__fault(ctx, VKATTN__FAULT_ALLOC);
     if (r == VK_SUCCESS) r = ctx->vk.vkAllocateMemory(ctx->device, &mai, NULL, &b->memory);
     if (r == VK_SUCCESS) r = ctx->vk.vkBindBufferMemory(ctx->device, b->buffer, b->memory, 0);
-    if (r == VK_SUCCESS && (ctx->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+    if (r == VK_SUCCESS && map && (ctx->memory_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
         (r = vkattn__fault(ctx, VKATTN__FAULT_MAP)) == VK_SUCCESS)
         r = ctx->vk.vkMapMemory(ctx->device, b->memory, 0, VK_WHOLE_SIZE, 0, (void **)&b->mapped);
     if (r != VK_SUCCESS) {
@@ -227,9 +230,9 @@ vkattn_status vkattn__alloc_memory(vkattn_context *ctx, uint64_t size, vkattn__a
     }
     vkattn__block *b;
     uint64_t bs = size > ctx->block_size ? size : ctx->block_size;
-    st = block_create(ctx, bs, ctx->memory_type, &b);
+    st = block_create(ctx, bs, ctx->memory_type, ctx->unified, &b);
     if (st == VKATTN_ERROR_OUT_OF_DEVICE_MEMORY && bs > size) /* a smaller block may still fit */
-        st = block_create(ctx, size, ctx->memory_type, &b);
+        st = block_create(ctx, size, ctx->memory_type, ctx->unified, &b);
     if (st) return st;
     b->next = ctx->blocks;
     ctx->blocks = b;
@@ -267,7 +270,7 @@ vkattn_status vkattn__staging(vkattn_context *ctx, uint64_t size, vkattn__block 
         block_destroy(ctx, ctx->staging);
         ctx->staging = NULL;
         uint64_t s = size < 16 * MIB ? 16 * MIB : size;
-        vkattn_status st = block_create(ctx, s, ctx->staging_type, &ctx->staging);
+        vkattn_status st = block_create(ctx, s, ctx->staging_type, 1, &ctx->staging);
         if (st) return st;
     }
     *out = ctx->staging;

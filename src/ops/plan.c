@@ -14,7 +14,7 @@ void vkattn_context_get_plan(const vkattn_context *ctx, vkattn_context_plan *pla
     plan->tensor_memory_flags = ctx->memory_props.memoryTypes[ctx->memory_type].propertyFlags;
     plan->staging_memory_type = ctx->staging_type;
     plan->staging_memory_flags = ctx->memory_props.memoryTypes[ctx->staging_type].propertyFlags;
-    plan->unified_memory = (plan->tensor_memory_flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) != 0; /* memory.c maps it */
+    plan->unified_memory = ctx->unified; /* memory.c maps tensor blocks */
     plan->block_bytes = ctx->block_size;
 
     const char *force = getenv("VKATTN_GEMM");
@@ -35,4 +35,5 @@ void vkattn_context_get_plan(const vkattn_context *ctx, vkattn_context_plan *pla
     plan->subgroup_required = vkattn__required_subgroup(info, plan->subgroup_planned, wg);
     plan->full_subgroups = plan->subgroup_required && info->full_subgroups && wg % plan->subgroup_required == 0;
     plan->test_idle_lanes = ctx->test_idle_lanes;
+    plan->test_device_type = ctx->test_device_type;
 }
