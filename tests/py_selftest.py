@@ -91,15 +91,16 @@ def main():
                 f"{plan['subgroup_required']}{' (full)' if plan['full_subgroups'] else ''}")
     ok &= check(plan["unified_memory"] == (dev["type"] in ("cpu", "integrated")),
                 f"plan: unified memory {plan['unified_memory']} on a {dev['type']} device")
-    # planned as a GPU ($VKATTN_TEST_DEVICE_TYPE, the *.lavapipe-discrete runs): its type, staging copies and
-    # the GPUs' GEMM choice (tiles for prefill, gemm_ks for 2-8 rows where it runs)
+    # planned as a GPU ($VKATTN_TEST_DEVICE_TYPE, the *-discrete and *-integrated runs): its type, staging copies
+    # (discrete only) and the GPUs' GEMM choice (tiles for prefill, gemm_ks for 2-8 rows where it runs)
     as_type = os.environ.get("VKATTN_TEST_DEVICE_TYPE", "")
     ok &= check(plan["test_device_type"] == as_type and (not as_type or dev["type"] == as_type),
                 f"plan: planned as {plan['test_device_type']!r}, device type {dev['type']}")
-    if as_type == "discrete":
-        ok &= check(not plan["unified_memory"] and plan["gemm_mn"] == "gemm_tiled"
+    if as_type in ("discrete", "integrated"):
+        ok &= check(plan["unified_memory"] == (as_type == "integrated") and plan["gemm_mn"] == "gemm_tiled"
                     and plan["gemm_few"] == ("gemm_ks" if plan["gemm_ks_available"] else "gemm"),
-                    f"discrete: staging copies, GEMM {plan['gemm_few']} for 2-8 rows and {plan['gemm_mn']} for 64")
+                    f"{as_type}: unified memory {plan['unified_memory']}, GEMM {plan['gemm_few']} for 2-8 rows and "
+                    f"{plan['gemm_mn']} for 64")
 
     # It can fail: one family's results corrupted (test-only knob) -> those checks FAIL, exit 1.
     r = selftest(a.vkattn, ["--quick", "--json", "--filter", "rope"], VKATTN_SELFTEST_CORRUPT="rope neox")
