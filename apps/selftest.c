@@ -208,6 +208,25 @@ static const char *dts(vkattn_dtype d) { return vkattn_dtype_string(d); }
 static double tol_out(vkattn_dtype dt) { return dt == VKATTN_F16 ? TOL_F16_OUT : TOL_F32; }
 static double tol_layer(vkattn_dtype dt) { return dt == VKATTN_F16 ? TOL_F16 : TOL_LAYER; }
 
+/* The checks force kernels through the environment ($VKATTN_GEMM, $VKATTN_ATTN_KV): the user's value is
+ * saved by env_save and put back by env_restore. */
+typedef struct {
+    const char *name;
+    char value[32];
+} env_saved;
+
+static env_saved env_save(const char *name) {
+    env_saved e = {name, ""};
+    const char *v = getenv(name);
+    snprintf(e.value, sizeof e.value, "%s", v ? v : "");
+    return e;
+}
+
+static void env_restore(const env_saved *e) {
+    if (e->value[0]) setenv(e->name, e->value, 1);
+    else unsetenv(e->name);
+}
+
 /* ---- linear: every kernel, every weight type, GEMV and GEMM ---- */
 
 static void check_linear(const char *kernel, vkattn_dtype xdt, vkattn_dtype wdt, vkattn_dtype ydt, int64_t M, int64_t N,
@@ -235,9 +254,7 @@ static void linear_all(st_run *r, const vkattn_device_info *info) {
                                           VKATTN_Q5_0, VKATTN_Q5_1, VKATTN_IQ4_NL, VKATTN_Q2_K, VKATTN_Q3_K,
                                           VKATTN_Q4_K, VKATTN_Q5_K, VKATTN_Q6_K, VKATTN_IQ4_XS};
     static const char *const forced[] = {"", "tiled", "blocked", "ks", "ubo"};
-    const char *user = getenv("VKATTN_GEMM");
-    char saved[32];
-    snprintf(saved, sizeof saved, "%s", user ? user : "");
+    const env_saved saved = env_save("VKATTN_GEMM");
     for (size_t k = 0; k < (r->quick ? 1u : sizeof forced / sizeof forced[0]); k++) {
         if (k) setenv("VKATTN_GEMM", forced[k], 1);
         vkattn_context_plan plan;
@@ -271,8 +288,7 @@ static void linear_all(st_run *r, const vkattn_device_info *info) {
             }
         }
     }
-    if (saved[0]) setenv("VKATTN_GEMM", saved, 1);
-    else unsetenv("VKATTN_GEMM");
+    env_restore(&saved);
 }
 
 /* ---- attention: 3-pass, flash, decode with causal + mask + kv_len + GQA ---- */
@@ -623,15 +639,12 @@ void st_run_all(st_run *r, vkattn_context *ctx) {
     for (int d = 0; d < ndt; d++)
         for (size_t i = 0; i < sizeof attn / sizeof attn[0]; i++) check_attention(&attn[i], dts2[d], "");
     if (!r->quick) { /* flash and decode shaped for GPUs, forced on any device; the user's choice restored */
-        const char *user = getenv("VKATTN_ATTN_KV");
-        char saved[32];
-        snprintf(saved, sizeof saved, "%s", user ? user : "");
+        const env_saved saved = env_save("VKATTN_ATTN_KV");
         setenv("VKATTN_ATTN_KV", "tiles", 1);
         for (int d = 0; d < ndt; d++)
             for (size_t i = 0; i < sizeof attn / sizeof attn[0]; i++)
                 if (attn[i].impl == VKATTN_ATTN_FLASH || attn[i].impl == VKATTN_ATTN_DECODE) check_attention(&attn[i], dts2[d], "tiles");
-        if (saved[0]) setenv("VKATTN_ATTN_KV", saved, 1);
-        else unsetenv("VKATTN_ATTN_KV");
+        env_restore(&saved);
     }
     for (int d = 0; d < ndt; d++) {
         const vkattn_dtype dt = dts2[d];

@@ -130,21 +130,12 @@ static int env_flag(const char *name) {
  * as that type, so CI's CPU drivers run what a GPU would: memory placement (a discrete GPU's device-local
  * tensors with staging copies), the GEMM and attention kernels chosen for GPUs, end to end. */
 static vkattn_status test_device_type(vkattn_context *ctx) {
-    static const struct {
-        const char *name;
-        vkattn_device_type type;
-    } types[] = {{"discrete", VKATTN_DEVICE_DISCRETE}, {"integrated", VKATTN_DEVICE_INTEGRATED}, {"virtual", VKATTN_DEVICE_VIRTUAL},
-                 {"cpu", VKATTN_DEVICE_CPU}, {"other", VKATTN_DEVICE_OTHER}};
     const char *v = getenv("VKATTN_TEST_DEVICE_TYPE");
     if (!v || !*v) return VKATTN_OK;
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (!strcmp(v, types[i].name)) {
-            ctx->info.type = types[i].type;
-            ctx->test_device_type = types[i].name;
-            VkPhysicalDeviceMemoryProperties mp;
-            vkGetPhysicalDeviceMemoryProperties(ctx->physical, &mp);
-            vkattn__memory_plan plan;
-            ctx->info.unified_memory = vkattn__plan_memory(ctx->info.type, &mp, UINT32_MAX, &plan) && plan.unified;
+    for (int t = VKATTN_DEVICE_OTHER; t <= VKATTN_DEVICE_CPU; t++)
+        if (!strcmp(v, vkattn_device_type_string((vkattn_device_type)t))) {
+            ctx->info.type = (vkattn_device_type)t;
+            ctx->test_device_type = vkattn_device_type_string(ctx->info.type);
             return VKATTN_OK;
         }
     return vkattn__fail(ctx, VKATTN_ERROR_INVALID_ARGUMENT,
@@ -452,6 +443,7 @@ vkattn_status vkattn_context_create(const vkattn_context_desc *desc, vkattn_cont
         vkGetPhysicalDeviceMemoryProperties(ctx->physical, &ctx->memory_props);
         ctx->profiling = d.profiling && ctx->info.timestamps;
         st = vkattn__memory_init(ctx);
+        ctx->info.unified_memory = ctx->unified; /* what memory_init planned (for the knob's type, too) */
     }
     if (st == VKATTN_OK) st = vkattn__record_init(ctx);
     if (st == VKATTN_OK) vkattn__pipelines_init(ctx, d.cache_dir);
