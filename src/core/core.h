@@ -224,6 +224,12 @@ typedef VkResult(VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKH
  * 16 x 16 x 16, else the largest. Returns 0 if there is none. */
 int vkattn__coopmat_pick(const VkCooperativeMatrixPropertiesKHR *props, uint32_t n, uint32_t mnk[3]);
 
+/* A GPU (discrete, integrated or virtual): the device types the GPU-shaped kernels are chosen for. */
+static inline int vkattn__is_gpu(const vkattn_device_info *info) {
+    return info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
+           info->type == VKATTN_DEVICE_VIRTUAL;
+}
+
 typedef struct vkattn__features {
     VkPhysicalDeviceFeatures2 f2;
     VkPhysicalDevice16BitStorageFeatures s16;

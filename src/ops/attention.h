@@ -135,8 +135,7 @@ int attn_tiles_pick(const vkattn_device_info *info, uint32_t D, uint32_t Dv, att
  * where a tile fits; CPU drivers and unknown devices keep attention_flash. */
 static inline int attn_tiles_default(const vkattn_device_info *info, uint32_t D, uint32_t Dv) {
     attn_tiles_plan t;
-    return (info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
-            info->type == VKATTN_DEVICE_VIRTUAL) && attn_tiles_pick(info, D, Dv, &t);
+    return vkattn__is_gpu(info) && attn_tiles_pick(info, D, Dv, &t);
 }
 
 /* Records GPU-shaped flash (attention_flash_tiles.c) for a validated problem. */

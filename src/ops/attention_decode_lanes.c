@@ -20,9 +20,7 @@ static uint32_t lanes_shared_bytes(uint32_t wg, uint32_t bc, uint32_t rows, uint
 int attn_decode_lanes_pick(const vkattn_device_info *info, int kv, uint32_t D, uint32_t Dv, uint32_t group_rows,
                            attn_lanes_plan *plan) {
     memset(plan, 0, sizeof *plan);
-    int gpu = info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
-              info->type == VKATTN_DEVICE_VIRTUAL;
-    if (kv != ATTN_KV_TILES && (kv == ATTN_KV_DIRECT || !gpu)) return 0;
+    if (kv != ATTN_KV_TILES && (kv == ATTN_KV_DIRECT || !vkattn__is_gpu(info))) return 0;
     /* 64 lanes: 2 NVIDIA warps, one AMD wave64 (two wave32), 2-4 Intel SIMD16/32 threads, one
      * Adreno wave, 4 Mali warps. A power of two (the tile's keys divide it). */
     uint32_t wg = 64;

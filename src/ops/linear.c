@@ -78,8 +78,7 @@ int vkattn__gemm_pick(const vkattn_device_info *info, uint32_t M, const char *fo
     const uint32_t sg = info->subgroup_max > info->subgroup_size ? info->subgroup_max : info->subgroup_size;
     const int ks = info->subgroup_arithmetic && info->shader_int64 && sg >= 1 && sg <= 128;
     const int cpu = info->type == VKATTN_DEVICE_CPU;
-    const int gpu = info->type == VKATTN_DEVICE_DISCRETE || info->type == VKATTN_DEVICE_INTEGRATED ||
-                    info->type == VKATTN_DEVICE_VIRTUAL;
+    const int gpu = vkattn__is_gpu(info);
     if (force && *force && strcmp(force, "tiled") && strcmp(force, "blocked") && strcmp(force, "ks") && strcmp(force, "ubo"))
         return 0;
     /* Arm Mali (vendor 0x13B5; Bifrost, Valhall): workgroup shared memory is main memory behind the
